@@ -1,0 +1,20 @@
+"""The typer application; each pillar registers its commands in its own module."""
+
+import typer
+
+app = typer.Typer(
+    name="painsim",
+    help="painsim: chronic back pain as an emergent biopsychosocial system. "
+    "A research model, not medical advice.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    """Entry point of the ``painsim`` console script."""
+    app()
+
+
+# Command modules register themselves on ``app`` when imported.
+from painsim.cli import engine_commands  # noqa: E402,F401
