@@ -1,0 +1,323 @@
+"""The cohort (struct of arrays) and :func:`simulate`, which steps it through time."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from painsim.engine import rng
+from painsim.engine.kernel import kernel_params, simulate_range
+from painsim.engine.loops import LOOP_NAMES
+from painsim.engine.params import ModelParams
+from painsim.engine.population import Population, acute_episode, chronic_low_back_pain
+from painsim.engine.recording import Record
+from painsim.engine.result import SimulationResult
+from painsim.engine.variables import (
+    DAILY,
+    MODIFIER_NEUTRAL,
+    S_A,
+    S_C,
+    S_E,
+    S_F,
+    S_FIRST,
+    S_G,
+    S_H,
+    S_I,
+    S_K,
+    S_N,
+    S_NREC,
+    S_PS,
+    S_REC,
+    S_RUN,
+    S_S,
+    S_T,
+    S_U,
+    S_W,
+    S_X,
+    STATE,
+    SUMMARIES,
+    TR_CARE,
+    TR_CAT,
+    TR_RES,
+    TR_SE,
+    TR_SENS,
+    TR_SUPPORT,
+    TR_WORK,
+    TRAITS,
+)  # fmt: skip
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Cohort:
+    """Virtual patients as a struct of arrays (one column per patient).
+
+    Build one with :meth:`Cohort.build`; simulate it with :func:`simulate`.
+
+    Attributes
+    ----------
+    population, params, seed : what the cohort was built from.
+    ids : global patient ids (int64); patient *i* keeps its random streams in any chunk.
+    traits : float32 (traits x patients), fixed for life.
+    state : float32 (state variables x patients).
+    modifiers : float32 (modifiers x patients): gains that care modules change.
+    day : absolute day of the next step (each patient's streams are keyed by it).
+    entry_day : absolute day of entry; results count days from it.
+    """
+
+    population: Population
+    params: ModelParams
+    seed: int
+    ids: np.ndarray
+    traits: np.ndarray
+    state: np.ndarray
+    modifiers: np.ndarray
+    day: int
+    entry_day: int
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    @classmethod
+    def build(
+        cls,
+        population: Population | str = "chronic",
+        n: int = 1000,
+        seed: int = 0,
+        params: ModelParams | None = None,
+        progress: Progress | None = None,
+    ) -> Cohort:
+        """Build ``n`` patients of ``population`` ("chronic", "acute" or a Population).
+
+        Examples
+        --------
+        >>> cohort = Cohort.build("chronic", n=200, seed=1)
+        >>> len(cohort), cohort.traits.shape[0]
+        (200, 10)
+        """
+        population = _resolve_population(population)
+        _check_n_seed(n, seed)
+        params = params or ModelParams()
+        if population.entry == "acute":
+            return cls._acute(population, np.arange(n, dtype=np.int64), seed, params)
+        return cls._screen_chronic(population, n, seed, params, progress)
+
+    @classmethod
+    def _acute(cls, population: Population, ids: np.ndarray, seed: int,
+               params: ModelParams) -> Cohort:
+        traits = population.draw_traits(ids, seed)
+        injury = rng.uniforms_for(seed, ids, rng.INITIAL_STATE, 0)
+        return cls(
+            population=population, params=params, seed=seed, ids=ids, traits=traits,
+            state=_acute_state(traits, injury, params),
+            modifiers=np.repeat(np.array(MODIFIER_NEUTRAL, dtype=np.float32)[:, None],
+                                ids.size, axis=1),
+            day=0, entry_day=0,
+        )
+
+    @classmethod
+    def _screen_chronic(cls, population: Population, n: int, seed: int, params: ModelParams,
+                        progress: Progress | None) -> Cohort:
+        """Simulate acute episodes and keep, in id order, the first ``n`` whose pain persists."""
+        days = population.chronic_min_days
+        kept: list[Cohort] = []
+        found, next_id = 0, 0
+        while found < n:
+            batch = max(256, min(200_000, 4 * (n - found)))
+            candidates = cls._acute(population, np.arange(next_id, next_id + batch), seed, params)
+            result = simulate(candidates, days, Record(variables=("pain",), every=7))
+            weekly = result.trajectories["pain"]
+            blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
+            persistent = np.all(np.array(blocks) >= population.chronic_min_pain, axis=0)
+            persistent &= weekly[-1] >= population.chronic_min_pain
+            chosen = np.flatnonzero(persistent)[: n - found]
+            kept.append(result.cohort.subset(chosen))
+            found += chosen.size
+            next_id += batch
+            if progress is not None:
+                progress(found, n)
+        cohort = Cohort.concat(kept)
+        cohort.state[[S_RUN, S_REC, S_NREC]] = 0.0
+        cohort.state[S_FIRST] = -1.0
+        cohort.population = population
+        cohort.entry_day = cohort.day
+        return cohort
+
+    def copy(self) -> Cohort:
+        """A deep copy (arrays are copied)."""
+        return replace(self, ids=self.ids.copy(), traits=self.traits.copy(),
+                       state=self.state.copy(), modifiers=self.modifiers.copy())
+
+    def subset(self, positions: Sequence[int] | np.ndarray | slice) -> Cohort:
+        """The patients at ``positions`` (copies)."""
+        return replace(self, ids=self.ids[positions].copy(),
+                       traits=np.ascontiguousarray(self.traits[:, positions]),
+                       state=np.ascontiguousarray(self.state[:, positions]),
+                       modifiers=np.ascontiguousarray(self.modifiers[:, positions]))
+
+    def split(self, n_chunks: int) -> list[Cohort]:
+        """Disjoint consecutive chunks (for processes or workers)."""
+        bounds = np.linspace(0, len(self), n_chunks + 1).astype(int)
+        return [self.subset(slice(a, b)) for a, b in itertools.pairwise(bounds)]
+
+    @staticmethod
+    def concat(parts: Sequence[Cohort]) -> Cohort:
+        """Join chunks built with the same population, parameters, seed and day."""
+        first = parts[0]
+        if any(p.day != first.day or p.seed != first.seed for p in parts):
+            raise ValueError("cohorts to join must share seed and day")
+        return replace(first, ids=np.concatenate([p.ids for p in parts]),
+                       traits=np.concatenate([p.traits for p in parts], axis=1),
+                       state=np.concatenate([p.state for p in parts], axis=1),
+                       modifiers=np.concatenate([p.modifiers for p in parts], axis=1))
+
+    def traits_frame(self):
+        """Traits as a DataFrame, one row per patient."""
+        import pandas as pd
+
+        return pd.DataFrame(self.traits.T, columns=list(TRAITS), index=self.ids)
+
+    def state_frame(self):
+        """Current state as a DataFrame, one row per patient."""
+        import pandas as pd
+
+        return pd.DataFrame(self.state.T, columns=list(STATE), index=self.ids)
+
+    @property
+    def nbytes_per_patient(self) -> int:
+        """Bytes of state, traits, modifiers and id held per patient."""
+        return (self.state.itemsize * self.state.shape[0] + self.traits.itemsize
+                * self.traits.shape[0] + self.modifiers.itemsize * self.modifiers.shape[0]
+                + self.ids.itemsize)
+
+
+def simulate(
+    cohort: Cohort,
+    days: int,
+    record: Record | None = None,
+    loops: Mapping[str, float] | None = None,
+    n_jobs: int = 1,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Simulate ``cohort`` for ``days`` days; the input cohort is left unchanged.
+
+    Parameters
+    ----------
+    cohort : the patients to simulate (see :meth:`Cohort.build`).
+    days : number of daily steps (> 0).
+    record : what to keep (default: weekly pain and disability of every patient).
+    loops : gains of the reinforcing loops by name (1 = as calibrated, 0 = switched off),
+        e.g. ``{"wind_up": 0}``; names: wind_up, sleep, fear_avoidance, strain, guarding.
+    n_jobs : threads; results are identical for any value.
+    progress : called as ``progress(done, total)`` (patients) while running.
+
+    Examples
+    --------
+    >>> cohort = Cohort.build("chronic", n=100, seed=1)
+    >>> result = simulate(cohort, days=28)
+    >>> result.daily().shape
+    (28, 4)
+    """
+    if not isinstance(days, int | np.integer) or days <= 0:
+        raise ValueError(f"days must be a positive integer, got {days!r}")
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
+    record = record if record is not None else Record.weekly()
+    out = cohort.copy()
+    n = len(out)
+    positions = record.patient_positions(n, cohort.seed)
+    n_periods = -(-days // record.every)
+    record.check_size(n_periods, positions.size)
+    rec_slot = np.full(n, -1, dtype=np.int64)
+    rec_slot[positions] = np.arange(positions.size)
+    rec_out = np.zeros((len(record.variables), n_periods, positions.size), dtype=np.float32)
+    summaries = np.zeros((len(SUMMARIES), n), dtype=np.float64)
+    summaries[SUMMARIES.index("first_recovery_day")] = -1.0
+    args = (out.state, out.traits, out.modifiers, kernel_params(out.params), _loop_gains(loops),
+            out.ids, np.uint64(out.seed), out.day, days)
+    tail = (record.variable_codes(), record.every, rec_slot, rec_out, summaries)
+
+    chunks = _chunk_bounds(n, n_jobs)
+    daily = np.zeros((len(chunks), days, len(DAILY)), dtype=np.int64)
+
+    def run(j: int) -> int:
+        a, b = chunks[j]
+        simulate_range(*args, a, b, *tail, daily[j])
+        return b - a
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        for finished in pool.map(run, range(len(chunks))):
+            done += finished
+            if progress is not None:
+                progress(done, n)
+    out.day += days
+    return SimulationResult(
+        cohort=out, days=days, start_day=cohort.day - cohort.entry_day, every=record.every,
+        trajectories={v: rec_out[k] for k, v in enumerate(record.variables)},
+        recorded=positions, summaries=summaries, daily_sums=daily.sum(axis=0),
+    )
+
+
+def _chunk_bounds(n: int, n_jobs: int) -> list[tuple[int, int]]:
+    # Several chunks per thread keep both cores busy when patients differ in cost.
+    size = max(1, math.ceil(n / (4 * n_jobs))) if n_jobs > 1 else max(n, 1)
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+def _loop_gains(loops: Mapping[str, float] | None) -> np.ndarray:
+    gains = np.ones(len(LOOP_NAMES))
+    for name, value in (loops or {}).items():
+        if name not in LOOP_NAMES:
+            raise ValueError(f"unknown loop {name!r}; loops: {list(LOOP_NAMES)}")
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"loop gain {name!r} must be finite and >= 0, got {value}")
+        gains[LOOP_NAMES.index(name)] = value
+    return gains
+
+
+def _check_n_seed(n: int, seed: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
+        raise ValueError(f"n (number of patients) must be a positive integer, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
+
+
+def _resolve_population(population: Population | str) -> Population:
+    if isinstance(population, Population):
+        return population
+    named = {"chronic": chronic_low_back_pain, "acute": acute_episode}
+    if population not in named:
+        raise ValueError(f"population must be a Population or one of {list(named)}, "
+                         f"got {population!r}")
+    return named[population]()
+
+
+def _acute_state(traits: np.ndarray, injury: np.ndarray, params: ModelParams) -> np.ndarray:
+    """State on the first day of an acute episode: the pre-injury set-points plus an injury."""
+    n = traits.shape[1]
+    s = np.zeros((len(STATE), n), dtype=np.float32)
+    cat = 0.5 + traits[TR_CAT]
+    s[S_T] = params.injury_size * (0.5 + injury)
+    s[S_G] = np.minimum(1.0, params.guarding_tissue * s[S_T])
+    s[S_C] = 0.05 + 0.1 * traits[TR_SENS]
+    s[S_H] = 0.15 + 0.2 * traits[TR_WORK]
+    s[S_I] = params.inflammation_tissue * s[S_T]
+    s[S_S] = 0.85
+    s[S_K] = 0.5 + 0.2 * (traits[TR_RES] - 0.5)
+    s[S_A] = np.minimum(1.0, cat * params.threat_base)
+    s[S_F] = 0.05 * cat
+    s[S_E] = traits[TR_SE]
+    s[S_X] = traits[TR_CARE]
+    s[S_N] = 0.2 + 0.3 * traits[TR_RES]
+    s[S_W] = traits[TR_WORK]
+    s[S_U] = traits[TR_SUPPORT]
+    s[S_PS] = 5.0
+    s[S_FIRST] = -1.0
+    return s

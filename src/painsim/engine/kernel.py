@@ -1,0 +1,337 @@
+"""The daily update: one compiled kernel over the struct of arrays.
+
+For each patient the kernel loads the state into registers, steps it through ``ndays``
+days and writes it back; there is no Python object per patient and no Python loop over
+patients or days. Every equation is written out, with its rationale, in docs/model.md.
+A day runs in this order:
+
+1. stochastic shocks (re-injury, stress event, bad-sleep spell) from common random numbers;
+2. activity, nociception and pain from the state entering the day; reported pain adds
+   measurement noise; disability follows;
+3. recording and summaries;
+4. every state variable moves toward its target for tomorrow (loops act here).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numba as nb
+import numpy as np
+
+from painsim.engine import rng
+from painsim.engine.params import PARAM_NAMES, ModelParams
+from painsim.engine.variables import (
+    D_DIS,
+    D_HIGH,
+    D_PAIN,
+    D_REC,
+    FIXED_POINT_SCALE,
+    M_ACT,
+    M_COND,
+    M_FEAR,
+    M_GUARD,
+    M_INHIB,
+    M_NOCI,
+    M_SE,
+    M_SLEEP,
+    M_STRESS,
+    M_THREAT,
+    Q_DIS,
+    Q_DIS28,
+    Q_FIRST,
+    Q_HIGH,
+    Q_NREC,
+    Q_PAIN,
+    Q_PAIN28,
+    Q_WORST,
+    RECORD_WORST_PAIN,
+    S_A,
+    S_ACT,
+    S_C,
+    S_D,
+    S_E,
+    S_F,
+    S_FIRST,
+    S_G,
+    S_H,
+    S_I,
+    S_K,
+    S_N,
+    S_NREC,
+    S_P,
+    S_PO,
+    S_PS,
+    S_REC,
+    S_RUN,
+    S_S,
+    S_SPELL,
+    S_T,
+    S_U,
+    S_V,
+    S_W,
+    S_X,
+    S_Z,
+    TR_CARE,
+    TR_CAT,
+    TR_HEAL,
+    TR_RES,
+    TR_SE,
+    TR_SENS,
+    TR_SLEEPV,
+    TR_STRESSR,
+    TR_SUPPORT,
+    TR_WORK,
+)  # fmt: skip
+
+KernelParams = namedtuple("KernelParams", PARAM_NAMES)  # type: ignore[misc]
+
+# Fixed shape of the disability score (RMDQ-like, 0-24): weights of pain, fear-avoidance
+# and deconditioning. Chosen so that pain 6, fear 0.4 and conditioning 0.45 give about 12,
+# the baseline RMDQ of chronic LBP trials (Cherkin et al. 2011).
+DISABILITY_PAIN = 0.6
+DISABILITY_FEAR = 0.25
+DISABILITY_DECONDITIONING = 0.15
+EXPECTATION_RATE = 0.02
+SUPPORT_RATE = 0.01
+SMOOTHING_DAYS = 7.0
+LAST_DAYS = 28
+
+
+def kernel_params(params: ModelParams) -> KernelParams:
+    """The parameters as the named tuple of floats the kernel reads."""
+    return KernelParams(*params.to_array().tolist())
+
+
+@nb.njit(inline="always")
+def _clip01(x):
+    return min(1.0, max(0.0, x))
+
+
+@nb.njit(inline="always")
+def _trait_factor(t):
+    # A trait on 0-1 scales its process by 0.5-1.5; the median patient (0.5) by 1.
+    return 0.5 + t
+
+
+@nb.njit(cache=True, nogil=True)
+def simulate_range(
+    state, traits, mods, p, loop_gain, ids, seed, day0, ndays, start, stop,
+    rec_vars, rec_every, rec_slot, rec_out, summ, daily,
+):  # fmt: skip
+    """Advance patients ``start:stop`` by ``ndays`` days, in place.
+
+    ``state`` (float32, variables x patients) is updated; ``rec_out`` (variables x periods
+    x recorded patients) receives period means of ``rec_vars`` for patients whose
+    ``rec_slot`` is >= 0; ``summ`` (float64, summaries x patients) and ``daily`` (int64
+    fixed point, days x quantities, for this range only) accumulate outcomes.
+    """
+    n_rec_vars = rec_vars.shape[0]
+    g_windup = loop_gain[0]
+    g_sleep = loop_gain[1]
+    g_fear = loop_gain[2]
+    g_strain = loop_gain[3]
+    g_guard = loop_gain[4]
+    for i in range(start, stop):
+        key = rng.patient_key(seed, ids[i])
+        sens = p.sensitivity_base + p.sensitivity_range * traits[TR_SENS, i]
+        sleepv = _trait_factor(traits[TR_SLEEPV, i])
+        stressr = _trait_factor(traits[TR_STRESSR, i])
+        cat = _trait_factor(traits[TR_CAT, i])
+        se0 = traits[TR_SE, i]
+        support0 = traits[TR_SUPPORT, i]
+        work0 = traits[TR_WORK, i]
+        money_buffer = 1.5 - traits[TR_RES, i]
+        resilience = _trait_factor(traits[TR_HEAL, i])
+        care0 = traits[TR_CARE, i]
+        m_noci = mods[M_NOCI, i]
+        m_guard = mods[M_GUARD, i]
+        m_inhib = mods[M_INHIB, i]
+        m_threat = mods[M_THREAT, i]
+        m_fear = mods[M_FEAR, i]
+        m_sleep = mods[M_SLEEP, i]
+        m_stress = mods[M_STRESS, i]
+        m_act = mods[M_ACT, i]
+        m_se = mods[M_SE, i]
+        m_cond = mods[M_COND, i]
+
+        T = np.float64(state[S_T, i])
+        G = np.float64(state[S_G, i])
+        C = np.float64(state[S_C, i])
+        H = np.float64(state[S_H, i])
+        I = np.float64(state[S_I, i])
+        S = np.float64(state[S_S, i])
+        K = np.float64(state[S_K, i])
+        A = np.float64(state[S_A, i])
+        F = np.float64(state[S_F, i])
+        E = np.float64(state[S_E, i])
+        X = np.float64(state[S_X, i])
+        N = np.float64(state[S_N, i])
+        W = np.float64(state[S_W, i])
+        U = np.float64(state[S_U, i])
+        Z = np.float64(state[S_Z, i])
+        spell = np.float64(state[S_SPELL, i])
+        V = np.float64(state[S_V, i])
+        P = np.float64(state[S_P, i])
+        PO = np.float64(state[S_PO, i])
+        D = np.float64(state[S_D, i])
+        act = np.float64(state[S_ACT, i])
+        PS = np.float64(state[S_PS, i])
+        run = np.float64(state[S_RUN, i])
+        recovered = np.float64(state[S_REC, i])
+        n_recur = np.float64(state[S_NREC, i])
+        first = np.float64(state[S_FIRST, i])
+        slot = rec_slot[i]
+        week_max = 0.0
+        persistence = np.exp(-1.0 / p.fluctuation_days)
+        innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
+
+        for d in range(ndays):
+            day = day0 + d
+            # 1. shocks ---------------------------------------------------------------
+            if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
+                T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
+            if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
+                Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
+            if spell > 0.0:
+                spell -= 1.0
+            elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
+                spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day))
+                                * p.sleep_spell_days)
+
+            V = persistence * V + innovation * rng.normal(
+                key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
+
+            # 2. activity, nociception, pain, disability ---------------------------------
+            act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E
+                               - p.activity_fear * F + m_act))
+            decond = 1.0 - K
+            noci = m_noci * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+                             + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
+            gain = sens * (1.0 + p.sensitization_gain * C)
+            inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib
+            q = max(0.0, gain * noci - inhib)
+            P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
+            noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
+            PO = min(10.0, max(0.0, P + p.measurement_noise * noise))
+            D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F
+                               + DISABILITY_DECONDITIONING * decond)
+
+            # 3. outcome bookkeeping, recording, summaries ------------------------------
+            PS += (PO - PS) / SMOOTHING_DAYS
+            if p.recovered_pain >= PS:
+                run += 1.0
+            else:
+                run = 0.0
+            if recovered == 0.0 and run >= p.recovered_days:
+                recovered = 1.0
+                if first < 0.0:
+                    first = day - p.recovered_days + 1.0
+                if summ[Q_FIRST, i] < 0.0:
+                    summ[Q_FIRST, i] = d - p.recovered_days + 1.0
+            elif recovered == 1.0 and p.recurrence_pain <= PS:
+                recovered = 0.0
+                n_recur += 1.0
+                summ[Q_NREC, i] += 1.0
+
+            high = 1.0 if p.high_pain <= PO else 0.0
+            summ[Q_PAIN, i] += PO
+            summ[Q_DIS, i] += D
+            summ[Q_HIGH, i] += high
+            if d >= ndays - LAST_DAYS:
+                summ[Q_PAIN28, i] += PO
+                summ[Q_DIS28, i] += D
+            week_max = max(week_max, PO)
+            if d % 7 == 6:
+                summ[Q_WORST, i] += week_max
+                week_max = 0.0
+            daily[d, D_PAIN] += np.int64(np.round(PO * FIXED_POINT_SCALE))
+            daily[d, D_DIS] += np.int64(np.round(D * FIXED_POINT_SCALE))
+            daily[d, D_HIGH] += np.int64(high)
+            daily[d, D_REC] += np.int64(recovered)
+
+            if slot >= 0:
+                _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+                       P, PO, D, act, PS, run, recovered, n_recur, first)
+                period = d // rec_every
+                length = min(rec_every, ndays - period * rec_every)
+                for k in range(n_rec_vars):
+                    var = rec_vars[k]
+                    if var == RECORD_WORST_PAIN:
+                        rec_out[k, period, slot] = max(rec_out[k, period, slot], PO)
+                    else:
+                        rec_out[k, period, slot] += state[var, i] / length
+
+            # 4. loops: every state moves toward its target for tomorrow ------------------
+            pain01 = P / 10.0
+            # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
+            windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
+            drive = (g_windup * p.sensitization_pain * windup + p.sensitization_sleep * (1.0 - S)
+                     + p.sensitization_stress * H)
+            C = _clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)
+            # R2 pain disturbs sleep
+            spell_on = 1.0 if spell > 0.0 else 0.0
+            sleep_target = _clip01(1.0 - sleepv * (g_sleep * p.sleep_pain * pain01
+                                                   + p.sleep_stress * H
+                                                   + p.sleep_spell_depth * spell_on) + m_sleep)
+            S += p.sleep_rate * (sleep_target - S)
+            # R4 strain -> stress hormones -> inflammation; B4 support buffers stress
+            stress_target = _clip01(
+                m_stress * stressr
+                * (p.stress_strain * W + p.stress_acute * min(Z, 1.0) + p.stress_sleep * (1.0 - S))
+                * (1.0 - p.support_buffer * U))
+            H += p.stress_rate * (stress_target - H)
+            I += p.inflammation_rate * (_clip01(p.inflammation_tissue * T
+                                                + p.inflammation_stress * H) - I)
+            W += p.strain_rate * (_clip01(work0 + g_strain * p.strain_pain * pain01 * money_buffer)
+                                  - W)
+            Z *= 1.0 - p.acute_stress_decay
+            U += SUPPORT_RATE * (support0 - U)
+            # R3 and R5: threat drives fear-avoidance and guarding
+            threat_target = _clip01(m_threat * cat * (p.threat_base + p.threat_pain * pain01)
+                                    * (1.0 - p.threat_knowledge * N))
+            A += p.threat_rate * (threat_target - A)
+            F += p.fear_rate * (_clip01(m_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
+            G += p.guarding_rate * (_clip01(m_guard * (p.guarding_tissue * T
+                                                       + g_guard * p.guarding_threat * A)) - G)
+            K += min(1.0, p.conditioning_rate * m_cond) * (act - K)
+            # B2 self-efficacy grows with mastery (conditioning)
+            E += p.self_efficacy_rate * (_clip01(se0 + p.self_efficacy_conditioning * (K - 0.5)
+                                                 + m_se) - E)
+            X += EXPECTATION_RATE * (care0 - X)
+            # B1 tissue healing, faster when conditioned and resilient
+            T *= 1.0 - min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K))
+
+        _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+               P, PO, D, act, PS, run, recovered, n_recur, first)
+
+
+@nb.njit(inline="always")
+def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+           P, PO, D, act, PS, run, recovered, n_recur, first):  # fmt: skip
+    state[S_T, i] = T
+    state[S_G, i] = G
+    state[S_C, i] = C
+    state[S_H, i] = H
+    state[S_I, i] = I
+    state[S_S, i] = S
+    state[S_K, i] = K
+    state[S_A, i] = A
+    state[S_F, i] = F
+    state[S_E, i] = E
+    state[S_X, i] = X
+    state[S_N, i] = N
+    state[S_W, i] = W
+    state[S_U, i] = U
+    state[S_Z, i] = Z
+    state[S_SPELL, i] = spell
+    state[S_V, i] = V
+    state[S_P, i] = P
+    state[S_PO, i] = PO
+    state[S_D, i] = D
+    state[S_ACT, i] = act
+    state[S_PS, i] = PS
+    state[S_RUN, i] = run
+    state[S_REC, i] = recovered
+    state[S_NREC, i] = n_recur
+    state[S_FIRST, i] = first
