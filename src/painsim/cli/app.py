@@ -11,6 +11,22 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from painsim import __version__
+
+        typer.echo(f"painsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """painsim: chronic back pain as an emergent biopsychosocial system."""
+
+
 def main() -> None:
     """Entry point of the ``painsim`` console script."""
     app()

@@ -79,7 +79,8 @@ REINFORCING: tuple[Loop, ...] = (
 # a negative self-link) and paths that oppose pain. Only the reinforcing loops carry a
 # polarity requirement; these are listed so that the diagram and the docs show them.
 BALANCING: tuple[Loop, ...] = (
-    Loop("healing", "B1 tissue healing", "balancing", (Edge("tissue", "tissue", -1),)),
+    Loop("healing", "B1 tissue healing", "balancing",
+         (Edge("tissue", "pain", +1), Edge("tissue", "tissue", -1))),
     Loop(
         "self_efficacy", "B2 self-efficacy and activity", "balancing",
         _chain("self_efficacy", +1, "activity", +1, "conditioning", -1, "pain"),
