@@ -55,7 +55,6 @@ def test_reinforcing_loops_have_positive_polarity_and_close(loop):
 def test_loop_names_are_unique_and_switches_are_loop_specific():
     names = [loop.name for loop in LOOPS]
     assert len(names) == len(set(names))
-    switches = [loop.switch for loop in REINFORCING]
     for loop in REINFORCING:
         others = [e for other in REINFORCING if other is not loop for e in other.edges]
         assert loop.switch not in others
