@@ -1,0 +1,52 @@
+"""The README's API example runs, generated docs are current, and the CLI behaves."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from painsim.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert {"cohort", "result", "df"} <= set(namespace)
+    assert len(namespace["df"]) == namespace["result"].trajectories["pain"].size
+
+
+def test_generated_model_docs_are_up_to_date():
+    check = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_model_docs.py"), "--check"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_demo_json_and_outputs(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--n", "300", "--days", "56", "--json", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["n"] == 300
+    assert 0.0 <= summary["recovered_share"] <= 1.0
+    assert set(summary["chronic_share_by_loop_off"]) >= {"none", "all", "wind_up"}
+    assert (tmp_path / "natural_history.png").stat().st_size > 10_000
+    assert (tmp_path / "natural_history.csv").read_text().startswith("day,pain_mean")
+
+
+def test_demo_rejects_bad_input_with_a_clear_message():
+    result = CliRunner().invoke(app, ["demo", "--n", "0"])
+    assert result.exit_code == 2
+    assert "--n" in result.output and "greater than or equal to 1" in result.output
+
+
+def test_version_and_help():
+    runner = CliRunner()
+    assert "painsim 0.1.0" in runner.invoke(app, ["--version"]).output
+    assert "demo" in runner.invoke(app, ["--help"]).output
