@@ -1,0 +1,72 @@
+"""Behaviour that must emerge from the loops (never hard-coded), with fixed seeds.
+
+Bands and their sources are documented in docs/model.md (Calibration, Behaviour).
+"""
+
+import numpy as np
+import pytest
+
+import painsim as ps
+from painsim.engine.variables import M_NOCI, STATE_INDEX
+
+N = 4000
+
+
+@pytest.fixture(scope="module")
+def chronic():
+    return ps.Cohort.build("chronic", n=N, seed=11)
+
+
+@pytest.fixture(scope="module")
+def year(chronic):
+    return ps.simulate(chronic, 365, ps.Record.summaries())
+
+
+def test_natural_history_of_untreated_chronic_pain(year):
+    daily = year.daily()["pain_mean"]
+    summary = year.summary()
+    recovered = summary["first_recovery_day"].notna()
+    assert daily.iloc[:7].mean() >= 4.5  # entry: pain >= 4 for every patient in the screen
+    # Costa et al. 2012 (CMAJ): mean pain falls, but only part of the way, in a year.
+    assert 0.55 <= daily.iloc[-28:].mean() / daily.iloc[:7].mean() <= 0.80
+    # Costa et al. 2009 (BMJ): 41-42% recover within 12 months of becoming chronic.
+    assert 0.25 <= recovered.mean() <= 0.45
+    # da Silva et al. 2017 (JOSPT): about a third of the recovered recur within a year.
+    recurred = (summary.loc[recovered, "recurrences"] > 0).mean()
+    assert 0.15 <= recurred <= 0.50
+
+
+def test_acute_episodes_mostly_recover(chronic):
+    acute = ps.Cohort.build("acute", n=N, seed=11)
+    result = ps.simulate(acute, 365, ps.Record.summaries())
+    pain = result.daily()["pain_mean"]
+    assert 0.40 <= pain.iloc[42] / pain.iloc[0] <= 0.65  # Costa 2012: 52 -> 23 at 6 weeks
+    assert pain.iloc[-28:].mean() / pain.iloc[0] <= 0.25
+    assert 0.65 <= result.summary()["first_recovery_day"].notna().mean() <= 0.85  # Henschke 2008
+
+
+def test_no_single_loop_controls_chronicity(chronic, year):
+    baseline = year.chronic_share()
+    assert baseline > 0.2
+    for name in ps.LOOP_NAMES:
+        share = ps.simulate(chronic, 365, ps.Record.summaries(), loops={name: 0}).chronic_share()
+        assert 0.05 < share < baseline - 0.02, name
+    none = ps.simulate(chronic, 365, ps.Record.summaries(), loops=dict.fromkeys(ps.LOOP_NAMES, 0))
+    assert none.chronic_share() <= 0.03
+
+
+def test_hysteresis_history_decides_the_basin_for_some_trait_combinations():
+    start = ps.Cohort.build("acute", n=N, seed=12)
+    for name in ("tissue", "guarding", "inflammation"):
+        start.state[STATE_INDEX[name]] = 0.0  # no injury: identical traits, calm start
+    flare = start.copy()
+    flare.modifiers[M_NOCI] = 4.0  # a long flare: 90 days of strong nociception
+    calm_then = ps.simulate(start, 90, ps.Record.summaries()).cohort
+    flare_then = ps.simulate(flare, 90, ps.Record.summaries()).cohort
+    flare_then.modifiers[M_NOCI] = 1.0
+    calm = ps.simulate(calm_then, 365, ps.Record.summaries()).summary()["pain_last28"].to_numpy()
+    after_flare = ps.simulate(flare_then, 365, ps.Record.summaries()).summary()["pain_last28"].to_numpy()
+    switched = np.mean((after_flare >= 4) & (calm < 3))
+    assert np.mean(calm >= 4) <= 0.08  # uninjured people rarely become chronic in a year
+    assert switched >= 0.10
+    assert np.mean((calm >= 4) & (after_flare < 3)) < 0.01  # history acts one way
