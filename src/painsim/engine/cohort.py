@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from painsim.care.params import CareParams
+from painsim.care.plan import CARE_OUTCOMES, NO_CARE, CarePlan
 from painsim.engine import rng
 from painsim.engine.kernel import kernel_params, simulate_range
 from painsim.engine.loops import LOOP_NAMES
@@ -204,6 +206,8 @@ def simulate(
     loops: Mapping[str, float] | None = None,
     n_jobs: int = 1,
     progress: Progress | None = None,
+    care: CarePlan | None = None,
+    care_params: CareParams | None = None,
 ) -> SimulationResult:
     """Simulate ``cohort`` for ``days`` days; the input cohort is left unchanged.
 
@@ -216,6 +220,9 @@ def simulate(
         e.g. ``{"wind_up": 0}``; names: wind_up, sleep, fear_avoidance, strain, guarding.
     n_jobs : threads; results are identical for any value.
     progress : called as ``progress(done, total)`` (patients) while running.
+    care : the care plan of this arm (``painsim.care.CarePlan``; default: none). Session
+        days count from the first simulated day.
+    care_params : gains of the care mechanisms (default: ``CareParams()``).
 
     Examples
     --------
@@ -242,13 +249,18 @@ def simulate(
     args = (out.state, out.traits, out.modifiers, kernel_params(out.params), _loop_gains(loops),
             out.ids, np.uint64(out.seed), out.day, days)
     tail = (record.variable_codes(), record.every, rec_slot, rec_out, summaries)
+    plan = (care or NO_CARE).compile(days, care_params)
+    session_relief = np.full((plan.n_sessions, n), -1.0, dtype=np.float32)
+    care_outcomes = np.zeros((0 if (care or NO_CARE).is_empty else len(CARE_OUTCOMES), n))
+    care_args = (plan.kernel, plan.massage_days, plan.exercise_days, plan.education_days, session_relief,
+                 care_outcomes)
 
     chunks = _chunk_bounds(n, n_jobs)
     daily = np.zeros((len(chunks), days, len(DAILY)), dtype=np.int64)
 
     def run(j: int) -> int:
         a, b = chunks[j]
-        simulate_range(*args, a, b, *tail, daily[j])
+        simulate_range(*args, a, b, *tail, daily[j], *care_args)
         return b - a
 
     done = 0
@@ -262,6 +274,8 @@ def simulate(
         cohort=out, days=days, start_day=cohort.day - cohort.entry_day, every=record.every,
         trajectories={v: rec_out[k] for k, v in enumerate(record.variables)},
         recorded=positions, summaries=summaries, daily_sums=daily.sum(axis=0),
+        care=care or NO_CARE, session_days=plan.massage_days, session_relief=session_relief,
+        care_outcomes=care_outcomes, care_kernel=plan.kernel,
     )
 
 

@@ -19,6 +19,7 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
+from painsim.care.plan import C_COST, C_DISAPPOINT, C_DROPOUT, C_EXDONE, C_LASTING, C_RELIEF, C_SESSIONS
 from painsim.engine import rng
 from painsim.engine.params import PARAM_NAMES, ModelParams
 from painsim.engine.variables import (
@@ -118,6 +119,7 @@ def _trait_factor(t):
 def simulate_range(
     state, traits, mods, p, loop_gain, ids, seed, day0, ndays, start, stop,
     rec_vars, rec_every, rec_slot, rec_out, summ, daily,
+    c, massage_days, exercise_days, education_days, session_out, care_out,
 ):  # fmt: skip
     """Advance patients ``start:stop`` by ``ndays`` days, in place.
 
@@ -125,7 +127,13 @@ def simulate_range(
     x recorded patients) receives period means of ``rec_vars`` for patients whose
     ``rec_slot`` is >= 0; ``summ`` (float64, summaries x patients) and ``daily`` (int64
     fixed point, days x quantities, for this range only) accumulate outcomes.
+    ``c`` and the ``*_days`` arrays are the compiled care plan (``painsim.care``);
+    ``session_out`` (sessions x patients) receives each massage session's relief duration
+    in days (0: no relief, -1: not attended) and ``care_out`` the per-patient care outcomes.
     """
+    n_massage = massage_days.shape[0]
+    n_exercise = exercise_days.shape[0]
+    n_education = education_days.shape[0]
     n_rec_vars = rec_vars.shape[0]
     g_windup = loop_gain[0]
     g_sleep = loop_gain[1]
@@ -183,6 +191,30 @@ def simulate_range(
         first = np.float64(state[S_FIRST, i])
         slot = rec_slot[i]
         week_max = 0.0
+        # care state for this run (rows of painsim.care.CARE_OUTCOMES are written at the end)
+        impulse = 0.0
+        next_massage = 0
+        next_exercise = 0
+        next_education = 0
+        attending = True
+        attended = 0.0
+        cost = 0.0
+        disappointment = 0.0
+        dropout_day = -1.0
+        exercise_done = 0.0
+        run_after_course = 0.0
+        best_run_after_course = 0.0
+        relief_days = 0.0
+        last_relief = 0.0
+        last_disappointment = 0.0
+        tracking = -1  # session whose relief episode is being followed
+        track_day = 0
+        pre_pain = 0.0
+        relief_threshold = 0.0
+        relief_len = 0.0
+        relief_on = False
+        expected = 0.0
+        resources = traits[TR_RES, i]
         persistence = np.exp(-1.0 / p.fluctuation_days)
         innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
 
@@ -202,20 +234,97 @@ def simulate_range(
             V = persistence * V + innovation * rng.normal(
                 key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
 
+            # care: which sessions happen today --------------------------------------
+            session_today = False
+            if next_massage < n_massage and massage_days[next_massage] == d:
+                if attending and next_massage > 0:
+                    logit = (c.attend_base + c.attend_alliance * (c.alliance - 0.5)
+                             + c.attend_relief * last_relief - c.attend_disappointment * last_disappointment
+                             - c.attend_cost * c.massage_cost / 100.0 * (1.0 - resources))
+                    if rng.uniform(key, rng.ATTENDANCE, day) >= 1.0 / (1.0 + np.exp(-logit)):
+                        attending = False
+                        dropout_day = d
+                session_today = attending
+                next_massage += 1
+            exercised = False
+            if next_exercise < n_exercise and exercise_days[next_exercise] == d:
+                next_exercise += 1
+                boost = 1.15 if c.exercise_supervised > 0.0 else 0.85
+                exercised = rng.uniform(key, rng.EXERCISE, day) < c.exercise_adherence * (0.6 + 0.8 * E) * boost
+            if next_education < n_education and education_days[next_education] == d:
+                next_education += 1
+                N += c.education_knowledge * (1.0 - N)
+                cost += c.education_cost
+            sleep_care = 0.0
+            if c.sleep_start >= 0.0 and d >= c.sleep_start:
+                sleep_care = 1.0 if d < c.sleep_end else c.sleep_retention
+                if d < c.sleep_end and (d - c.sleep_start) % 7.0 == 0.0:
+                    cost += c.sleep_cost_week
+            cut = min(1.0, impulse) * c.massage_mechanical
+
             # 2. activity, nociception, pain, disability ---------------------------------
             act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E
                                - p.activity_fear * F + m_act))
             decond = 1.0 - K
-            noci = m_noci * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+            noci = m_noci * (1.0 - c.massage_nociception * cut) * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
                              + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
             gain = sens * (1.0 + p.sensitization_gain * C)
             inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib
+            if impulse > 0.0:
+                gain_inhib = c.massage_inhibition if c.massage_mechanical > 0.0 else c.sham_inhibition
+                inhib += gain_inhib * min(impulse, 1.5)
             q = max(0.0, gain * noci - inhib)
             P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
             noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
             PO = min(10.0, max(0.0, P + p.measurement_noise * noise))
             D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F
                                + DISABILITY_DECONDITIONING * decond)
+
+            # care: relief episodes, expectation, disappointment --------------------------
+            if tracking >= 0 and d > track_day:
+                if d == track_day + 1:
+                    felt = min(1.0, max(0.0, (pre_pain - P) / max(pre_pain, 1e-6)))
+                    letdown = max(0.0, expected - felt)
+                    disappointment += letdown
+                    last_relief = felt
+                    last_disappointment = letdown
+                    E = max(0.0, E - c.disappointment_self_efficacy * letdown)
+                    X = _clip01(X + c.expectation_learning * (felt / max(c.expected_relief, 1e-6) - X))
+                if P <= relief_threshold:
+                    if relief_on or d - track_day <= c.relief_window:
+                        relief_on = True
+                        relief_len += 1.0
+                else:
+                    if relief_on or d - track_day >= c.relief_window:
+                        session_out[tracking, i] = relief_len
+                        relief_days += relief_len
+                        tracking = -1
+            if session_today:
+                if tracking >= 0:  # a new session ends (censors) the previous episode
+                    session_out[tracking, i] = relief_len
+                    relief_days += relief_len
+                if attended == 0.0:
+                    X = 0.5 * X + 0.5 * c.framing_level
+                attended += 1.0
+                cost += c.massage_cost
+                impulse += c.massage_dose * (0.5 + X) * (0.5 + c.alliance)
+                E += c.alliance_self_efficacy * c.alliance * (1.0 - E)
+                tracking = next_massage - 1
+                track_day = d
+                pre_pain = P
+                relief_threshold = max((1.0 - c.relief_relative) * P, P - c.relief_absolute)
+                relief_len = 0.0
+                relief_on = False
+                expected = c.expected_relief * X
+                session_out[tracking, i] = 0.0
+
+            if exercised:  # the session's effects start after today's observation
+                exercise_done += 1.0
+                cost += c.exercise_cost * c.exercise_supervised
+                act = min(1.0, act + c.exercise_activity)
+                F *= 1.0 - c.exercise_fear
+                S += c.exercise_sleep * (1.0 - S)
+                E += c.exercise_self_efficacy * (1.0 - E)
 
             # 3. outcome bookkeeping, recording, summaries ------------------------------
             PS += (PO - PS) / SMOOTHING_DAYS
@@ -233,6 +342,10 @@ def simulate_range(
                 recovered = 0.0
                 n_recur += 1.0
                 summ[Q_NREC, i] += 1.0
+
+            if c.course_end >= 0.0 and d > c.course_end:
+                run_after_course = run_after_course + 1.0 if recovered == 1.0 else 0.0
+                best_run_after_course = max(best_run_after_course, run_after_course)
 
             high = 1.0 if p.high_pain <= PO else 0.0
             summ[Q_PAIN, i] += PO
@@ -273,11 +386,12 @@ def simulate_range(
             spell_on = 1.0 if spell > 0.0 else 0.0
             sleep_target = _clip01(1.0 - sleepv * (g_sleep * p.sleep_pain * pain01
                                                    + p.sleep_stress * H
-                                                   + p.sleep_spell_depth * spell_on) + m_sleep)
+                                                   + p.sleep_spell_depth * spell_on) + m_sleep
+                                  + c.sleep_care_sleep * sleep_care)
             S += p.sleep_rate * (sleep_target - S)
             # R4 strain -> stress hormones -> inflammation; B4 support buffers stress
             stress_target = _clip01(
-                m_stress * stressr
+                m_stress * (1.0 - c.sleep_care_stress * sleep_care) * stressr
                 * (p.stress_strain * W + p.stress_acute * min(Z, 1.0) + p.stress_sleep * (1.0 - S))
                 * (1.0 - p.support_buffer * U))
             H += p.stress_rate * (stress_target - H)
@@ -292,18 +406,30 @@ def simulate_range(
                                     * (1.0 - p.threat_knowledge * N))
             A += p.threat_rate * (threat_target - A)
             F += p.fear_rate * (_clip01(m_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
-            G += p.guarding_rate * (_clip01(m_guard * (p.guarding_tissue * T
+            G += p.guarding_rate * (_clip01(m_guard * (1.0 - c.massage_guarding * cut) * (p.guarding_tissue * T
                                                        + g_guard * p.guarding_threat * A)) - G)
             K += min(1.0, p.conditioning_rate * m_cond) * (act - K)
             # B2 self-efficacy grows with mastery (conditioning)
             E += p.self_efficacy_rate * (_clip01(se0 + p.self_efficacy_conditioning * (K - 0.5)
                                                  + m_se) - E)
             X += EXPECTATION_RATE * (care0 - X)
+            impulse *= 1.0 - c.massage_decay
             # B1 tissue healing, faster when conditioned and resilient
             T *= 1.0 - min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K))
 
         _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                P, PO, D, act, PS, run, recovered, n_recur, first)
+        if tracking >= 0:  # an episode still running at the horizon is censored there
+            session_out[tracking, i] = relief_len
+            relief_days += relief_len
+        if care_out.shape[0] > 0:
+            care_out[C_SESSIONS, i] = attended
+            care_out[C_COST, i] = cost
+            care_out[C_DISAPPOINT, i] = disappointment
+            care_out[C_DROPOUT, i] = dropout_day
+            care_out[C_EXDONE, i] = exercise_done
+            care_out[C_LASTING, i] = best_run_after_course
+            care_out[C_RELIEF, i] = relief_days
 
 
 @nb.njit(inline="always")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from painsim.engine.variables import (
 )  # fmt: skip
 
 if TYPE_CHECKING:
+    from painsim.care.plan import CareKernel, CarePlan
     from painsim.engine.cohort import Cohort
 
 LAST_DAYS = 28
@@ -44,6 +45,11 @@ class SimulationResult:
     recorded : positions in the cohort of the recorded patients.
     summaries : float64 array (summaries x patients), see :meth:`summary`.
     daily_sums : int64 fixed-point array (days x quantities), see :meth:`daily`.
+    care : the care plan simulated (empty without care).
+    session_days : scheduled massage (or sham) session days, from the first simulated day.
+    session_relief : float32 (sessions x patients): relief duration in days after each
+        session (0: no relief episode, -1: session not attended).
+    care_outcomes : float64 (painsim.care.CARE_OUTCOMES x patients), see :meth:`care_summary`.
     """
 
     cohort: Cohort
@@ -54,6 +60,18 @@ class SimulationResult:
     recorded: np.ndarray
     summaries: np.ndarray
     daily_sums: np.ndarray
+    care: CarePlan | None = None
+    session_days: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    session_relief: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.float32))
+    care_outcomes: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    care_kernel: CareKernel | None = None
+
+    def care_summary(self) -> pd.DataFrame:
+        """One row per patient: sessions attended, cost, relief days, cost per relief-day,
+        disappointment, drop-out day, exercise sessions done, and the responder class."""
+        from painsim.outcomes.care_outcomes import care_summary
+
+        return care_summary(self)
 
     @property
     def period_days(self) -> np.ndarray:
@@ -155,4 +173,9 @@ class SimulationResult:
             recorded=np.concatenate([p.recorded + o for p, o in zip(parts, offsets, strict=True)]),
             summaries=np.concatenate([p.summaries for p in parts], axis=1),
             daily_sums=np.sum([p.daily_sums for p in parts], axis=0),
+            care=first.care,
+            session_days=first.session_days,
+            session_relief=np.concatenate([p.session_relief for p in parts], axis=1),
+            care_outcomes=np.concatenate([p.care_outcomes for p in parts], axis=1),
+            care_kernel=first.care_kernel,
         )
