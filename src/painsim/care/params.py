@@ -7,8 +7,6 @@ impulse becomes relief, and for how long, emerges from the loops.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from pydantic import BaseModel, ConfigDict
 
 from painsim.engine.params import _p

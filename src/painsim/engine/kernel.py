@@ -266,7 +266,8 @@ def simulate_range(
             act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E
                                - p.activity_fear * F + m_act))
             decond = 1.0 - K
-            noci = m_noci * (1.0 - c.massage_nociception * cut) * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+            relief_cut = 1.0 - c.massage_nociception * cut
+            noci = m_noci * relief_cut * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
                              + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
             gain = sens * (1.0 + p.sensitization_gain * C)
             inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib
@@ -290,7 +291,7 @@ def simulate_range(
                     last_disappointment = letdown
                     E = max(0.0, E - c.disappointment_self_efficacy * letdown)
                     X = _clip01(X + c.expectation_learning * (felt / max(c.expected_relief, 1e-6) - X))
-                if P <= relief_threshold:
+                if relief_threshold >= P:
                     if relief_on or d - track_day <= c.relief_window:
                         relief_on = True
                         relief_len += 1.0
