@@ -1,11 +1,13 @@
-"""Commands that run the engine: ``painsim demo``."""
+"""Commands that run the engine: ``painsim demo``, ``run``, ``validate``, ``natural-history``."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -15,31 +17,134 @@ from rich.table import Table
 from painsim.cli.app import app
 
 DISCLAIMER = "painsim is a research model, not medical advice."
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 
 
 def _progress(quiet: bool) -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
         disable=quiet or not sys.stderr.isatty(), console=Console(stderr=True), transient=True,
     )
 
 
+def _fail(message: str, code: int) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _load(path: Path):
+    from painsim.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as err:
+        _fail(str(err), 2)
+
+
+def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
+    from painsim.scenario import run_scenario
+
+    with _progress(quiet) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            key = "cohort" if stage.startswith("building") else "arms"
+            if key not in tasks:
+                tasks[key] = bar.add_task("building cohort" if key == "cohort" else "simulating arms", total=total)
+            bar.update(tasks[key], completed=done, description=stage)
+
+        return run_scenario(scenario, n=n, seed=seed, n_jobs=jobs, progress=report)
+
+
+def _answer(result, out: Path, as_json: bool) -> None:
+    from painsim.outcomes.figures import scenario_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    summary = result.summary()
+    figure = scenario_figure(result, out / f"{result.scenario.name}.png")
+    (out / f"{result.scenario.name}.json").write_text(json.dumps(summary, indent=2))
+    if as_json:
+        typer.echo(json.dumps({"scenario": result.scenario.name, "arms": summary, "figure": str(figure)}, indent=2))
+        return
+    console = Console(width=max(Console().width, 132))
+    table = Table(title=f"{result.scenario.title or result.scenario.name} (n = {len(result.cohort):,} per arm)")
+    horizon = result.scenario.horizon_days
+    days = [d for d in ("0", "70", "365", "729") if int(d) < horizon]
+    for column in ("arm", *[f"pain d{d}" for d in days], "non-resp.", "transient", "lasting",
+                   "relief days", "sessions", "cost $", "$/relief day"):
+        table.add_column(column, justify="right" if column != "arm" else "left")
+    for name, arm in summary.items():
+        classes = arm.get("responder_classes")
+        cells = [f"{arm['pain_mean'][d]:.2f}" for d in days]
+        if classes:
+            per_day = arm["cost_per_relief_day"]
+            cells += [f"{classes['non_responder']:.0%}", f"{classes['transient']:.0%}", f"{classes['lasting']:.0%}",
+                      f"{arm['relief_days_median']:.0f}", f"{arm['sessions_attended_mean']:.1f}",
+                      f"{arm['cost_mean']:,.0f}", f"{per_day:,.0f}" if per_day else "-"]
+        else:
+            cells += ["-"] * 7
+        table.add_row(name, *cells)
+    console.print(table)
+    console.print(f"figure: [bold]{figure}[/bold]\nsummary: [bold]{out / (result.scenario.name + '.json')}[/bold]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
 @app.command()
 def demo(
+    n: int = typer.Option(None, min=1, max=5_000_000, help="Patients per arm (default: the scenario's, 5,000)."),
+    seed: int = typer.Option(None, min=0, help="Random seed (default: the scenario's)."),
+    out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and summary."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
+) -> None:
+    """Does massage work for chronic back pain? The flagship scenario on the defaults.
+
+    Simulates the same adults with chronic low back pain under no care, weekly massage,
+    massage spread over months, massage combined with exercise, sleep and stress care and
+    education, and weekly massage with a poor or good alliance and 'fix' or 'manage'
+    framing; prints the answer table and writes a figure.
+    """
+    from painsim.scenario import parse_scenario
+
+    text = resources.files("painsim").joinpath("data/massage_question.toml").read_text()
+    scenario = parse_scenario(text, source="massage_question.toml (embedded)")
+    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json)
+
+
+@app.command()
+def run(
+    file: Path = typer.Argument(..., help="Scenario file (TOML); see docs/scenarios.md."),
+    n: int = typer.Option(None, min=1, max=10_000_000, help="Override the scenario's patients per arm."),
+    seed: int = typer.Option(None, min=0, help="Override the scenario's seed."),
+    out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and summary."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only (docs/cli.md)."),
+) -> None:
+    """Run a scenario file: every arm on the same cohort."""
+    scenario = _load(file)
+    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json)
+
+
+@app.command()
+def validate(file: Path = typer.Argument(..., help="Scenario file (TOML).")) -> None:
+    """Check a scenario file and say what is wrong, where, and what is allowed."""
+    scenario = _load(file)
+    arms = ", ".join(scenario.arms)
+    typer.echo(f"{file}: valid scenario '{scenario.name}': {len(scenario.arms)} arm(s) ({arms}), "
+               f"n = {scenario.n:,}, horizon {scenario.horizon_days} days, seed {scenario.seed}")
+
+
+@app.command("natural-history")
+def natural_history_command(
     n: int = typer.Option(20_000, min=1, max=5_000_000, help="Patients in the cohort."),
     seed: int = typer.Option(1, min=0, help="Random seed: same seed, same results."),
     days: int = typer.Option(365, min=28, max=3650, help="Days to follow the cohort."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and table."),
-    jobs: int = typer.Option(min(2, os.cpu_count() or 1), min=1, help="Threads to use."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary only."),
 ) -> None:
-    """Natural history of untreated chronic low back pain on the embedded defaults.
-
-    Builds a cohort of adults with chronic low back pain (pain >= 4/10 for >= 3 months),
-    follows it untreated, repeats with each reinforcing loop switched off, prints the
-    answer table and writes a figure.
-    """
+    """Natural history of untreated chronic low back pain, and each loop switched off."""
     from painsim.outcomes import natural_history
 
     with _progress(as_json) as bar:
@@ -55,13 +160,13 @@ def demo(
         typer.echo(json.dumps({**headline, "chronic_share_by_loop_off": history.chronic_share_by_loop_off,
                                "figure": str(figure), "daily_csv": str(table_path)}, indent=2))
         return
-    _print_tables(history, headline)
+    _print_history(history, headline)
     console = Console()
     console.print(f"figure: [bold]{figure}[/bold]\ndaily means: [bold]{table_path}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
-def _print_tables(history, headline: dict[str, float]) -> None:
+def _print_history(history, headline: dict[str, float]) -> None:
     console = Console()
     table = Table(title=f"Untreated chronic low back pain (n = {int(headline['n']):,})")
     for column in ("day", "pain", "worst weekly pain", "disability (0-24)", "pain >= 7", "recovered"):
