@@ -121,7 +121,8 @@ def _line_of(text: str, loc: list[str]) -> str:
 
 def _did_you_mean(loc: list[str], problem: dict[str, Any]) -> str:
     allowed = _allowed_keys(loc[:-1])
-    close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
+    key = loc[-1]
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) or [a for a in allowed if key in a]
     options = f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""
     return f" (did you mean '{close[0]}'?){options}" if close else options
 
