@@ -20,7 +20,11 @@ to_json <- function(x, indent = 0) {
       if (is.infinite(v)) return("null")
       return(sprintf("%.17g", v))
     }
-    paste0("\"", gsub("\"", "\\\\\"", as.character(v)), "\"")
+    v <- gsub("\\", "\\\\", as.character(v), fixed = TRUE)
+    v <- gsub("\"", "\\\"", v, fixed = TRUE)
+    v <- gsub("\n", "\\n", v, fixed = TRUE)
+    v <- gsub("\t", "\\t", v, fixed = TRUE)
+    paste0("\"", v, "\"")
   }
   if (inherits(x, "AsIs") || length(x) != 1) {
     return(paste0("[", paste(vapply(as.vector(x), scalar, ""), collapse = ", "), "]"))
