@@ -226,7 +226,7 @@ def subgroup_analysis(
     >>> res = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01, 0.02, 0.01, 0.02],
     ...                         ["a", "a", "b", "b"], method="FE")
     >>> res.groups, round(res.q_between, 3)
-    (('a', 'b'), 27.0)
+    (('a', 'b'), 18.75)
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)

@@ -159,7 +159,7 @@ def escalc(
     Examples
     --------
     >>> es = escalc("OR", ai=[4, 6], bi=[119, 300], ci=[11, 29], di=[128, 274])
-    >>> [round(v, 4) for v in es.yi]
+    >>> [round(float(v), 4) for v in es.yi]
     [-0.9387, -1.6662]
     >>> es = escalc("SMD", m1i=[10.0], sd1i=[2.0], n1i=[20], m2i=[9.0], sd2i=[2.0], n2i=[20])
     >>> round(float(es.yi[0]), 5)

@@ -384,7 +384,7 @@ def rma(
     --------
     >>> fit = rma([0.2, 0.5, 0.1, 0.45], [0.04, 0.05, 0.03, 0.06], method="DL")
     >>> round(fit.estimate, 4), round(fit.tau2, 4)
-    (0.2869, 0.0)
+    (0.2719, 0.0)
     """
     if isinstance(yi, EffectSizes):
         es = yi
