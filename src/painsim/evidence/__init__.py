@@ -6,7 +6,7 @@ Quick start
 >>> es = escalc("RR", ai=[4, 6, 3], bi=[119, 300, 228], ci=[11, 29, 11], di=[128, 274, 209])
 >>> fit = rma(es, method="REML")
 >>> round(fit.estimate, 3)
--1.208
+-1.33
 """
 
 from painsim.evidence.effect_sizes import MEASURES, REQUIRED_COLUMNS, EffectSizes, escalc
