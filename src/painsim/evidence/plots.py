@@ -45,6 +45,16 @@ _COLUMN_LABELS = {
 }
 
 
+def _ratio_ticks(lo: float, hi: float, max_ticks: int = 8) -> list[float]:
+    """Readable ticks for a log-scaled ratio axis between ``lo`` and ``hi``."""
+    ticks = [t for t in _RATIO_TICKS if lo <= t <= hi]
+    if len(ticks) > max_ticks:
+        ticks = [t for t in ticks if t in (0.001, 0.01, 0.1, 0.5, 1, 2, 10, 100, 1000)]
+    if len(ticks) > max_ticks:
+        ticks = [t for t in ticks if t in (0.001, 0.01, 0.1, 1, 10, 100, 1000)]
+    return ticks
+
+
 def _ci_text(est: float, lo: float, hi: float, width: int = 5) -> str:
     return f"{est:{width}.2f} [{lo:{width}.2f}, {hi:{width}.2f}]"
 
@@ -128,24 +138,22 @@ def forest_plot(
     ax.set_ylim(y_bottom, top)
 
     # x range on the analysis scale
-    pieces = [lo, hi, fit.ci_lb, fit.ci_ub]
+    # CIs much wider than the typical one are clipped (drawn with arrow heads)
+    # so that a single tiny study cannot squeeze the rest of the plot.
+    widths = hi - lo
+    keep = widths <= 4.0 * float(np.median(widths))
+    pieces = [lo[keep], hi[keep], fit.yi, fit.ci_lb, fit.ci_ub, np.zeros(1)]
     if has_pi:
         pieces += [pred.pi_lb, pred.pi_ub]
-    xmin = float(min(np.min(p) for p in pieces))
-    xmax = float(max(np.max(p) for p in pieces))
-    xmin, xmax = min(xmin, 0.0), max(xmax, 0.0)
+    xmin = float(min(np.min(p) for p in pieces if p.size))
+    xmax = float(max(np.max(p) for p in pieces if p.size))
     span = xmax - xmin or 1.0
-    # keep extreme CIs from squeezing the plot: clip at 4x the IQR-based span
-    core = np.concatenate([fit.yi, [fit.estimate, 0.0]])
-    core_span = max(float(np.ptp(core)), float(np.median(hi - lo)), 1e-12)
-    limit_lo = min(xmin, float(np.min(core)) - 1.5 * core_span)
-    limit_hi = max(xmax, float(np.max(core)) + 1.5 * core_span)
-    xmin = max(xmin, limit_lo) - 0.04 * span
-    xmax = min(xmax, limit_hi) + 0.04 * span
+    xmin -= 0.04 * span
+    xmax += 0.04 * span
     ax.set_xlim(tr(xmin), tr(xmax))
     if ratio:
         ax.set_xscale("log")
-        ticks = [t for t in _RATIO_TICKS if tr(xmin) <= t <= tr(xmax)]
+        ticks = _ratio_ticks(tr(xmin), tr(xmax))
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{t:g}" for t in ticks])
         ax.minorticks_off()
@@ -161,12 +169,6 @@ def forest_plot(
         a, b = tr(lo[i]), tr(hi[i])
         ax.plot([max(a, x_lo_lim), min(b, x_hi_lim)], [y, y], color="black", lw=0.9, zorder=2)
         if a < x_lo_lim:
-            ax.annotate(
-                "",
-                xy=(x_lo_lim, y),
-                xytext=(x_lo_lim * (1.0 if ratio else 1), y),
-                arrowprops={"arrowstyle": "<-", "lw": 0.9},
-            )
             ax.plot([x_lo_lim], [y], marker="<", color="black", ms=4, clip_on=False)
         if b > x_hi_lim:
             ax.plot([x_hi_lim], [y], marker=">", color="black", ms=4, clip_on=False)

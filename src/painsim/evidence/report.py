@@ -157,13 +157,14 @@ def format_summary(fit: RMAResult) -> str:
 
 def rich_summary(fit: RMAResult) -> Panel:
     """A ``rich`` renderable (panel with tables) of ``fit`` for the terminal."""
+    from rich import box
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
     header, rows = coef_rows(fit)
-    tab = Table(title="Model results", show_edge=False, header_style="bold")
+    tab = Table(title="Model results", box=box.SIMPLE_HEAD, header_style="bold")
     for i, h in enumerate(header):
         tab.add_column(h or "coef", justify="left" if i == 0 else "right")
     for r in rows:
