@@ -131,6 +131,13 @@ def forest_plot(
     ax_l = fig.add_subplot(gs[0])
     ax = fig.add_subplot(gs[1], sharey=ax_l)
     ax_r = fig.add_subplot(gs[2], sharey=ax_l)
+    # final geometry first: marker sizes below are computed from it
+    fig.subplots_adjust(
+        left=0.02,
+        right=0.99,
+        top=1 - 0.25 / height - (0.3 / height if title else 0),
+        bottom=(0.95 + (0.25 if favours else 0)) / height,
+    )
     top = k + 1.2
     for a in (ax_l, ax_r):
         a.set_xlim(0, 1)
@@ -306,12 +313,6 @@ def forest_plot(
         ax.xaxis.labelpad = 22
     if title:
         fig.suptitle(title, fontsize=fs + 2, fontweight="bold")
-    fig.subplots_adjust(
-        left=0.02,
-        right=0.99,
-        top=1 - 0.25 / height - (0.3 / height if title else 0),
-        bottom=(0.95 + (0.25 if favours else 0)) / height,
-    )
     if path is not None:
         fig.savefig(path, dpi=dpi)
     return fig
@@ -327,7 +328,6 @@ def _square(ax, x: float, y: float, side: float, ratio: bool, lo: float, hi: flo
     if not (lo <= x <= hi):
         return
     fig = ax.figure
-    fig.canvas.draw_idle()
     # size in points from the row height
     ax_h_in = ax.get_position().height * fig.get_figheight()
     ylim = ax.get_ylim()
