@@ -212,3 +212,14 @@ def test_options_are_case_insensitive():
     )
     assert res.exit_code == 0
     assert json.loads(res.stdout)["method"] == "REML"
+
+
+def test_degenerate_identical_studies_do_not_crash(tmp_path):
+    f = tmp_path / "same.csv"
+    f.write_text("yi,vi\n0.2,0.01\n0.2,0.01\n0.2,0.01\n")
+    res = run(str(f), "--test", "knha", "--json", "--funnel", str(tmp_path / "fu.png"))
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["estimate"] == pytest.approx(0.2)
+    assert out["q"] == 0.0 and out["i2"] == 0.0
+    assert out["egger"] is None  # Egger's model is not identifiable with equal SEs

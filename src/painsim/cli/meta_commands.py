@@ -100,7 +100,12 @@ def _run(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = rma(es, method=method, test=test, level=level)
-            egger = regtest(fit) if fit.k >= 3 else None
+            egger = None
+            if fit.k >= 3:
+                try:
+                    egger = regtest(fit)
+                except (ValueError, ConvergenceError):  # e.g. all standard errors equal
+                    egger = None
             cert = assess_certainty(fit, egger.pval if egger is not None else None)
             sub = None
             if subgroup is not None:
@@ -116,7 +121,12 @@ def _run(
                     labels=list(es.labels),
                 )
             l1o = do_leave1out(fit) if leave1out else None
-            tf = do_trimfill(fit) if (trimfill or funnel_path is not None) and fit.k >= 3 else None
+            tf = None
+            if (trimfill or funnel_path is not None) and fit.k >= 3:
+                try:
+                    tf = do_trimfill(fit)
+                except (ValueError, RuntimeError):
+                    tf = None
     except InputError as exc:
         raise _BadInputError(str(exc)) from None
     except (ValueError, ConvergenceError) as exc:
@@ -260,17 +270,28 @@ def _print_rich(
 @app.command("meta")
 def meta(
     file: Annotated[
-        str, typer.Argument(help="CSV file, one row per study (metafor column names).")
+        str,
+        typer.Argument(
+            metavar="FILE.csv", help="CSV file, one row per study (metafor column names)."
+        ),
     ],
     measure: Annotated[
-        str, typer.Option("--measure", "-m", help="Effect size: GEN, SMD, MD, RR, OR or RD.")
+        str,
+        typer.Option(
+            "--measure", "-m", metavar="{GEN,SMD,MD,RR,OR,RD}", help="Effect-size measure."
+        ),
     ] = "GEN",
     method: Annotated[
         str,
-        typer.Option("--method", help="tau^2 estimator: FE, DL, HE, SJ, ML, REML, EB or PM."),
+        typer.Option(
+            "--method", metavar="{FE,DL,HE,SJ,ML,REML,EB,PM}", help="tau^2 estimator (FE: none)."
+        ),
     ] = "REML",
     test: Annotated[
-        str, typer.Option("--test", help="Inference: z (normal) or knha (Hartung-Knapp).")
+        str,
+        typer.Option(
+            "--test", metavar="{z,knha}", help="Inference: z (normal) or knha (Hartung-Knapp)."
+        ),
     ] = "z",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     forest: Annotated[

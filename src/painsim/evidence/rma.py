@@ -447,12 +447,16 @@ def rma(
         s2w = 0.0 if rss_f <= np.finfo(float).eps else rss_f / (k - p)
         vb = s2w * vb
     se = np.sqrt(np.diag(vb))
-    zval = beta / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zval = beta / se
     alpha = 1.0 - level / 100.0
     ddf: int | None = None
     btt = np.arange(1, p) if (intercept and p > 1) else np.arange(p)
     m = len(btt)
-    qm = float(beta[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], beta[btt]))
+    try:
+        qm = float(beta[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], beta[btt]))
+    except np.linalg.LinAlgError:  # e.g. knha with s^2 = 0, as metafor: QM = NA
+        qm = float("nan")
     if test == "knha":
         ddf = k - p
         qm /= m
