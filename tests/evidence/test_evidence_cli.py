@@ -223,3 +223,35 @@ def test_degenerate_identical_studies_do_not_crash(tmp_path):
     assert out["estimate"] == pytest.approx(0.2)
     assert out["q"] == 0.0 and out["i2"] == 0.0
     assert out["egger"] is None  # Egger's model is not identifiable with equal SEs
+
+
+def test_meta_regression_via_cli_matches_metafor(vectors):
+    res = run(str(DATA / "bcg.csv"), "-m", "RR", "--mods", "ablat,year", "--test", "knha", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    ref = next(
+        c
+        for c in vectors["metareg"]
+        if c["method"] == "REML" and c["test"] == "knha" and c["mods"] == ["ablat", "year"]
+    )["result"]
+    assert [c["name"] for c in out["coefficients"]] == ["intrcpt", "ablat", "year"]
+    for c, b, se in zip(out["coefficients"], ref["beta"], ref["se"], strict=True):
+        assert c["estimate"] == pytest.approx(b, rel=1e-6)
+        assert c["se"] == pytest.approx(se, rel=1e-6)
+    assert out["qm"] == pytest.approx(ref["qm"], rel=1e-6)
+    assert out["qm_p"] == pytest.approx(ref["qm_p"], rel=1e-6)
+    assert out["r2"] == pytest.approx(ref["r2"], rel=1e-6)
+    assert out["certainty"] is None and out["egger"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--mods", "alloc"], "column 'alloc', row 1: 'random' is not a number"),
+        (["--mods", "nope"], "--mods column(s) nope not found"),
+        (["--mods", "ablat", "--forest", "x.png"], "--forest cannot be combined with --mods"),
+        (["--mods", ","], "--mods needs one or more column names"),
+    ],
+)
+def test_bad_mods(args, fragment):
+    assert fragment in _error(run(str(DATA / "bcg.csv"), "-m", "RR", *args))

@@ -74,13 +74,14 @@ def _run(
     subgroup: str | None,
     leave1out: bool,
     trimfill: bool,
+    mods: str | None = None,
 ) -> None:
     from painsim.evidence.certainty import assess_certainty
     from painsim.evidence.diagnostics import leave1out as do_leave1out
     from painsim.evidence.diagnostics import regtest, subgroup_analysis
     from painsim.evidence.diagnostics import trimfill as do_trimfill
     from painsim.evidence.heterogeneity import ConvergenceError
-    from painsim.evidence.io import InputError, effect_sizes_from_frame, read_table
+    from painsim.evidence.io import InputError, effect_sizes_from_frame, numeric_column, read_table
     from painsim.evidence.rma import rma
 
     measure = _choice(measure, _MEASURES, "--measure")
@@ -90,23 +91,51 @@ def _run(
         raise _BadInputError(f"--level must be in [50, 100) (got {level:g})")
     forest_path = _check_png_target(forest, "--forest") if forest else None
     funnel_path = _check_png_target(funnel, "--funnel") if funnel else None
+    mod_names = [m.strip() for m in mods.split(",") if m.strip()] if mods else []
+    if mods is not None and not mod_names:
+        raise _BadInputError("--mods needs one or more column names, e.g. --mods year,dose")
+    if mod_names:
+        clash = [
+            opt
+            for opt, used in (
+                ("--forest", forest),
+                ("--funnel", funnel),
+                ("--subgroup", subgroup),
+                ("--leave1out", leave1out),
+                ("--trimfill", trimfill),
+            )
+            if used
+        ]
+        if clash:
+            raise _BadInputError(f"{', '.join(clash)} cannot be combined with --mods")
     try:
         df = read_table(file)
         es = effect_sizes_from_frame(df, measure, min_k=2)
+        missing = [m for m in mod_names if m not in df.columns]
+        if missing:
+            raise InputError(
+                f"--mods column(s) {', '.join(missing)} not found; columns are "
+                f"{', '.join(df.columns)}"
+            )
+        mod_values = {m: numeric_column(df, m) for m in mod_names}
         if subgroup is not None and subgroup not in df.columns:
             raise InputError(
                 f"--subgroup column {subgroup!r} not found; columns are {', '.join(df.columns)}"
             )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = rma(es, method=method, test=test, level=level)
+            fit = rma(es, method=method, test=test, level=level, mods=mod_values or None)
             egger = None
-            if fit.k >= 3:
+            if fit.k >= 3 and fit.int_only:
                 try:
                     egger = regtest(fit)
                 except (ValueError, ConvergenceError):  # e.g. all standard errors equal
                     egger = None
-            cert = assess_certainty(fit, egger.pval if egger is not None else None)
+            cert = (
+                assess_certainty(fit, egger.pval if egger is not None else None)
+                if fit.int_only
+                else None
+            )
             sub = None
             if subgroup is not None:
                 groups = [str(g).strip() for g in df[subgroup].tolist()]
@@ -155,7 +184,7 @@ def _run(
             for lab, y, v, w in zip(es.labels, es.yi, es.vi, fit.weights, strict=True)
         ]
         out["egger"] = egger.to_dict() if egger is not None else None
-        out["certainty"] = cert.to_dict()
+        out["certainty"] = cert.to_dict() if cert is not None else None
         if sub is not None:
             out["subgroups"] = sub.to_dict()
         if l1o is not None:
@@ -171,7 +200,7 @@ def _print_rich(
     fit: RMAResult,
     es: EffectSizes,
     egger: RegTestResult | None,
-    cert: CertaintySummary,
+    cert: CertaintySummary | None,
     sub: SubgroupResult | None,
     l1o: LeaveOneOutResult | None,
     tf: TrimFillResult | None,
@@ -260,8 +289,9 @@ def _print_rich(
             f"on the {tf.side} side; adjusted estimate {tf.fit.estimate:.4f} "
             f"[{tf.fit.ci_lb[0]:.4f}, {tf.fit.ci_ub[0]:.4f}]"
         )
-    for line in cert.lines():
-        console.print(line, highlight=False)
+    if cert is not None:
+        for line in cert.lines():
+            console.print(line, highlight=False)
     for p, what in ((forest_path, "forest"), (funnel_path, "funnel")):
         if p is not None:
             console.print(f"Wrote {what} plot to {p}")
@@ -311,6 +341,14 @@ def meta(
     trimfill: Annotated[
         bool, typer.Option("--trimfill", help="Add Duval & Tweedie's trim-and-fill.")
     ] = False,
+    mods: Annotated[
+        str | None,
+        typer.Option(
+            "--mods",
+            metavar="COL[,COL...]",
+            help="Meta-regression on these numeric columns (an intercept is added).",
+        ),
+    ] = None,
 ) -> None:
     """Meta-analysis of FILE.csv, numerically equal to R's metafor::rma().
 
@@ -331,6 +369,7 @@ def meta(
             subgroup,
             leave1out,
             trimfill,
+            mods,
         )
     except _BadInputError as exc:
         typer.echo(f"painsim meta: error: {exc}", err=True)

@@ -47,9 +47,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 #: Measures analysed on the log scale (exponentiate for presentation).
 LOG_MEASURES: frozenset[str] = frozenset({"RR", "OR"})
 
-#: Value of "no effect" on the analysis scale.
-NULL_VALUE = 0.0
-
 MEASURE_LABELS: dict[str, str] = {
     "GEN": "Effect size",
     "SMD": "Standardised mean difference (Hedges' g)",

@@ -21,7 +21,8 @@ class InputError(ValueError):
     """A problem with user-supplied data; the message is one line."""
 
 
-def _numeric_column(df: pd.DataFrame, col: str) -> np.ndarray:
+def numeric_column(df: pd.DataFrame, col: str) -> np.ndarray:
+    """Column ``col`` as floats; :class:`InputError` names the first bad row."""
     raw = df[col]
     out = np.empty(len(raw), dtype=float)
     for i, val in enumerate(raw.tolist()):
@@ -65,7 +66,7 @@ def validate_columns(df: pd.DataFrame, measure: str) -> dict[str, np.ndarray]:
             f"missing column(s) {', '.join(missing)}; measure {measure} needs "
             f"{', '.join(need)} (optional: study)"
         )
-    cols = {c: _numeric_column(df, c) for c in need}
+    cols = {c: numeric_column(df, c) for c in need}
     if measure == "GEN":
         _check(cols["vi"], "vi", cols["vi"] < 0, "sampling variance must not be negative")
     elif measure in ("SMD", "MD"):

@@ -9,7 +9,7 @@ import numpy as np
 from painsim.evidence.effect_sizes import LOG_MEASURES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rich.panel import Panel
+    from rich.console import Group
 
     from painsim.evidence.rma import RMAResult
 
@@ -155,8 +155,9 @@ def format_summary(fit: RMAResult) -> str:
     return "\n".join(parts)
 
 
-def rich_summary(fit: RMAResult) -> Panel:
-    """A ``rich`` renderable (panel with tables) of ``fit`` for the terminal."""
+def rich_summary(fit: RMAResult) -> Group:
+    """A ``rich`` renderable of ``fit``: a panel with the heterogeneity
+    statistics, the coefficient table and the prediction interval."""
     from rich import box
     from rich.console import Group
     from rich.panel import Panel
@@ -166,15 +167,13 @@ def rich_summary(fit: RMAResult) -> Panel:
     header, rows = coef_rows(fit)
     tab = Table(title="Model results", box=box.SIMPLE_HEAD, header_style="bold")
     for i, h in enumerate(header):
-        tab.add_column(h or "coef", justify="left" if i == 0 else "right")
+        tab.add_column(h or "coef", justify="left" if i == 0 else "right", no_wrap=True)
     for r in rows:
         tab.add_row(*r)
     het = Table.grid(padding=(0, 1))
     het.add_column()
     for line in heterogeneity_lines(fit) + test_lines(fit):
         het.add_row(line)
-    items: list[Any] = [het, Text(""), tab]
-    foot = footer_lines(fit)
-    if foot:
-        items += [Text(""), *[Text(f) for f in foot]]
-    return Panel(Group(*items), title=title(fit), expand=False)
+    items: list[Any] = [Panel(het, title=title(fit), expand=False), tab]
+    items += [Text(f) for f in footer_lines(fit)]
+    return Group(*items)

@@ -356,8 +356,11 @@ def rma(
     vi
         Sampling variances.
     method
-        tau^2 estimator: ``"FE"`` (fixed/common effect), ``"DL"``, ``"HE"``,
-        ``"SJ"``, ``"ML"``, ``"REML"`` (default), ``"EB"`` or ``"PM"``.
+        tau^2 estimator: ``"FE"`` (fixed/common-effect inverse-variance model,
+        tau^2 = 0; Hedges & Olkin 1985), ``"DL"``, ``"HE"``, ``"SJ"``,
+        ``"ML"``, ``"REML"`` (default), ``"EB"`` or ``"PM"``; see
+        :mod:`painsim.evidence.heterogeneity` for each estimator's formula and
+        reference.
     test
         ``"z"`` (normal) or ``"knha"`` (Hartung-Knapp-Sidik-Jonkman).
     mods
@@ -569,19 +572,4 @@ def rma(
     )
 
 
-def refit(fit: RMAResult, index: ArrayLike, **kwargs: Any) -> RMAResult:
-    """Refit ``fit``'s model on the studies selected by ``index`` (intercept-only)."""
-    idx = np.asarray(index)
-    opts: dict[str, Any] = {
-        "method": fit.method,
-        "test": fit.test,
-        "level": fit.level,
-        "measure": fit.measure,
-        "labels": [fit.labels[i] for i in np.arange(fit.k)[idx]],
-        "control": fit.control,
-    }
-    opts.update(kwargs)
-    return rma(fit.yi[idx], fit.vi[idx], **opts)
-
-
-__all__ = ["TESTS", "Prediction", "RMAResult", "refit", "rma"]
+__all__ = ["TESTS", "Prediction", "RMAResult", "rma"]
