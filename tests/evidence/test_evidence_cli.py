@@ -183,6 +183,8 @@ def test_non_numeric_value_reports_row(tmp_path):
         ("ai,bi,ci,di\n1,2,3,4\n1,-2,3,4\n", "OR", "column 'bi', row 2: count"),
         ("yi,vi\n0.1,0.01\n", "GEN", "need at least 2 studies"),
         ("yi,vi\n0.1,0.01\n0.2,\n", "GEN", "column 'vi', row 2: missing value"),
+        ("yi,vi\nNA,0.01\n0.2,0.1\n", "GEN", "column 'yi', row 1: missing value"),
+        ("yi,vi\n0.1,0.01\n0.2,inf\n", "GEN", "column 'vi', row 2: 'inf' is not a finite"),
         ("", "GEN", "file is empty"),
     ],
 )

@@ -16,6 +16,8 @@ import pandas as pd
 
 from painsim.evidence.effect_sizes import MEASURES, REQUIRED_COLUMNS, EffectSizes, escalc
 
+_MISSING = frozenset({"", "NA", "NAN", "NULL", "NONE", "."})
+
 
 class InputError(ValueError):
     """A problem with user-supplied data; the message is one line."""
@@ -27,14 +29,15 @@ def numeric_column(df: pd.DataFrame, col: str) -> np.ndarray:
     out = np.empty(len(raw), dtype=float)
     for i, val in enumerate(raw.tolist()):
         row = i + 1
-        if val is None or (isinstance(val, float) and np.isnan(val)) or str(val).strip() == "":
+        text = "" if val is None else str(val).strip()
+        if text.upper() in _MISSING:
             raise InputError(f"column '{col}', row {row}: missing value")
         try:
-            out[i] = float(str(val).strip())
+            out[i] = float(text)
         except ValueError:
-            raise InputError(f"column '{col}', row {row}: {str(val)!r} is not a number") from None
+            raise InputError(f"column '{col}', row {row}: {text!r} is not a number") from None
         if not np.isfinite(out[i]):
-            raise InputError(f"column '{col}', row {row}: {str(val)!r} is not a finite number")
+            raise InputError(f"column '{col}', row {row}: {text!r} is not a finite number")
     return out
 
 
