@@ -213,10 +213,7 @@ def _fisher_scoring(
     control: Control,
 ) -> Tau2Estimate:
     k, p = X.shape
-    if control.tau2_init is None:
-        tau2 = max(0.0, _he_raw(yi, vi, X)[0])
-    else:
-        tau2 = float(control.tau2_init)
+    tau2 = max(0.0, _he_raw(yi, vi, X)[0]) if control.tau2_init is None else float(control.tau2_init)
     change = control.threshold + 1.0
     it = 0
     converged = True
