@@ -34,3 +34,5 @@ def main() -> None:
 
 # Command modules register themselves on ``app`` when imported.
 from painsim.cli import engine_commands  # noqa: E402,F401
+
+from painsim.cli import store_commands  # noqa: E402,F401  # isort: skip

@@ -28,7 +28,7 @@ def unwritable(path: Path, root: Path, error: BaseException) -> StoreError:
     """The error for a store location that cannot be created or written."""
     reason = getattr(error, "strerror", None) or str(error)
     return StoreError(
-        f"cannot write to the painsim store at {path} ({reason}). The store root {root} must be a "
+        f"cannot create or write {path} ({reason}). The painsim store root {root} must be a "
         "writable directory with free space: fix its permissions or free some space, or point painsim "
         "at another folder with the PAINSIM_STORE environment variable (or --store PATH on the command line)."
     )
