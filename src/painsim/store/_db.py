@@ -76,6 +76,13 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.D
             delay = min(delay * 2, 0.5)
     try:
         yield con
+    except duckdb.Error as error:
+        hint = ("the store folder must be writable (and have free space) to record runs"
+                if isinstance(error, duckdb.IOException) else "the database may be damaged")
+        raise StoreError(
+            f"the painsim store database {path} failed: {error}. Note that {hint}; point painsim at another "
+            "store with PAINSIM_STORE (or --store PATH) if this one cannot be fixed."
+        ) from error
     finally:
         con.close()
 
