@@ -110,9 +110,13 @@ def test_two_processes_writing_concurrently_all_land(store, tmp_path):
     listing = store.runs()
     assert sorted(listing.run_id) == sorted(ids)
     assert sorted(listing.name) == sorted(f"p{k}-{i}" for k in range(2) for i in range(5))
+    spans = {}
     for run_id in ids:
         run = store.get(run_id)
         assert run.table("trajectories").pain.iloc[0] == run.summary["i"]
+        first, last = spans.get(run.summary["writer"], (run.metadata["started"], run.metadata["finished"]))
+        spans[run.summary["writer"]] = (min(first, run.metadata["started"]), max(last, run.metadata["finished"]))
+    assert spans["0"][0] < spans["1"][1] and spans["1"][0] < spans["0"][1]  # the two writers overlapped
     assert list((store.root / "staging").iterdir()) == []
 
 

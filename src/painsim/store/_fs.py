@@ -35,8 +35,13 @@ def _is_zombie(pid: int) -> bool:
     return stat[stat.rfind(")") + 2:].startswith("Z")
 
 
-def pid_alive(pid: int, start_ticks: int | None = None) -> bool:
-    """Whether process ``pid`` (started at ``start_ticks``, when known) still runs on this host."""
+def pid_alive(pid: int, start_ticks: int | None = None) -> bool | None:
+    """Whether process ``pid`` (started at ``start_ticks``, when known) still runs on this host.
+
+    None where that cannot be told safely (Windows, where ``os.kill`` would terminate it).
+    """
+    if os.name == "nt":
+        return None
     if pid <= 0:
         return False
     try:
@@ -112,6 +117,8 @@ def writer_gone(run_dir: Path, *, stale_after: float = STALE_AFTER_S, age_file: 
     except (OSError, ValueError, KeyError, TypeError):
         return _age(run_dir, now) > stale_after
     if host == socket.gethostname():
-        return not pid_alive(pid, start)
+        alive = pid_alive(pid, start)
+        if alive is not None:
+            return not alive
     marker = run_dir / age_file
     return _age(marker if marker.exists() else run_dir, now) > stale_after
