@@ -1,0 +1,44 @@
+"""Child process for the crash and concurrency tests (run as a script, not collected by pytest).
+
+usage: _child.py ROOT hang            write one table, print READY, sleep (to be killed)
+       _child.py ROOT many N SYNC K   wait for SYNC/go, write N runs, print their ids
+       _child.py ROOT lock SECONDS    hold the DuckDB write lock for SECONDS
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from painsim.store import Store
+
+root, mode = sys.argv[1], sys.argv[2]
+df = pd.DataFrame({"day": np.arange(50), "pain": np.linspace(0, 10, 50)})
+
+if mode == "hang":
+    store = Store(root)
+    with store.new_run("[cohort]\nn = 1\n", seed=99, name="doomed") as run:
+        run.write_table("trajectories", df)
+        print("READY", run.run_id, flush=True)
+        time.sleep(60)
+elif mode == "many":
+    n, sync, k = int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
+    (sync / f"ready-{k}").touch()
+    deadline = time.monotonic() + 30
+    while not (sync / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    store = Store(root)
+    for i in range(n):
+        with store.new_run(f"[cohort]\nn = {i}\n", seed=i, name=f"p{k}-{i}") as run:
+            run.write_table("trajectories", df.assign(pain=df.pain + i))
+            run.set_summary({"writer": k, "i": i})
+        print(run.run_id, flush=True)
+elif mode == "lock":
+    import duckdb
+
+    con = duckdb.connect(str(Path(root) / "painsim.duckdb"))
+    print("READY", flush=True)
+    time.sleep(float(sys.argv[3]))
+    con.close()

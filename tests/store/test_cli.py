@@ -1,0 +1,107 @@
+"""painsim runs / show / export through the CLI, including error exits."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from painsim.cli import app
+
+
+@pytest.fixture
+def cli():
+    return CliRunner()
+
+
+def _stderr(result) -> str:
+    try:
+        return result.stderr
+    except ValueError:  # older runners mix the streams
+        return result.output
+
+
+def test_runs_empty_then_listed(cli, store, frames, write_run):
+    result = cli.invoke(app, ["runs", "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    assert "no runs yet in" in result.output and store.root.name in result.output
+    ids = [write_run(store, frames, seed=s, name=f"run{s}") for s in range(2)]
+    result = cli.invoke(app, ["runs", "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    assert all(i in result.output for i in ids) and "run1" in result.output
+    assert result.output.index(ids[1]) < result.output.index(ids[0])  # newest first
+    listed = json.loads(cli.invoke(app, ["runs", "--store", str(store.root), "--json"]).output)
+    assert [r["run_id"] for r in listed] == ids[::-1]
+    assert listed[0]["tables"] == ["trajectories", "patients"] and listed[0]["seed"] == 1
+    assert listed[0]["started"].endswith("+00:00")
+
+
+def test_runs_uses_painsim_store_env(cli, store, write_run, monkeypatch):
+    run_id = write_run(store)
+    monkeypatch.setenv("PAINSIM_STORE", str(store.root))
+    result = cli.invoke(app, ["runs", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [r["run_id"] for r in json.loads(result.output)] == [run_id]
+
+
+def test_show(cli, store, frames, write_run, SCENARIO):
+    run_id = write_run(store, frames, seed=7, name="baseline", summary={"pain_mean": 5.123456789, "n": 200})
+    result = cli.invoke(app, ["show", run_id[:22], "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    for text in (run_id, "baseline", "5.12346", "trajectories", "patients", "12", "sha256"):
+        assert text in result.output, text
+    shown = json.loads(cli.invoke(app, ["show", run_id, "--store", str(store.root), "--json"]).output)
+    assert shown["metadata"]["run_id"] == run_id and shown["metadata"]["seed"] == 7
+    assert shown["summary"] == {"pain_mean": 5.123456789, "n": 200}
+    assert shown["tables"] == {"trajectories": 12, "patients": 3}
+    assert shown["scenario_text"] == SCENARIO
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_export(cli, store, frames, write_run, tmp_path, fmt):
+    run_id = write_run(store, frames)
+    out = tmp_path / "exported"
+    result = cli.invoke(app, ["export", run_id[:22], "--format", fmt, "--out", str(out), "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["patients." + fmt, "trajectories." + fmt, "scenario.toml", "summary.json"])
+    reader = pd.read_parquet if fmt == "parquet" else pd.read_csv
+    assert len(reader(out / f"trajectories.{fmt}")) == 12
+
+
+def test_export_default_destination(cli, store, write_run, tmp_path, monkeypatch):
+    run_id = write_run(store)
+    monkeypatch.chdir(tmp_path)
+    result = cli.invoke(app, ["export", run_id, "--format", "csv", "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "painsim-export" / run_id / "summary.json").exists()
+
+
+def test_unknown_and_ambiguous_runs_exit_1_without_traceback(cli, store, write_run):
+    ids = [write_run(store, seed=s) for s in range(2)]
+    for args in (["show", "nope"], ["export", "nope", "--format", "csv"]):
+        result = cli.invoke(app, [*args, "--store", str(store.root)])
+        assert result.exit_code == 1, result.output
+        assert f"no run nope in {store.root}" in _stderr(result)
+        assert "Traceback" not in result.output
+    result = cli.invoke(app, ["show", ids[0][:8], "--store", str(store.root)])
+    assert result.exit_code == 1
+    assert "matches 2 runs" in _stderr(result) and all(i in _stderr(result) for i in ids)
+
+
+def test_usage_errors_exit_2(cli, store, write_run):
+    run_id = write_run(store)
+    assert cli.invoke(app, ["export", run_id, "--store", str(store.root)]).exit_code == 2  # --format missing
+    result = cli.invoke(app, ["export", run_id, "--format", "xlsx", "--store", str(store.root)])
+    assert result.exit_code == 2 and "xlsx" in result.output
+    assert cli.invoke(app, ["show", "--store", str(store.root)]).exit_code == 2
+
+
+def test_unusable_store_root_exits_1(cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = cli.invoke(app, ["runs", "--store", str(blocker / "store")])
+    assert result.exit_code == 1
+    message = _stderr(result)
+    assert str(blocker / "store") in message and "PAINSIM_STORE" in message and "--store" in message
+    assert "Traceback" not in result.output
