@@ -29,8 +29,20 @@ def test_generated_model_docs_are_up_to_date():
     assert check.returncode == 0, check.stdout
 
 
-def test_demo_json_and_outputs(tmp_path):
-    result = CliRunner().invoke(app, ["demo", "--n", "300", "--days", "56", "--json", "--out", str(tmp_path)])
+def test_demo_json_outputs_and_store(tmp_path):
+    args = ["demo", "--n", "200", "--json", "--out", str(tmp_path), "--store", str(tmp_path / "store")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["scenario"] == "massage_question"
+    assert len(summary["arms"]) == 8 and all(arm["n"] == 200 for arm in summary["arms"].values())
+    assert (tmp_path / "massage_question.png").stat().st_size > 10_000
+    assert summary["run_id"] in CliRunner().invoke(app, ["runs", "--store", str(tmp_path / "store")]).output
+
+
+def test_natural_history_json(tmp_path):
+    args = ["natural-history", "--n", "300", "--days", "56", "--json", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["n"] == 300

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from painsim.cli import app
 from painsim.scenario import ScenarioError, load_scenario, parse_scenario
+from painsim.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = """
@@ -80,9 +81,18 @@ def test_cli_validate_and_errors(tmp_path):
 def test_cli_run_json_summary(tmp_path):
     path = tmp_path / "small.toml"
     path.write_text(SMALL)
-    result = CliRunner().invoke(app, ["run", str(path), "--json", "--out", str(tmp_path / "out")])
+    store = tmp_path / "store"
+    args = ["run", str(path), "--json", "--out", str(tmp_path / "out"), "--store", str(store)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    arms = json.loads(result.output)["arms"]
+    printed = json.loads(result.output)
+    arms = printed["arms"]
+    stored = Store(store).get(printed["run_id"])
+    assert stored.summary == arms
+    assert stored.scenario_text == SMALL
+    assert {"daily", "patients", "sessions", "trajectories"} <= set(stored.tables)
+    patients = stored.table("patients")
+    assert len(patients) == 2 * 300 and set(patients["arm"]) == {"no_care", "massage"}
     assert set(arms) == {"no_care", "massage"}
     massage = arms["massage"]
     for key in ("n", "pain_mean", "rmdq_mean", "responder_classes", "relief_days_median", "sessions_attended_mean",

@@ -17,6 +17,7 @@ from rich.table import Table
 from painsim.cli.app import app
 
 DISCLAIMER = "painsim is a research model, not medical advice."
+STORE_HELP = "Store folder (default: $PAINSIM_STORE, else the painsim user data folder)."
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 
 
@@ -57,15 +58,35 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
         return run_scenario(scenario, n=n, seed=seed, n_jobs=jobs, progress=report)
 
 
-def _answer(result, out: Path, as_json: bool) -> None:
+def _save(result, text: str, store_path: Path | None, overrides: dict[str, Any]) -> str:
+    """Store the run atomically; return its id."""
+    from painsim import __version__
+    from painsim.outcomes.tables import scenario_tables
+    from painsim.store import Store, StoreError
+
+    try:
+        store = Store(store_path)
+        meta = {"painsim_version": __version__, "n": len(result.cohort), "overrides": overrides}
+        with store.new_run(text, seed=result.cohort.seed, name=result.scenario.name, meta=meta) as run:
+            for name, table in scenario_tables(result).items():
+                run.write_table(name, table)
+            run.set_summary(result.summary())
+    except (StoreError, OSError) as err:
+        _fail(f"the run finished but could not be stored: {err}. The figure and summary in --out were written.", 1)
+    return run.run_id
+
+
+def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, overrides: dict[str, Any]) -> None:
     from painsim.outcomes.figures import scenario_figure
 
     out.mkdir(parents=True, exist_ok=True)
     summary = result.summary()
     figure = scenario_figure(result, out / f"{result.scenario.name}.png")
     (out / f"{result.scenario.name}.json").write_text(json.dumps(summary, indent=2))
+    run_id = _save(result, text, store, overrides)
     if as_json:
-        typer.echo(json.dumps({"scenario": result.scenario.name, "arms": summary, "figure": str(figure)}, indent=2))
+        typer.echo(json.dumps({"scenario": result.scenario.name, "run_id": run_id, "arms": summary,
+                               "figure": str(figure)}, indent=2))
         return
     console = Console(width=max(Console().width, 132))
     table = Table(title=f"{result.scenario.title or result.scenario.name} (n = {len(result.cohort):,} per arm)")
@@ -87,6 +108,7 @@ def _answer(result, out: Path, as_json: bool) -> None:
         table.add_row(name, *cells)
     console.print(table)
     console.print(f"figure: [bold]{figure}[/bold]\nsummary: [bold]{out / (result.scenario.name + '.json')}[/bold]")
+    console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id}; painsim report {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
@@ -97,6 +119,7 @@ def demo(
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and summary."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
+    store: Path = typer.Option(None, help=STORE_HELP),
 ) -> None:
     """Does massage work for chronic back pain? The flagship scenario on the defaults.
 
@@ -109,7 +132,7 @@ def demo(
 
     text = resources.files("painsim").joinpath("data/massage_question.toml").read_text()
     scenario = parse_scenario(text, source="massage_question.toml (embedded)")
-    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json)
+    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 
 
 @app.command()
@@ -120,10 +143,12 @@ def run(
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and summary."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only (docs/cli.md)."),
+    store: Path = typer.Option(None, help=STORE_HELP),
 ) -> None:
-    """Run a scenario file: every arm on the same cohort."""
+    """Run a scenario file: every arm on the same cohort; the run is kept in the store."""
     scenario = _load(file)
-    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json)
+    text = file.read_text()
+    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 
 
 @app.command()
