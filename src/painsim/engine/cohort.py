@@ -318,11 +318,11 @@ def _acute_state(traits: np.ndarray, injury: np.ndarray, params: ModelParams) ->
     n = traits.shape[1]
     s = np.zeros((len(STATE), n), dtype=np.float32)
     cat = 0.5 + traits[TR_CAT]
-    s[S_T] = params.injury_size * (0.5 + injury)
+    s[S_T] = np.minimum(1.0, params.injury_size * (0.5 + injury))
     s[S_G] = np.minimum(1.0, params.guarding_tissue * s[S_T])
     s[S_C] = 0.05 + 0.1 * traits[TR_SENS]
     s[S_H] = 0.15 + 0.2 * traits[TR_WORK]
-    s[S_I] = params.inflammation_tissue * s[S_T]
+    s[S_I] = np.minimum(1.0, params.inflammation_tissue * s[S_T])
     s[S_S] = 0.85
     s[S_K] = 0.5 + 0.2 * (traits[TR_RES] - 0.5)
     s[S_A] = np.minimum(1.0, cat * params.threat_base)
