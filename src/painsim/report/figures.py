@@ -84,6 +84,11 @@ def _grid(n: int, max_cols: int = 4) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+def _width(cols: int) -> float:
+    """Figure width for ``cols`` small multiples: a full row holds four; one or two get half the width."""
+    return WIDTH_IN * max(cols, 2) / 4 if cols < 3 else WIDTH_IN
+
+
 def _hide_unused(axes: np.ndarray, used: int) -> None:
     for ax in axes.flat[used:]:
         ax.set_visible(False)
@@ -103,7 +108,7 @@ def over_time(bands: pd.DataFrame | None, daily: pd.DataFrame | None, arms: Sequ
     """Small multiples, one panel per arm: median and 25-75% band (or the cohort mean when no
     trajectories were recorded), the reference arm's median dashed grey, the course of sessions shaded."""
     rows, cols = _grid(len(arms))
-    with _figure(rows, cols, figsize=(WIDTH_IN, 0.55 + 2.45 * rows), sharex=True, sharey=True,
+    with _figure(rows, cols, figsize=(_width(cols), 0.55 + 2.45 * rows), sharex=True, sharey=True,
                  squeeze=False) as (fig, axes):
         ticks, labels, xlabel = _time_axis(horizon)
         series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
@@ -160,7 +165,7 @@ def over_time(bands: pd.DataFrame | None, daily: pd.DataFrame | None, arms: Sequ
 def relief_histograms(sessions: pd.DataFrame, arms: Sequence[str], colours: dict[str, str]) -> bytes:
     """Per arm with sessions: how long relief lasted after a session (days; the last bin is 30+)."""
     rows, cols = _grid(len(arms))
-    with _figure(rows, cols, figsize=(WIDTH_IN, 0.5 + 2.4 * rows), sharex=True, sharey=True,
+    with _figure(rows, cols, figsize=(_width(cols), 0.5 + 2.4 * rows), sharex=True, sharey=True,
                  squeeze=False) as (fig, axes):
         bins = np.arange(0.5, RELIEF_CAP_DAYS + 1.5)
         band = None
@@ -258,7 +263,7 @@ def attendance(sessions: pd.DataFrame, arms: Sequence[str], colours: dict[str, s
         for tick, name in zip(right.get_yticklabels(), arms, strict=True):
             tick.set_color(colours[name])
             tick.set_fontweight("bold")
-        right.invert_yaxis()
+        right.set_ylim(max(len(arms), 6) - 0.5, -0.5)  # top to bottom; bars keep their width with few arms
         right.set_xlim(0, max(scheduled) * 1.3)
         right.set_xlabel("sessions per client")
         right.set_title("Sessions attended of those scheduled", loc="left")

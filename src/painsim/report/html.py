@@ -359,8 +359,8 @@ table.answer tr.reference td { color: var(--muted); font-style: italic; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px;
   vertical-align: -1px; }
 figure { margin: 8px 0 0; }
-figure img { display: block; width: 100%; height: auto; max-width: 1210px; }
-figure.diagram img { max-width: 880px; margin: 0 auto; }
+figure img { display: block; width: auto; height: auto; max-width: 100%; }
+figure.diagram img { width: 100%; max-width: 880px; margin: 0 auto; }
 figcaption, .note { color: var(--muted); font-size: .9rem; margin: 6px 0 0; }
 pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 4px; padding: 12px 14px; overflow-x: auto;
   font-size: .85rem; line-height: 1.45; }
