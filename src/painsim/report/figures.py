@@ -74,8 +74,8 @@ def _time_axis(horizon: int) -> tuple[list[float], list[str], str]:
         step = 2 if horizon <= 70 else 4
         weeks = range(0, horizon // 7 + 1, step)
         return [w * 7 for w in weeks], [str(w) for w in weeks], "weeks since the start"
-    step = 3 if horizon <= 800 else 6 if horizon <= 1600 else 12
-    months = range(0, int(horizon / 30.44) + 1, step)
+    step = 3 if horizon <= 400 else 6 if horizon <= 1100 else 12
+    months = range(0, int(horizon / 30.44 + 0.5) + 1, step)
     return [m * 30.44 for m in months], [str(m) for m in months], "months since the start"
 
 
@@ -138,7 +138,7 @@ def over_time(bands: pd.DataFrame | None, daily: pd.DataFrame | None, arms: Sequ
                 handles["median" if low is not None else "cohort mean"] = line
             ax.set_title(name, color=colour if name != reference else "0.2", fontweight="bold", loc="left")
             ax.set_ylim(0, ymax)
-            ax.set_xlim(0, horizon)
+            ax.set_xlim(0, max(horizon, ticks[-1]))
             ax.set_xticks(ticks, labels)
         for ax in axes[:, 0]:
             ax.set_ylabel(ylabel)
