@@ -122,4 +122,28 @@ def test_cli_unwritable_output_is_one_paragraph(stored, tmp_path):
     result = CliRunner().invoke(app, ["report", run.run_id, "--store", str(store),
                                       "--out", str(blocker / "r.html")])
     assert result.exit_code == 1
-    assert result.output.startswith("error:") and "Traceback" not in result.output
+    assert result.output.startswith("error: cannot write the report") and "--out" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+class _Partial:
+    """A stored run seen without some of its tables and with a summary lacking care outcomes."""
+
+    def __init__(self, run, tables):
+        self.run_id, self.metadata, self.scenario_text = run.run_id, run.metadata, run.scenario_text
+        self.tables, self._run = list(tables), run
+        self.summary = {arm: {k: v for k, v in values.items() if k in ("n", "pain_mean", "rmdq_mean")}
+                        for arm, values in run.summary.items()}
+
+    def table(self, name):
+        assert name in self.tables
+        return self._run.table(name)
+
+
+def test_report_without_trajectories_sessions_or_care(stored):
+    html = render_report(_Partial(stored[0], ["daily"]))
+    assert DISCLAIMER in html and all(arm in html for arm in ARMS)
+    assert "cohort mean" in html  # pain and disability fall back to the daily means
+    assert "This run has no sessions" in html and "This run has no responder classes" in html
+    assert "This run has no costs" in html
+    assert len(re.findall(r'<img[^>]*src="data:image/png;base64,', html)) == 3  # pain, disability, diagram

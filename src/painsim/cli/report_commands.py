@@ -19,10 +19,17 @@ def report_command(
     out: Path | None = typer.Option(None, "--out", help="HTML file to write (default: painsim-output/RUN_ID.html)."),
 ) -> None:
     """Write a self-contained HTML report of a stored run (figures, answer table, scenario); print its path."""
-    from painsim.report import write_report
+    from painsim.report import render_report
 
     with _friendly_errors():
         stored = _open(store).get(run)
-        target = out if out is not None else DEFAULT_FOLDER / f"{stored.run_id}.html"
-        path = write_report(stored, target)
-    typer.echo(str(path))
+        html = render_report(stored)
+    target = (out if out is not None else DEFAULT_FOLDER / f"{stored.run_id}.html").expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"error: cannot write the report to {target} ({error.strerror or error}). Choose a writable "
+                   "file with --out FILE.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(str(target))

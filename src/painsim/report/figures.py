@@ -128,7 +128,8 @@ def over_time(bands: pd.DataFrame | None, daily: pd.DataFrame | None, arms: Sequ
                 handles["course of sessions"] = ax.axvspan(start, end, color="#fdf1d8", lw=0, zorder=0)
             if reference in series and name != reference:
                 day, mid, _, _ = series[reference]
-                (handles[f"{reference} (median)"],) = ax.plot(day, mid, color=REFERENCE_COLOUR, lw=1.3, ls="--")
+                kind = "median" if bands is not None else "mean"
+                (handles[f"{reference} ({kind})"],) = ax.plot(day, mid, color=REFERENCE_COLOUR, lw=1.3, ls="--")
             if name in series:
                 day, mid, low, high = series[name]
                 if low is not None:
@@ -155,7 +156,7 @@ def over_time(bands: pd.DataFrame | None, daily: pd.DataFrame | None, arms: Sequ
         if "middle half of patients (25-75%)" in handles:
             handles["middle half of patients (25-75%)"] = Patch(color="0.25", alpha=0.22, lw=0)
         order = [k for k in ("median", "cohort mean", "middle half of patients (25-75%)", f"{reference} (median)",
-                             "course of sessions") if k in handles]
+                             f"{reference} (mean)", "course of sessions") if k in handles]
         fig.legend([handles[k] for k in order], order, loc="upper center", ncol=len(order), frameon=False,
                    bbox_to_anchor=(0.5, 1.0))
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.42 / fig.get_figheight()))

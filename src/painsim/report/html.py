@@ -215,7 +215,8 @@ def _answer_section(data: _RunData) -> str:
     note = ("Pain: cohort mean on a 0-10 scale (small numbers: change since the start). Responder classes, "
             "relief, sessions and cost are shown for arms with sessions; sessions attended and cost are means "
             "per client; cost per relief-day is the arm's total cost divided by its total days of relief.")
-    table = f'<div class="scroll"><table class="answer"><thead><tr>{"".join(head)}</tr></thead>' \
+    narrow = " narrow" if not (care or classes) else ""
+    table = f'<div class="scroll"><table class="answer{narrow}"><thead><tr>{"".join(head)}</tr></thead>' \
             f'<tbody>{"".join(rows)}</tbody></table></div>'
     return _section("answer", "Answer", f"{table}\n<p class=\"note\">{escape(note)}</p>")
 
@@ -347,6 +348,7 @@ nav a { display: inline-block; padding: 2px 10px; border: 1px solid var(--line);
   color: var(--accent); text-decoration: none; font-size: .85rem; }
 .scroll { overflow-x: auto; }
 table.answer { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: .95rem; }
+table.answer.narrow { width: auto; min-width: 50%; }
 table.answer th { font-size: .78rem; font-weight: 600; color: var(--muted); text-align: right;
   vertical-align: bottom; padding: 6px 8px; border-bottom: 2px solid var(--ink); line-height: 1.25; }
 table.answer td { text-align: right; padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
