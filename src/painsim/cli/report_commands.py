@@ -1,0 +1,35 @@
+"""``painsim report RUN``: a self-contained HTML report of a stored run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from painsim.cli.app import app
+from painsim.cli.store_commands import STORE_HELP, _friendly_errors, _open
+
+DEFAULT_FOLDER = Path("painsim-output")
+
+
+@app.command("report")
+def report_command(
+    run: str = typer.Argument(..., help="Run id, or a unique prefix of it."),
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
+    out: Path | None = typer.Option(None, "--out", help="HTML file to write (default: painsim-output/RUN_ID.html)."),
+) -> None:
+    """Write a self-contained HTML report of a stored run (figures, answer table, scenario); print its path."""
+    from painsim.report import render_report
+
+    with _friendly_errors():
+        stored = _open(store).get(run)
+        html = render_report(stored)
+    target = (out if out is not None else DEFAULT_FOLDER / f"{stored.run_id}.html").expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"error: cannot write the report to {target} ({error.strerror or error}). Choose a writable "
+                   "file with --out FILE.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(str(target))
