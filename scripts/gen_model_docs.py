@@ -1,7 +1,7 @@
-"""Regenerate the generated sections of docs/model.md from the code.
+"""Regenerate the generated sections of docs/model.md and docs/care.md from the code.
 
-    python scripts/gen_model_docs.py          # rewrite docs/model.md in place
-    python scripts/gen_model_docs.py --check  # exit 1 if docs/model.md is out of date
+    python scripts/gen_model_docs.py          # rewrite the docs in place
+    python scripts/gen_model_docs.py --check  # exit 1 if a doc is out of date
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ import re
 import sys
 from pathlib import Path
 
+from painsim.care.params import CareParams
 from painsim.engine.diagram import mermaid
 from painsim.engine.params import ModelParams
 from painsim.engine.population import DEFAULT_CORRELATIONS, DEFAULT_MARGINALS
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "model.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-def params_table() -> str:
+def params_table(model: type = ModelParams) -> str:
     lines = ["| parameter | value | meaning | source or rationale |", "|---|---:|---|---|"]
-    for row in ModelParams.table():
+    for row in model.table():
         lines.append(f"| `{row['name']}` | {row['default']:.4g} | {row['meaning']} | {row['source']} |")
     return "\n".join(lines)
 
@@ -36,6 +37,7 @@ def traits_table() -> str:
 
 SECTIONS = {
     "params": params_table,
+    "care_params": lambda: params_table(CareParams),
     "traits": traits_table,
     "mermaid": lambda: f"```mermaid\n{mermaid()}\n```",
 }
@@ -49,14 +51,17 @@ def render(text: str) -> str:
 
 
 def main() -> int:
-    current = DOC.read_text()
-    fresh = render(current)
-    if "--check" in sys.argv:
+    stale = []
+    for doc in (DOCS / "model.md", DOCS / "care.md"):
+        current = doc.read_text()
+        fresh = render(current)
         if fresh != current:
-            print("docs/model.md is out of date: run python scripts/gen_model_docs.py")
-            return 1
-        return 0
-    DOC.write_text(fresh)
+            stale.append(doc.name)
+            if "--check" not in sys.argv:
+                doc.write_text(fresh)
+    if stale and "--check" in sys.argv:
+        print(f"out of date: {', '.join(stale)}: run python scripts/gen_model_docs.py")
+        return 1
     return 0
 
 

@@ -20,24 +20,26 @@ class CareParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # massage: a relief impulse that decays over days
-    massage_decay: float = _p(0.3, "daily decay of the massage relief impulse",
+    massage_decay: float = _p(0.23, "daily decay of the massage relief impulse",
                               "relief from a session fades over days (Sherman et al. 2006)", le=1.0)
-    massage_nociception: float = _p(0.45, "relative cut of nociceptive drive per unit of impulse",
+    massage_nociception: float = _p(0.24, "relative cut of nociceptive drive per unit of impulse",
                                     "massage lowers tissue and muscle nociception (Field 2014)", le=1.0)
-    massage_guarding: float = _p(0.6, "relative cut of the guarding target per unit of impulse",
+    massage_guarding: float = _p(0.36, "relative cut of the guarding target per unit of impulse",
                                  "massage reduces muscle tone and guarding (Moyer et al. 2004)", le=1.0)
-    massage_inhibition: float = _p(0.25, "descending inhibition per unit of impulse",
+    massage_inhibition: float = _p(0.28, "descending inhibition per unit of impulse",
                                    "touch engages descending modulation (Bialosky et al. 2009)")
     sham_inhibition: float = _p(0.12, "descending inhibition per unit of a sham impulse",
                                 "expectation-driven analgesia (Benedetti 2008)")
     # relationship and expectation
-    framing_fix: float = _p(0.9, "expectation set by 'we fix' framing", "Bialosky et al. 2011", le=1.0)
-    framing_manage: float = _p(0.55, "expectation set by 'we help you manage' framing",
+    framing_fix: float = _p(0.82, "expectation set by 'we fix' framing", "Bialosky et al. 2011", le=1.0)
+    framing_manage: float = _p(0.22, "expectation set by 'we help you manage' framing",
                                "Bialosky et al. 2011", le=1.0)
-    expected_relief: float = _p(0.6, "relative relief expected at full expectation", _ASSUMED, le=1.0)
+    framing_weight: float = _p(0.7, "weight of the framing (vs the client's prior) in the first expectation",
+                               _ASSUMED, le=1.0)
+    expected_relief: float = _p(0.74, "relative relief expected at full expectation", _ASSUMED, le=1.0)
     expectation_learning: float = _p(0.3, "how far expectation moves toward experienced relief",
                                      _ASSUMED, le=1.0)
-    disappointment_self_efficacy: float = _p(0.12, "self-efficacy lost per unit of disappointment",
+    disappointment_self_efficacy: float = _p(0.1, "self-efficacy lost per unit of disappointment",
                                              "unmet expectations and outcomes (Bialosky et al. 2011)")
     alliance_self_efficacy: float = _p(0.02, "self-efficacy gained per session at full alliance",
                                        "alliance and outcomes (Ferreira et al. 2013, Phys Ther 93:470)")
@@ -46,7 +48,7 @@ class CareParams(BaseModel):
                             _ASSUMED, ge=-10.0)
     attend_alliance: float = _p(3.0, "log-odds per unit of alliance above 0.5", "Ferreira et al. 2013")
     attend_relief: float = _p(1.0, "log-odds per unit of relative relief at the last session", _ASSUMED)
-    attend_disappointment: float = _p(8.0, "log-odds lost per unit of disappointment", _ASSUMED)
+    attend_disappointment: float = _p(7.4, "log-odds lost per unit of disappointment", _ASSUMED)
     attend_cost: float = _p(1.0, "log-odds lost per 100 USD per session, scaled by lack of resources",
                             _ASSUMED)
     # exercise, sleep and stress care, education
@@ -72,6 +74,12 @@ class CareParams(BaseModel):
     relief_window: float = _p(2.0, "days after a session within which relief must begin", _ASSUMED, ge=1.0)
     lasting_days: float = _p(365.0, "days in the recovered range after the course for 'lasting'",
                              "the model brief", ge=1.0)
+
+    @classmethod
+    def table(cls) -> list[dict]:
+        """One row per parameter: name, default, meaning, source (for docs)."""
+        return [{"name": name, "default": f.default, "meaning": f.description,
+                 "source": (f.json_schema_extra or {}).get("source", "")} for name, f in cls.model_fields.items()]
 
 
 CARE_PARAM_NAMES: tuple[str, ...] = tuple(CareParams.model_fields)

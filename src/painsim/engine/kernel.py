@@ -304,8 +304,8 @@ def simulate_range(
                 if tracking >= 0:  # a new session ends (censors) the previous episode
                     session_out[tracking, i] = relief_len
                     relief_days += relief_len
-                if attended == 0.0:
-                    X = 0.5 * X + 0.5 * c.framing_level
+                if attended == 0.0:  # the framing of the first visit sets what the client expects
+                    X = (1.0 - c.framing_weight) * X + c.framing_weight * c.framing_level
                 attended += 1.0
                 cost += c.massage_cost
                 impulse += c.massage_dose * (0.5 + X) * (0.5 + c.alliance)
