@@ -88,13 +88,13 @@ def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, ove
         typer.echo(json.dumps({"scenario": result.scenario.name, "run_id": run_id, "arms": summary,
                                "figure": str(figure)}, indent=2))
         return
-    console = Console(width=max(Console().width, 132))
+    console = Console(width=max(Console().width, 150))
     table = Table(title=f"{result.scenario.title or result.scenario.name} (n = {len(result.cohort):,} per arm)")
     horizon = result.scenario.horizon_days
     days = [d for d in ("0", "70", "365", "729") if int(d) < horizon]
-    for column in ("arm", *[f"pain d{d}" for d in days], "non-resp.", "transient", "lasting",
-                   "relief days", "sessions", "cost $", "$/relief day"):
-        table.add_column(column, justify="right" if column != "arm" else "left")
+    for column in ("arm", *[f"pain d{d}" for d in days], "non-resp", "transient", "lasting",
+                   "relief days", "sessions", "cost $", "$/relief-day"):
+        table.add_column(column, justify="right" if column != "arm" else "left", no_wrap=column == "arm")
     for name, arm in summary.items():
         classes = arm.get("responder_classes")
         cells = [f"{arm['pain_mean'][d]:.2f}" for d in days]
