@@ -65,6 +65,16 @@ class Scenario(BaseModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
+def scenario_json_schema() -> str:
+    """The JSON Schema of scenario files (validation mode), as indented JSON text."""
+    import json
+
+    schema = Scenario.model_json_schema()
+    schema["title"] = "painsim scenario"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, sort_keys=True)
+
+
 class ScenarioError(ValueError):
     """A scenario file that cannot be read or is not valid; the message is for people."""
 

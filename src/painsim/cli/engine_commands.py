@@ -160,6 +160,19 @@ def validate(file: Path = typer.Argument(..., help="Scenario file (TOML).")) -> 
                f"n = {scenario.n:,}, horizon {scenario.horizon_days} days, seed {scenario.seed}")
 
 
+@app.command()
+def schema(out: Path = typer.Option(None, help="Write the schema to this file instead of printing it.")) -> None:
+    """JSON Schema of scenario files, for editors (e.g. '#:schema ./scenario.schema.json')."""
+    from painsim.scenario import scenario_json_schema
+
+    text = scenario_json_schema()
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n")
+        typer.echo(f"wrote {out}")
+
+
 @app.command("natural-history")
 def natural_history_command(
     n: int = typer.Option(20_000, min=1, max=5_000_000, help="Patients in the cohort."),
