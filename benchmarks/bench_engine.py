@@ -47,8 +47,10 @@ def run_isolated(n: int, days: int, jobs: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, few days (smoke run)")
+    parser.add_argument("--no-million", action="store_true", help="skip the 10^6 patients x 5 years memory run")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "engine.json")
     args = parser.parse_args()
+    parser_million = not args.quick and not args.no_million
     plan = [(10**3, 30), (10**4, 30)] if args.quick else [
         (10**3, 3650), (10**4, 1825), (10**5, 365), (10**6, 100)]
     rows = []
@@ -59,15 +61,19 @@ def main() -> None:
                      "speedup_2_threads": two["patient_days_per_s"] / one["patient_days_per_s"],
                      "ratio_to_aim_1_thread": one["patient_days_per_s"] / AIM,
                      "peak_rss_mib_2_threads": two["peak_rss_mib"]})
+    million = run_isolated(10**6, 1825, 2) if parser_million else None
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "processor": platform.processor() or platform.machine(), "system": platform.system()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    args.out.write_text(json.dumps({"machine": machine, "rows": rows, "million_5y": million}, indent=2))
     print("| patients | days | 1 thread (patient-days/s) | x aim (5e6) | 2 threads | speed-up | peak RSS (MiB) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['n']:,} | {r['days']:,} | {r['patient_days_per_s']:,.0f} | {r['ratio_to_aim_1_thread']:.2f} "
               f"| {r['per_s_2_threads']:,.0f} | {r['speedup_2_threads']:.2f} | {r['peak_rss_mib']:.0f} |")
+    if million:
+        print(f"\n1,000,000 patients x 1,825 days (5 years), summaries only, 2 threads: {million['seconds']:.0f} s, "
+              f"{million['patient_days_per_s']:,.0f} patient-days/s, peak RSS {million['peak_rss_mib'] / 1024:.2f} GiB")
 
 
 if __name__ == "__main__":
