@@ -3,9 +3,11 @@
 * ``simple``: each participant independently, with probabilities proportional to the arms' n;
 * ``complete``: a random permutation of exactly n labels per arm (random allocation rule);
 * ``blocks``: permuted blocks; each block holds every arm ``ratio`` times per multiple of
-  the ratio sum, its size drawn from ``block_sizes``; the sequence stops at the total n;
+  the ratio sum, its size drawn from ``block_sizes``; once an arm has its n, blocks hold
+  only the arms that still need participants (so every arm gets exactly its n);
 * ``stratified``: permuted blocks run separately within each stratum of baseline pain/RMDQ
-  cut points.
+  cut points; each stratum's last block is cut where enrolment ends, so arm sizes can
+  differ from their n by up to half a block per stratum.
 """
 
 from __future__ import annotations
@@ -27,15 +29,27 @@ def strata_of(baseline: Mapping[str, np.ndarray], cuts: Mapping[str, Sequence[fl
     return stratum
 
 
-def block_sequence(n: int, ratios: Sequence[int], block_sizes: Sequence[int], rng: np.random.Generator) -> np.ndarray:
-    """Arm indices for ``n`` consecutive participants in permuted blocks."""
+def block_sequence(n: int, ratios: Sequence[int], block_sizes: Sequence[int], rng: np.random.Generator,
+                   targets: Sequence[int] | None = None) -> np.ndarray:
+    """Arm indices for ``n`` consecutive participants in permuted blocks.
+
+    With ``targets`` (participants per arm, summing to ``n``) no arm gets more than its
+    target: a block that would overshoot is cut to what each arm still needs (so the arms
+    get exactly their targets); without, the last block is simply cut at ``n``.
+    """
     ratios = np.asarray(ratios, dtype=np.int64)
-    unit = np.repeat(np.arange(ratios.size), ratios)
+    remaining = None if targets is None else np.asarray(targets, dtype=np.int64).copy()
     out: list[np.ndarray] = []
     total = 0
     while total < n:
         size = int(rng.choice(np.asarray(block_sizes)))
-        block = rng.permutation(np.tile(unit, size // unit.size))
+        counts = ratios * (size // int(ratios.sum()))
+        if remaining is not None:
+            counts = np.minimum(counts, remaining)
+            if counts.sum() == 0:  # arms with a zero ratio share still need participants
+                counts = remaining.copy()
+            remaining -= counts
+        block = rng.permutation(np.repeat(np.arange(ratios.size), counts))
         out.append(block)
         total += block.size
     return np.concatenate(out)[:n]
@@ -51,7 +65,7 @@ def allocate(scheme: str, n_per_arm: Sequence[int], ratios: Sequence[int], block
     if scheme == "complete":
         return rng.permutation(np.repeat(np.arange(n_per_arm.size), n_per_arm)).astype(np.int64)
     if scheme == "blocks":
-        return block_sequence(total, ratios, block_sizes, rng)
+        return block_sequence(total, ratios, block_sizes, rng, targets=n_per_arm)
     if scheme == "stratified":
         if strata is None or len(strata) != total:
             raise ValueError("stratified randomisation needs one stratum per participant")

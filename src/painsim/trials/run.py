@@ -120,7 +120,7 @@ def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | Non
     arms = list(spec.arms.values())
     rand = spec.randomisation
     strata = strata_of(baseline, rand.strata) if rand.strata else np.zeros(len(cohort), dtype=np.int64)
-    allocation = allocate(rand.scheme, [a.n for a in arms], [a.ratio for a in arms], rand.block_sizes,
+    allocation = allocate(rand.scheme, [a.n for a in arms], [a.ratio for a in arms], spec.block_sizes,
                           np.random.default_rng([seed, RANDOMISATION]), strata)
     weeks = spec.visits.weeks
     horizon = spec.horizon_days

@@ -80,16 +80,16 @@ class Randomisation(BaseModel):
     model_config = _FROZEN
 
     scheme: Literal["simple", "complete", "blocks", "stratified"] = "blocks"
-    block_sizes: tuple[int, ...] = Field((4, 6), min_length=1,
-                                         description="block sizes, chosen at random per block (multiples of "
-                                                     "the sum of the ratios)")
+    block_sizes: tuple[int, ...] | None = Field(
+        None, min_length=1, description="block sizes, chosen at random per block (multiples of the sum of the "
+                                        "ratios; default: once and twice the sum)")
     strata: dict[Literal["pain", "rmdq"], tuple[float, ...]] = Field(
         default_factory=dict, description="stratified: baseline cut points, e.g. {rmdq = [12]}")
 
     @field_validator("block_sizes")
     @classmethod
-    def _positive(cls, sizes: tuple[int, ...]) -> tuple[int, ...]:
-        if any(s < 1 for s in sizes):
+    def _positive(cls, sizes: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if sizes is not None and any(s < 1 for s in sizes):
             raise ValueError(f"block sizes must be positive integers, got {list(sizes)}")
         return sizes
 
@@ -231,7 +231,7 @@ class TrialSpec(BaseModel):
             raise ValueError(f"outcomes.primary.outcome: {primary.outcome!r} is not measured; measures: "
                              f"{list(self.outcomes.measures)}")
         ratio_sum = sum(a.ratio for a in self.arms.values())
-        if self.randomisation.scheme in ("blocks", "stratified"):
+        if self.randomisation.scheme in ("blocks", "stratified") and self.randomisation.block_sizes is not None:
             bad = [s for s in self.randomisation.block_sizes if s % ratio_sum]
             if bad:
                 raise ValueError(f"randomisation.block_sizes: {bad} not a multiple of the sum of the arm ratios "
@@ -246,6 +246,12 @@ class TrialSpec(BaseModel):
         named += [("outcomes.primary.arm", a) for a in (primary.arm,) if a is not None]
         named += [("outcomes.primary.comparator", c) for c in (primary.comparator,) if c is not None]
         return named
+
+    @property
+    def block_sizes(self) -> tuple[int, ...]:
+        """Block sizes used (default: once and twice the sum of the ratios)."""
+        ratio_sum = sum(a.ratio for a in self.arms.values())
+        return self.randomisation.block_sizes or (ratio_sum, 2 * ratio_sum)
 
     @property
     def horizon_days(self) -> int:
@@ -322,6 +328,10 @@ def _explain(err: ValidationError, text: str, source: str) -> str:
     lines = [f"{source}: {err.error_count()} problem(s) in the trial spec:"]
     for problem in err.errors():
         loc = [str(part) for part in problem["loc"]]
+        message = problem["msg"].removeprefix("Value error, ")
+        head, _, rest = message.partition(": ")
+        if not loc and rest and " " not in head:  # a whole-spec check names its field first
+            loc, message = head.split("."), rest
         path = ".".join(loc) or "(top level)"
         where = _line_of(text, loc) if loc else ""
         given = problem.get("input")
@@ -332,7 +342,6 @@ def _explain(err: ValidationError, text: str, source: str) -> str:
             options = f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""
             message = f"unknown key '{loc[-1]}'{hint}{options}"
         else:
-            message = problem["msg"].removeprefix("Value error, ")
             if not isinstance(given, dict | list) and problem["type"] != "missing":
                 message += f" (given: {given!r})"
         lines.append(f"  - {path}{where}: {message}")
