@@ -155,4 +155,4 @@ def test_plot_by_visit(three_arm_cc, tmp_path):
     assert path.stat().st_size > 10_000
     means = three_arm_cc.means
     assert set(means["week"]) == {0, 6, 12}
-    assert means.query("week == 0")["n"].sum() == 120
+    assert means.query("week == 0 and outcome == 'rmdq'")["n"].sum() == 120
