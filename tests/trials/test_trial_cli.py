@@ -76,3 +76,15 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path):
     assert result.exit_code == 2 and "START:STOP:STEP" in result.output
     result = runner.invoke(app, ["trial", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_cherkin_example_runs(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    result = CliRunner().invoke(app, ["trial", str(root / "examples/trials/cherkin2011.toml"), "--json",
+                                      "--method", "complete_case", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert {a: v["n_randomised"] for a, v in out["arms"].items()} == {"structural": 132, "relaxation": 136,
+                                                                     "usual_care": 133}
+    assert len(out["comparisons"]) == 2 * 3 * 3
+    assert (tmp_path / "cherkin2011_by_visit.png").exists()
