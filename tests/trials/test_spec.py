@@ -92,3 +92,12 @@ def test_unreadable_and_invalid_toml(tmp_path):
     with pytest.raises(TrialSpecError, match="cannot read the trial spec"):
         load_trial(tmp_path / "missing.toml")
     assert "not valid TOML" in _error("arms = [", source="broken.toml")
+
+
+def test_the_complete_example_in_docs_parses():
+    text = (ROOT / "docs/trials.md").read_text()
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    spec = parse_trial(block, source="docs/trials.md")
+    assert spec.randomisation.scheme == "stratified"
+    assert spec.comparison_pairs() == [("massage", "sham"), ("massage", "usual_care"), ("sham", "usual_care")]
+    assert spec.primary() == ("rmdq", 10, "massage", "usual_care")
