@@ -30,7 +30,7 @@ def _progress(quiet: bool) -> Progress:
 
 
 def _fail(message: str, code: int) -> None:
-    Console(stderr=True).print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {message}", highlight=False)
     raise typer.Exit(code)
 
 

@@ -1,0 +1,166 @@
+"""Commands for virtual trials: ``painsim trial FILE`` and ``painsim trial power FILE``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from painsim.cli.app import app
+from painsim.cli.engine_commands import DEFAULT_JOBS, DISCLAIMER, _fail, _progress
+
+
+class _RunByDefault(TyperGroup):
+    """``painsim trial FILE`` runs the trial; ``painsim trial power FILE`` computes power."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+trial_app = typer.Typer(
+    cls=_RunByDefault,
+    help="Virtual randomised trials: `painsim trial FILE [--json]` runs and analyses a trial spec; "
+    "`painsim trial power FILE --n 50:400:50` gives a power curve (docs/trials.md).",
+    no_args_is_help=True,
+)
+app.add_typer(trial_app, name="trial")
+
+
+def _load(path: Path):
+    from painsim.trials import TrialSpecError, load_trial
+
+    try:
+        return load_trial(path)
+    except TrialSpecError as err:
+        _fail(str(err), 2)
+
+
+@trial_app.command("run")
+def run_command(
+    file: Path = typer.Argument(..., help="Trial spec (TOML); see docs/trials.md."),
+    seed: int = typer.Option(None, min=0, help="Override the spec's seed."),
+    method: str = typer.Option(None, help="Missing-data handling: mi, mixed or complete_case (default: the spec's)."),
+    out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and result JSON."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads for the simulation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON result only (schema in docs/trials.md)."),
+) -> None:
+    """Run a virtual trial: screen, randomise, simulate each arm, follow up and analyse (ITT)."""
+    from painsim.trials import analyse, run_trial
+
+    spec = _load(file)
+    if method is not None and method not in ("mi", "mixed", "complete_case"):
+        _fail(f"--method must be one of mi, mixed, complete_case; got {method!r}", 2)
+    with _progress(as_json) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            key = "screen" if stage == "screening" else "arms"
+            if key not in tasks:
+                tasks[key] = bar.add_task("screening" if key == "screen" else "simulating arms", total=total)
+            bar.update(tasks[key], completed=done, total=total, description=stage)
+
+        data = run_trial(spec, seed=seed, progress=report, n_jobs=jobs)
+        result = analyse(data, method=method)
+    out.mkdir(parents=True, exist_ok=True)
+    figure = out / f"{spec.name}_by_visit.png"
+    result.plot(figure)
+    payload = {**result.to_json(), "figure": str(figure)}
+    (out / f"{spec.name}_trial.json").write_text(json.dumps(payload, indent=2))
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    _print_trial(result, figure, out / f"{spec.name}_trial.json")
+
+
+def _print_trial(result, figure: Path, json_path: Path) -> None:
+    console = Console(width=max(Console().width, 120))
+    spec = result.data.spec
+    flow = result.flow
+    console.print(f"[bold]{spec.title or spec.name}[/bold]")
+    reasons = ", ".join(f"{k}: {v}" for k, v in flow["excluded_reasons"].items() if v)
+    console.print(f"screened {flow['screened']:,}; excluded {flow['excluded']:,} ({reasons or 'none'}); "
+                  f"eligible and randomised {flow['randomised']:,}")
+    arms = Table(title="CONSORT flow by arm")
+    weeks = [str(w) for w in spec.visits.weeks]
+    for column in ("arm", "allocated", "received care", "stopped care", *[f"followed up wk {w}" for w in weeks]):
+        arms.add_column(column, justify="left" if column == "arm" else "right")
+    for name, counts in flow["arms"].items():
+        arms.add_row(name, str(counts["allocated"]), str(counts["received_allocated_care"]),
+                     str(counts["stopped_care"]), *[str(counts["followed_up"][w]) for w in weeks])
+    console.print(arms)
+    level = round(100 * (1 - spec.analysis.alpha))
+    table = Table(title=f"Adjusted differences, arm minus comparator (ANCOVA on change; {result.method}; "
+                        f"{level}% CI)")
+    for column in ("outcome", "week", "arm", "comparator", "MD", f"{level}% CI", "p", "SMD (g)"):
+        table.add_column(column, justify="right" if column in ("week", "MD", "p", "SMD (g)") else "left")
+    for row in result.comparisons.itertuples():
+        table.add_row(row.outcome, str(row.week), row.arm, row.comparator, f"{row.md:+.2f}",
+                      f"{row.ci_lb:+.2f} to {row.ci_ub:+.2f}", f"{row.p:.3g}", f"{row.smd:+.2f}")
+    console.print(table)
+    if len(result.responders):
+        resp = Table(title="Responders (improvement from baseline of at least the threshold)")
+        for column in ("outcome", "week", "threshold", "arm", "comparator", "arm %", "comparator %", "RD (95% CI)"):
+            resp.add_column(column)
+        for row in result.responders.itertuples():
+            resp.add_row(row.outcome, str(row.week), f">= {row.threshold:.0%}", row.arm, row.comparator,
+                         f"{row.p_arm:.0%}", f"{row.p_comparator:.0%}",
+                         f"{row.rd:+.2f} ({row.ci_lb:+.2f} to {row.ci_ub:+.2f})")
+        console.print(resp)
+    console.print(f"figure: [bold]{figure}[/bold]\nresult: [bold]{json_path}[/bold]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+@trial_app.command("power")
+def power_command(
+    file: Path = typer.Argument(..., help="Trial spec (TOML); its primary comparison is tested."),
+    n: str = typer.Option(..., "--n", help="n per arm: START:STOP:STEP (inclusive), e.g. 50:400:50, or a list 50,100."),
+    reps: int = typer.Option(None, min=1, max=100_000, help="Virtual trials per n (default: the spec's power.reps)."),
+    seed: int = typer.Option(None, min=0, help="Override the spec's seed."),
+    method: str = typer.Option(None, help="Missing-data handling (default: power.missing, else the trial's)."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Worker processes (results do not depend on it)."),
+    out: Path = typer.Option(Path("painsim-output"), help="Folder for the power CSV."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON power curve only."),
+) -> None:
+    """Power of the primary comparison by repeated virtual trials at each n per arm."""
+    from painsim.trials.power import parse_range, power_curve
+
+    spec = _load(file)
+    try:
+        ns = parse_range(n)
+    except ValueError as err:
+        _fail(str(err), 2)
+    if method is not None and method not in ("mi", "mixed", "complete_case"):
+        _fail(f"--method must be one of mi, mixed, complete_case; got {method!r}", 2)
+    with _progress(as_json) as bar:
+        task = bar.add_task("virtual trials", total=len(ns) * (reps or spec.power.reps))
+        curve, replicates = power_curve(spec, ns, reps=reps, seed=seed, jobs=jobs, method=method,
+                                        progress=lambda done, total: bar.update(task, completed=done))
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / f"{spec.name}_power.csv"
+    replicates.to_csv(csv, index=False)
+    outcome, week, arm, comparator = spec.primary()
+    payload = {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
+               "alpha": spec.analysis.alpha, "method": method or spec.power.missing or spec.analysis.missing,
+               "seed": spec.seed if seed is None else seed,
+               "curve": [{k: (int(v) if k in ("n", "reps", "rejections") else float(v)) for k, v in row.items()}
+                         for row in curve.to_dict(orient="records")],
+               "replicates_csv": str(csv)}
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    console = Console()
+    table = Table(title=f"Power: {outcome} at week {week}, {arm} vs {comparator} (alpha {spec.analysis.alpha})")
+    for column in ("n per arm", "trials", "power", "95% CI", "mean MD", "mean SMD"):
+        table.add_column(column, justify="right")
+    for row in curve.itertuples():
+        table.add_row(str(row.n), str(row.reps), f"{row.power:.0%}", f"{row.power_lb:.0%}-{row.power_ub:.0%}",
+                      f"{row.md_mean:+.2f}", f"{row.smd_mean:+.2f}")
+    console.print(table)
+    console.print(f"replicates: [bold]{csv}[/bold]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")

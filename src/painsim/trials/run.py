@@ -1,0 +1,201 @@
+"""Running a virtual trial: screen, randomise, simulate each arm, follow up at the visits.
+
+Each participant is simulated only in the arm they were allocated to, from the state at the
+end of the screening run-in; the same participant (same id, same seed) would meet the same
+life events in any arm (common random numbers), so differences between arms come from care
+and from who was allocated where, as in a real trial.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from painsim.engine import Cohort, Record, simulate
+from painsim.trials.randomise import allocate, strata_of
+from painsim.trials.spec import OUTCOMES, TrialSpec
+
+# Tags of the trial's own random streams (randomisation, follow-up, imputation).
+RANDOMISATION, FOLLOW_UP, IMPUTATION = 0x7A11, 0x7A12, 0x7A13
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class TrialData:
+    """One virtual trial: who was screened and randomised, and what was measured.
+
+    Attributes
+    ----------
+    spec, seed : what was run.
+    frame : one row per randomised participant (enrolment order): ``id``, ``arm``, ``stratum``,
+        ``baseline_<outcome>``, ``<outcome>_<week>`` (the value whether or not it was observed),
+        ``observed_<week>``, ``sessions_attended``, ``care_dropout_day`` (NaN: did not stop).
+    flow : CONSORT counts (see :func:`consort`).
+    """
+
+    spec: TrialSpec
+    seed: int
+    frame: pd.DataFrame
+    flow: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def weeks(self) -> tuple[int, ...]:
+        return self.spec.visits.weeks
+
+    def observed(self, outcome: str, week: int) -> pd.Series:
+        """The outcome at a visit, NaN where the visit was missed."""
+        return self.frame[f"{outcome}_{week}"].where(self.frame[f"observed_{week}"])
+
+    def long(self) -> pd.DataFrame:
+        """Observed visits in long form: participant, arm, week, baseline_*, outcomes and change."""
+        rows = []
+        base = ["id", "arm", *[f"baseline_{o}" for o in OUTCOMES]]
+        for week in self.weeks:
+            part = self.frame.loc[self.frame[f"observed_{week}"], base].copy()
+            part["week"] = week
+            for outcome in OUTCOMES:
+                part[outcome] = self.frame.loc[part.index, f"{outcome}_{week}"]
+                part[f"change_{outcome}"] = part[outcome] - part[f"baseline_{outcome}"]
+            rows.append(part)
+        return pd.concat(rows, ignore_index=True)
+
+
+def screen(spec: TrialSpec, seed: int, progress: Progress | None = None) -> tuple[Cohort, dict[str, np.ndarray], dict]:
+    """Screen candidates in id order until ``spec.n_total`` are eligible.
+
+    Returns the enrolled cohort (state at the end of the run-in), their baseline values and
+    the screening counts (screened, excluded by reason, eligible).
+    """
+    elig = spec.eligibility
+    population = spec.screening_population()
+    need = spec.n_total
+    pool = math.ceil(1.6 * need) + 16
+    while True:
+        if progress is not None:
+            progress("screening", 0, pool)
+        candidates = Cohort.build(population, n=pool, seed=seed, params=spec.model)
+        run_in = simulate(candidates, elig.screening_days,
+                          Record(variables=("pain", "disability"), every=elig.screening_days))
+        base = {o: run_in.trajectories[v][0].astype(np.float64) for o, v in OUTCOMES.items()}
+        low_pain = base["pain"] < elig.min_pain
+        high_pain = base["pain"] > elig.max_pain
+        low_rmdq = base["rmdq"] < elig.min_rmdq
+        high_rmdq = base["rmdq"] > elig.max_rmdq
+        eligible = ~(low_pain | high_pain | low_rmdq | high_rmdq)
+        if eligible.sum() >= need:
+            break
+        pool = math.ceil(pool * 1.25 * need / max(int(eligible.sum()), 1)) + 16
+    chosen = np.flatnonzero(eligible)[:need]
+    screened = int(chosen[-1]) + 1
+    seen = slice(0, screened)
+    counts = {
+        "screened": screened,
+        "excluded": screened - need,
+        "excluded_reasons": {
+            "pain below minimum": int(low_pain[seen].sum()),
+            "pain above maximum": int(high_pain[seen].sum()),
+            "rmdq below minimum": int(low_rmdq[seen].sum()),
+            "rmdq above maximum": int(high_rmdq[seen].sum()),
+        },
+        "eligible": need,
+    }
+    if progress is not None:
+        progress("screening", pool, pool)
+    return run_in.cohort.subset(chosen), {o: b[chosen] for o, b in base.items()}, counts
+
+
+def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | None = None,
+              n_jobs: int = 1) -> TrialData:
+    """Screen, randomise, simulate every arm on its own participants, and follow them up."""
+    seed = spec.seed if seed is None else int(seed)
+    report = progress or (lambda stage, done, total: None)
+    cohort, baseline, counts = screen(spec, seed, progress)
+    names = list(spec.arms)
+    arms = list(spec.arms.values())
+    rand = spec.randomisation
+    strata = strata_of(baseline, rand.strata) if rand.strata else np.zeros(len(cohort), dtype=np.int64)
+    allocation = allocate(rand.scheme, [a.n for a in arms], [a.ratio for a in arms], spec.block_sizes,
+                          np.random.default_rng([seed, RANDOMISATION]), strata)
+    weeks = spec.visits.weeks
+    horizon = spec.horizon_days
+    record = Record(variables=tuple(OUTCOMES.values()), every=7)
+    frame = pd.DataFrame({"id": cohort.ids, "arm": [names[k] for k in allocation], "stratum": strata})
+    for outcome, values in baseline.items():
+        frame[f"baseline_{outcome}"] = values
+    values = {f"{o}_{w}": np.full(len(cohort), np.nan) for o in OUTCOMES for w in weeks}
+    attended = np.zeros(len(cohort), dtype=np.int64)
+    care_dropout = np.full(len(cohort), np.nan)
+    for k, (name, arm) in enumerate(spec.arms.items()):
+        report(f"arm {name}", k, len(arms))
+        members = np.flatnonzero(allocation == k)
+        if members.size == 0:
+            continue
+        result = simulate(cohort.subset(members), horizon, record, n_jobs=n_jobs, care=arm.plan(),
+                          care_params=spec.care_params)
+        for outcome, variable in OUTCOMES.items():
+            for week in weeks:
+                values[f"{outcome}_{week}"][members] = result.trajectories[variable][week - 1]
+        if result.care_outcomes.shape[0]:
+            care = result.care_summary()
+            attended[members] = care["sessions_attended"].to_numpy()
+            care_dropout[members] = care["dropout_day"].to_numpy()
+        report(f"arm {name}", k + 1, len(arms))
+    frame = pd.concat([frame, pd.DataFrame(values)], axis=1)
+    frame["sessions_attended"] = attended
+    frame["care_dropout_day"] = care_dropout
+    observed = follow_up(spec, seed, care_dropout)
+    for j, week in enumerate(weeks):
+        frame[f"observed_{week}"] = observed[:, j]
+    data = TrialData(spec=spec, seed=seed, frame=frame)
+    data.flow = consort(data, counts)
+    return data
+
+
+def follow_up(spec: TrialSpec, seed: int, care_dropout: np.ndarray) -> np.ndarray:
+    """Which visits are attended (participants x visits, bool).
+
+    At each visit a participant still in follow-up is lost with ``loss_per_visit``; one who
+    stopped the allocated care before the visit (attendance model) is lost, once, with
+    ``loss_after_care_dropout``; loss is permanent. Participants not lost miss a single
+    visit with ``missed_visit``.
+    """
+    fu = spec.follow_up
+    weeks = spec.visits.weeks
+    n = care_dropout.size
+    rng = np.random.default_rng([seed, FOLLOW_UP])
+    u_loss, u_after, u_miss = rng.random((3, n, len(weeks)))
+    lost = np.zeros(n, dtype=bool)
+    judged = np.zeros(n, dtype=bool)  # the care drop-out has been followed by a loss decision
+    observed = np.zeros((n, len(weeks)), dtype=bool)
+    for j, week in enumerate(weeks):
+        lost |= u_loss[:, j] < fu.loss_per_visit
+        stopped = np.nan_to_num(care_dropout, nan=np.inf) < 7 * week
+        decide = stopped & ~judged & ~lost
+        lost |= decide & (u_after[:, j] < fu.loss_after_care_dropout)
+        judged |= stopped
+        observed[:, j] = ~lost & (u_miss[:, j] >= fu.missed_visit)
+    return observed
+
+
+def consort(data: TrialData, counts: dict[str, Any]) -> dict[str, Any]:
+    """CONSORT-style flow: screened, excluded (with reasons), randomised, and per arm
+    allocated, received the allocated care, stopped care, followed up and lost per visit."""
+    frame = data.frame
+    arms: dict[str, Any] = {}
+    for name, arm in data.spec.arms.items():
+        rows = frame[frame["arm"] == name]
+        visits = (arm.massage or arm.sham) is not None
+        arms[name] = {
+            "allocated": len(rows),
+            "received_allocated_care": int((rows["sessions_attended"] > 0).sum()) if visits else len(rows),
+            "stopped_care": int(rows["care_dropout_day"].notna().sum()),
+            "followed_up": {str(w): int(rows[f"observed_{w}"].sum()) for w in data.weeks},
+            "not_followed_up": {str(w): int((~rows[f"observed_{w}"]).sum()) for w in data.weeks},
+        }
+    return {**counts, "randomised": len(frame), "arms": arms}

@@ -1,0 +1,366 @@
+"""Trial specifications (TOML): eligibility, arms, randomisation, visits, outcomes, follow-up
+and analysis of a parallel-group randomised trial run on virtual patients.
+
+A spec is validated with pydantic; errors name the file, the field path (with its line when
+it can be found), what was given and what is allowed, as scenario files do
+(:mod:`painsim.scenario`). See docs/trials.md for a complete example.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from painsim.care import CareParams, CarePlan
+from painsim.engine import ModelParams, Population
+from painsim.scenario import ScenarioError, _line_of
+
+#: Outcome names of a trial and the engine variable each is read from (docs/model.md).
+OUTCOMES: dict[str, str] = {"rmdq": "disability", "pain": "pain"}
+SCHEMES: tuple[str, ...] = ("simple", "complete", "blocks", "stratified")
+MISSING: tuple[str, ...] = ("mi", "mixed", "complete_case")
+_FROZEN = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class TrialSpecError(ScenarioError):
+    """A trial spec that cannot be read or is not valid; the message is for people."""
+
+
+class Eligibility(BaseModel):
+    """Who is randomised: baseline (run-in) pain and RMDQ ranges and pain duration."""
+
+    model_config = _FROZEN
+
+    min_pain: float = Field(4.0, ge=0, le=10, description="baseline mean pain NRS >= this")
+    max_pain: float = Field(10.0, ge=0, le=10, description="baseline mean pain NRS <= this")
+    min_rmdq: float = Field(3.0, ge=0, le=24, description="baseline RMDQ-like disability >= this")
+    max_rmdq: float = Field(24.0, ge=0, le=24, description="baseline RMDQ-like disability <= this")
+    min_duration_months: float = Field(3.0, ge=0.25, le=120,
+                                       description="pain persisting at least this long before screening")
+    screening_days: int = Field(7, ge=1, le=28, description="run-in days over which baseline is measured")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Eligibility:
+        if self.min_pain > self.max_pain:
+            raise ValueError(f"min_pain ({self.min_pain}) is above max_pain ({self.max_pain})")
+        if self.min_rmdq > self.max_rmdq:
+            raise ValueError(f"min_rmdq ({self.min_rmdq}) is above max_rmdq ({self.max_rmdq})")
+        return self
+
+    @property
+    def duration_days(self) -> int:
+        return math.ceil(self.min_duration_months * 365.25 / 12)
+
+
+class Arm(CarePlan):
+    """One arm: a care plan (any care modules, sham or usual care) plus its size.
+
+    ``n`` is the target number randomised; ``ratio`` is the arm's share in each block of the
+    permuted-block schemes (simple randomisation allocates with probabilities proportional
+    to ``n``; complete randomisation allocates exactly ``n``).
+    """
+
+    n: int = Field(ge=2, le=1_000_000, description="participants randomised to this arm")
+    ratio: int = Field(1, ge=1, le=20, description="allocation ratio in permuted blocks")
+    label: str = ""
+
+    def plan(self) -> CarePlan:
+        """The care plan of this arm (without trial fields)."""
+        return CarePlan(**{k: getattr(self, k) for k in CarePlan.model_fields})
+
+
+class Randomisation(BaseModel):
+    """How participants are allocated (in enrolment order)."""
+
+    model_config = _FROZEN
+
+    scheme: Literal["simple", "complete", "blocks", "stratified"] = "blocks"
+    block_sizes: tuple[int, ...] | None = Field(
+        None, min_length=1, description="block sizes, chosen at random per block (multiples of the sum of the "
+                                        "ratios; default: once and twice the sum)")
+    strata: dict[Literal["pain", "rmdq"], tuple[float, ...]] = Field(
+        default_factory=dict, description="stratified: baseline cut points, e.g. {rmdq = [12]}")
+
+    @field_validator("block_sizes")
+    @classmethod
+    def _positive(cls, sizes: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if sizes is not None and any(s < 1 for s in sizes):
+            raise ValueError(f"block sizes must be positive integers, got {list(sizes)}")
+        return sizes
+
+    @field_validator("strata")
+    @classmethod
+    def _cuts(cls, strata: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+        for name, cuts in strata.items():
+            if not cuts or list(cuts) != sorted(set(cuts)):
+                raise ValueError(f"strata.{name}: cut points must be a non-empty increasing list, got {list(cuts)}")
+        return strata
+
+    @model_validator(mode="after")
+    def _stratified_needs_strata(self) -> Randomisation:
+        if self.scheme == "stratified" and not self.strata:
+            raise ValueError("scheme 'stratified' needs strata, e.g. strata = { rmdq = [12] }")
+        return self
+
+
+class Visits(BaseModel):
+    """Follow-up visits, in weeks after randomisation (baseline is week 0)."""
+
+    model_config = _FROZEN
+
+    weeks: tuple[int, ...] = Field(min_length=1, description="visit weeks after randomisation (>= 1)")
+
+    @field_validator("weeks")
+    @classmethod
+    def _increasing(cls, weeks: tuple[int, ...]) -> tuple[int, ...]:
+        if any(w < 1 or w > 520 for w in weeks) or list(weeks) != sorted(set(weeks)):
+            raise ValueError(f"visit weeks must be strictly increasing integers in 1-520, got {list(weeks)}")
+        return weeks
+
+
+class Primary(BaseModel):
+    """The primary comparison (used by ``painsim trial power``)."""
+
+    model_config = _FROZEN
+
+    outcome: Literal["rmdq", "pain"] = "rmdq"
+    week: int | None = Field(None, description="default: the first visit")
+    arm: str | None = Field(None, description="default: the first arm that is not the comparator")
+    comparator: str | None = Field(None, description="default: the first comparator")
+
+
+class Outcomes(BaseModel):
+    """Outcomes measured at each visit and responder definitions."""
+
+    model_config = _FROZEN
+
+    measures: tuple[Literal["rmdq", "pain"], ...] = Field(("rmdq", "pain"), min_length=1)
+    responder_thresholds: tuple[float, ...] = Field(
+        (0.3, 0.5), description="responder: improvement from baseline of at least this share")
+    primary: Primary = Field(default_factory=Primary)
+
+    @field_validator("responder_thresholds")
+    @classmethod
+    def _shares(cls, values: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < v <= 1 for v in values):
+            raise ValueError(f"responder thresholds are shares in (0, 1], got {list(values)}")
+        return values
+
+
+class FollowUp(BaseModel):
+    """Loss to follow-up. Stopping care is decided by the attendance model in the kernel;
+    clients who stopped are then more often lost to follow-up."""
+
+    model_config = _FROZEN
+
+    loss_per_visit: float = Field(0.02, ge=0, le=1, description="chance of being lost at each visit (everyone)")
+    loss_after_care_dropout: float = Field(
+        0.3, ge=0, le=1, description="chance of being lost once, after stopping the allocated care")
+    missed_visit: float = Field(0.02, ge=0, le=1, description="chance of missing one visit (intermittent)")
+
+
+class Analysis(BaseModel):
+    """How the trial is analysed (intention to treat: everyone as randomised)."""
+
+    model_config = _FROZEN
+
+    comparators: tuple[str, ...] = Field((), description="each other arm is compared with each of these")
+    comparisons: tuple[tuple[str, str], ...] = Field(
+        (), description="explicit [arm, comparator] pairs (added to those from comparators)")
+    missing: Literal["mi", "mixed", "complete_case"] = "mi"
+    imputations: int = Field(20, ge=2, le=500, description="multiple imputation: number of imputed data sets")
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="two-sided level; CIs are 1 - alpha")
+
+
+class Power(BaseModel):
+    """Defaults of ``painsim trial power``."""
+
+    model_config = _FROZEN
+
+    reps: int = Field(200, ge=1, le=100_000)
+    missing: Literal["mi", "mixed", "complete_case"] | None = Field(
+        None, description="analysis used for power (default: the trial's)")
+
+
+class TrialSpec(BaseModel):
+    """A parallel-group randomised trial on virtual patients."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("trial", min_length=1)
+    title: str = ""
+    source: str = Field("", description="the trial this spec replicates (citation)")
+    seed: int = Field(1, ge=0, lt=2**63)
+    population: Population = Field(default_factory=Population)
+    model: ModelParams = Field(default_factory=ModelParams)
+    care_params: CareParams = Field(default_factory=CareParams)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    arms: dict[str, Arm] = Field(min_length=2)
+    randomisation: Randomisation = Field(default_factory=Randomisation)
+    visits: Visits
+    outcomes: Outcomes = Field(default_factory=Outcomes)
+    follow_up: FollowUp = Field(default_factory=FollowUp)
+    analysis: Analysis = Field(default_factory=Analysis)
+    power: Power = Field(default_factory=Power)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrialSpec:
+        names = list(self.arms)
+        horizon = self.horizon_days
+        for name, arm in self.arms.items():
+            try:
+                arm.plan().compile(horizon, self.care_params)
+            except ValueError as err:
+                raise ValueError(f"arms.{name}: {err}") from None
+        for where, arm_name in self._named_arms():
+            if arm_name not in self.arms:
+                raise ValueError(f"{where}: unknown arm {arm_name!r}; arms: {names}")
+        for arm, comparator in self.analysis.comparisons:
+            if arm == comparator:
+                raise ValueError(f"analysis.comparisons: [{arm!r}, {comparator!r}] compares an arm with itself")
+        primary = self.outcomes.primary
+        if primary.week is not None and primary.week not in self.visits.weeks:
+            raise ValueError(f"outcomes.primary.week: {primary.week} is not a visit week; visits: "
+                             f"{list(self.visits.weeks)}")
+        if primary.outcome not in self.outcomes.measures:
+            raise ValueError(f"outcomes.primary.outcome: {primary.outcome!r} is not measured; measures: "
+                             f"{list(self.outcomes.measures)}")
+        ratio_sum = sum(a.ratio for a in self.arms.values())
+        if self.randomisation.scheme in ("blocks", "stratified") and self.randomisation.block_sizes is not None:
+            bad = [s for s in self.randomisation.block_sizes if s % ratio_sum]
+            if bad:
+                raise ValueError(f"randomisation.block_sizes: {bad} not a multiple of the sum of the arm ratios "
+                                 f"({ratio_sum})")
+        return self
+
+    def _named_arms(self) -> list[tuple[str, str]]:
+        named = [("analysis.comparators", c) for c in self.analysis.comparators]
+        for arm, comparator in self.analysis.comparisons:
+            named += [("analysis.comparisons", arm), ("analysis.comparisons", comparator)]
+        primary = self.outcomes.primary
+        named += [("outcomes.primary.arm", a) for a in (primary.arm,) if a is not None]
+        named += [("outcomes.primary.comparator", c) for c in (primary.comparator,) if c is not None]
+        return named
+
+    @property
+    def block_sizes(self) -> tuple[int, ...]:
+        """Block sizes used (default: once and twice the sum of the ratios)."""
+        ratio_sum = sum(a.ratio for a in self.arms.values())
+        return self.randomisation.block_sizes or (ratio_sum, 2 * ratio_sum)
+
+    @property
+    def horizon_days(self) -> int:
+        return 7 * max(self.visits.weeks)
+
+    @property
+    def n_total(self) -> int:
+        return sum(a.n for a in self.arms.values())
+
+    def screening_population(self) -> Population:
+        """The population screened: pain persisting for the minimum duration."""
+        days = max(self.population.chronic_min_days, self.eligibility.duration_days) \
+            if self.population.entry == "chronic" else self.population.chronic_min_days
+        return self.population.model_copy(update={"entry": "chronic", "chronic_min_days": days})
+
+    def comparison_pairs(self) -> list[tuple[str, str]]:
+        """(arm, comparator) pairs analysed: explicit pairs, then every arm vs each comparator.
+        With neither given, the comparators are the arms without added care (usual care or
+        none), else the sham arms, else the last arm."""
+        names = list(self.arms)
+        comparators = list(self.analysis.comparators) or ([] if self.analysis.comparisons else self.default_controls())
+        pairs = list(self.analysis.comparisons)
+        for comparator in comparators:
+            for arm in names:
+                if arm != comparator and (arm, comparator) not in pairs and (comparator, arm) not in pairs:
+                    pairs.append((arm, comparator))
+        return pairs
+
+    def default_controls(self) -> list[str]:
+        """Arms without added care, else sham arms, else the last arm."""
+        controls = [name for name, arm in self.arms.items() if arm.plan().is_empty]
+        controls = controls or [name for name, arm in self.arms.items() if arm.sham is not None and arm.massage is None]
+        return controls or [list(self.arms)[-1]]
+
+    def primary(self) -> tuple[str, int, str, str]:
+        """(outcome, week, arm, comparator) of the primary comparison."""
+        p = self.outcomes.primary
+        pairs = self.comparison_pairs()
+        comparator = p.comparator or pairs[0][1]
+        arm = p.arm or next((a for a, c in pairs if c == comparator), pairs[0][0])
+        if arm == comparator:
+            arm = next(a for a in self.arms if a != comparator)
+        return p.outcome, p.week or self.visits.weeks[0], arm, comparator
+
+    def with_n(self, n: int) -> TrialSpec:
+        """The same trial with ``n`` participants per arm."""
+        arms = {name: arm.model_copy(update={"n": n}) for name, arm in self.arms.items()}
+        return self.model_copy(update={"arms": arms})
+
+
+def load_trial(path: str | Path) -> TrialSpec:
+    """Read and validate a trial spec; raise TrialSpecError with a readable message."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise TrialSpecError(f"{path}: cannot read the trial spec ({err.strerror})") from None
+    return parse_trial(text, source=str(path))
+
+
+def parse_trial(text: str, source: str = "<trial>") -> TrialSpec:
+    """Validate trial spec TOML text (``source`` names it in errors)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise TrialSpecError(f"{source}: not valid TOML: {err}") from None
+    try:
+        return TrialSpec.model_validate(data)
+    except ValidationError as err:
+        raise TrialSpecError(_explain(err, text, source)) from None
+
+
+def _explain(err: ValidationError, text: str, source: str) -> str:
+    lines = [f"{source}: {err.error_count()} problem(s) in the trial spec:"]
+    for problem in err.errors():
+        loc = [str(part) for part in problem["loc"]]
+        message = problem["msg"].removeprefix("Value error, ")
+        head, _, rest = message.partition(": ")
+        if not loc and rest and " " not in head:  # a whole-spec check names its field first
+            loc, message = head.split("."), rest
+        path = ".".join(loc) or "(top level)"
+        where = _line_of(text, loc) if loc else ""
+        given = problem.get("input")
+        if problem["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            options = f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""
+            message = f"unknown key '{loc[-1]}'{hint}{options}"
+        else:
+            if not isinstance(given, dict | list) and problem["type"] != "missing":
+                message += f" (given: {given!r})"
+        lines.append(f"  - {path}{where}: {message}")
+    return "\n".join(lines)
+
+
+def _allowed_keys(parent: list[str]) -> list[str]:
+    model: Any = TrialSpec
+    for part in parent:
+        if model is TrialSpec and part == "arms":
+            model = dict
+            continue
+        if model is dict:
+            model = Arm
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = args[0] if args else annotation
+    return list(getattr(model, "model_fields", {}))
