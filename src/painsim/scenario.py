@@ -8,19 +8,18 @@ differences between arms are due to care alone.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from painsim.care import CareParams, CarePlan
 from painsim.engine import Cohort, ModelParams, Population, Record, SimulationResult, simulate
+from painsim.tomlfiles import load_toml_model, parse_toml_model
 
 REPORT_DAYS = (0, 70, 182, 365, 547, 729)
 
@@ -81,78 +80,12 @@ class ScenarioError(ValueError):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ScenarioError with a readable message."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({err.strerror})") from None
-    return parse_scenario(text, source=str(path))
+    return load_toml_model(path, Scenario, ScenarioError, "scenario file")
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Validate scenario TOML text (``source`` names it in errors)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{source}: not valid TOML: {err}") from None
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(_explain(err, text, source)) from None
-
-
-def _explain(err: ValidationError, text: str, source: str) -> str:
-    lines = [f"{source}: {err.error_count()} problem(s) in the scenario:"]
-    for problem in err.errors():
-        loc = [str(part) for part in problem["loc"]]
-        path = ".".join(loc) or "(top level)"
-        where = _line_of(text, loc)
-        given = problem.get("input")
-        if problem["type"] == "extra_forbidden":
-            hint = _did_you_mean(loc, problem)
-            message = f"unknown key '{loc[-1]}'{hint}"
-        else:
-            message = problem["msg"]
-            if not isinstance(given, dict | list):
-                message += f" (given: {given!r})"
-        lines.append(f"  - {path}{where}: {message}")
-    return "\n".join(lines)
-
-
-def _line_of(text: str, loc: list[str]) -> str:
-    key = loc[-1] if loc else ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith(f"{key} ") or stripped.startswith(f"{key}=") or stripped.endswith(f".{key}]") \
-                or stripped == f"[{key}]" or f" {key} =" in stripped or f"{{{key} =" in stripped:
-            return f" (line {number})"
-    return ""
-
-
-def _did_you_mean(loc: list[str], problem: dict[str, Any]) -> str:
-    allowed = _allowed_keys(loc[:-1])
-    key = loc[-1]
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) or [a for a in allowed if key in a]
-    options = f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""
-    return f" (did you mean '{close[0]}'?){options}" if close else options
-
-
-def _allowed_keys(parent: list[str]) -> list[str]:
-    model: Any = Scenario
-    for part in parent:
-        if model is Scenario and part == "arms":
-            model = dict
-            continue
-        if model is dict:
-            model = CarePlan
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = args[0] if args else annotation
-    return list(getattr(model, "model_fields", {}))
+    return parse_toml_model(text, Scenario, ScenarioError, "scenario", source)
 
 
 @dataclass

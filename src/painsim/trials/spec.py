@@ -8,17 +8,16 @@ it can be found), what was given and what is allowed, as scenario files do
 
 from __future__ import annotations
 
-import difflib
 import math
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from painsim.care import CareParams, CarePlan
 from painsim.engine import ModelParams, Population
-from painsim.scenario import ScenarioError, _line_of
+from painsim.scenario import ScenarioError
+from painsim.tomlfiles import load_toml_model, parse_toml_model
 
 #: Outcome names of a trial and the engine variable each is read from (docs/model.md).
 OUTCOMES: dict[str, str] = {"rmdq": "disability", "pain": "pain"}
@@ -304,63 +303,9 @@ class TrialSpec(BaseModel):
 
 def load_trial(path: str | Path) -> TrialSpec:
     """Read and validate a trial spec; raise TrialSpecError with a readable message."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise TrialSpecError(f"{path}: cannot read the trial spec ({err.strerror})") from None
-    return parse_trial(text, source=str(path))
+    return load_toml_model(path, TrialSpec, TrialSpecError, "trial spec")
 
 
 def parse_trial(text: str, source: str = "<trial>") -> TrialSpec:
     """Validate trial spec TOML text (``source`` names it in errors)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise TrialSpecError(f"{source}: not valid TOML: {err}") from None
-    try:
-        return TrialSpec.model_validate(data)
-    except ValidationError as err:
-        raise TrialSpecError(_explain(err, text, source)) from None
-
-
-def _explain(err: ValidationError, text: str, source: str) -> str:
-    lines = [f"{source}: {err.error_count()} problem(s) in the trial spec:"]
-    for problem in err.errors():
-        loc = [str(part) for part in problem["loc"]]
-        message = problem["msg"].removeprefix("Value error, ")
-        head, _, rest = message.partition(": ")
-        if not loc and rest and " " not in head:  # a whole-spec check names its field first
-            loc, message = head.split("."), rest
-        path = ".".join(loc) or "(top level)"
-        where = _line_of(text, loc) if loc else ""
-        given = problem.get("input")
-        if problem["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
-            close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            options = f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""
-            message = f"unknown key '{loc[-1]}'{hint}{options}"
-        else:
-            if not isinstance(given, dict | list) and problem["type"] != "missing":
-                message += f" (given: {given!r})"
-        lines.append(f"  - {path}{where}: {message}")
-    return "\n".join(lines)
-
-
-def _allowed_keys(parent: list[str]) -> list[str]:
-    model: Any = TrialSpec
-    for part in parent:
-        if model is TrialSpec and part == "arms":
-            model = dict
-            continue
-        if model is dict:
-            model = Arm
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = args[0] if args else annotation
-    return list(getattr(model, "model_fields", {}))
+    return parse_toml_model(text, TrialSpec, TrialSpecError, "trial spec", source)
