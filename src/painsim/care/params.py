@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from painsim.engine.params import _p
+from painsim.engine.params import _p, parameter_table
 
 _ASSUMED = "modelling assumption, calibrated (docs/care.md)"
 
@@ -78,8 +78,7 @@ class CareParams(BaseModel):
     @classmethod
     def table(cls) -> list[dict]:
         """One row per parameter: name, default, meaning, source (for docs)."""
-        return [{"name": name, "default": f.default, "meaning": f.description,
-                 "source": (f.json_schema_extra or {}).get("source", "")} for name, f in cls.model_fields.items()]
+        return parameter_table(cls)
 
 
 CARE_PARAM_NAMES: tuple[str, ...] = tuple(CareParams.model_fields)

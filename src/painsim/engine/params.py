@@ -154,14 +154,16 @@ class ModelParams(BaseModel):
     @classmethod
     def table(cls) -> list[dict[str, Any]]:
         """One row per parameter: name, default, meaning, source (for docs)."""
-        rows = []
-        for name, field in cls.model_fields.items():
-            extra = field.json_schema_extra or {}
-            rows.append(
-                {"name": name, "default": field.default, "meaning": field.description,
-                 "source": extra.get("source", "")}
-            )
-        return rows
+        return parameter_table(cls)
+
+
+def parameter_table(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """One row per field of a parameter model made with ``_p``: name, default, meaning, source."""
+    return [
+        {"name": name, "default": field.default, "meaning": field.description,
+         "source": (field.json_schema_extra or {}).get("source", "")}
+        for name, field in model.model_fields.items()
+    ]
 
 
 PARAM_NAMES: tuple[str, ...] = tuple(ModelParams.model_fields)
