@@ -4,6 +4,7 @@
 const $ = (sel, root = document) => root.querySelector(sel);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
+const fmtP = (p) => (p === null || p === undefined ? "–" : p < 0.001 ? "<0.001" : Number(p).toFixed(3));
 const pct = (x) => (x === null || x === undefined ? "–" : `${Math.round(100 * x)}%`);
 const COLOURS = ["#1f5fa8", "#c0392b", "#2e8b57", "#d68910", "#7d3c98", "#17a589", "#707b7c", "#a04000"];
 
@@ -246,7 +247,7 @@ function showTrial(r) {
   const p = r.primary, unit = p.outcome === "pain" ? "points (0-10)" : "RMDQ points (0-24)";
   $("#trial-primary").innerHTML = `${r.n_per_arm} patients per arm, randomised 1:1 (control: ${esc(r.spec.control)}).
     Primary outcome <b>${esc(p.outcome)}</b> at week ${p.week}: massage ${fmt(p.massage_mean)} vs control ${fmt(p.control_mean)};
-    difference <b id="trial-md">${fmt(p.md)}</b> ${unit}, 95% CI ${fmt(p.ci_low)} to ${fmt(p.ci_high)}, p = ${fmt(p.p, 3)}.
+    difference <b id="trial-md">${fmt(p.md)}</b> ${unit}, 95% CI ${fmt(p.ci_low)} to ${fmt(p.ci_high)}, p ${fmtP(p.p).startsWith("<") ? "" : "= "}${fmtP(p.p)}.
     True average effect in the simulated pool: ${fmt(r.true_effect)}.`;
   const weeks = r.visits.map((v) => v.week), o = p.outcome;
   const ys = r.visits.flatMap((v) => [v[o].massage_mean, v[o].control_mean]);
@@ -259,7 +260,7 @@ function showTrial(r) {
       { x: v.week, lo: v[o].control_mean - se(v, "control"), hi: v[o].control_mean + se(v, "control"), colour: COLOURS[1] }]) });
   $("#trial-visits").innerHTML = `<table><tr><th>week</th><th>outcome</th><th>massage</th><th>control</th><th>difference</th><th>95% CI</th><th>p</th></tr>` +
     r.visits.flatMap((v) => ["pain", "disability"].map((k) => `<tr><td>${v.week}</td><td>${k}</td><td>${fmt(v[k].massage_mean)}</td><td>${fmt(v[k].control_mean)}</td>
-      <td>${fmt(v[k].md)}</td><td>${fmt(v[k].ci_low)} to ${fmt(v[k].ci_high)}</td><td>${fmt(v[k].p, 3)}</td></tr>`)).join("") + "</table>";
+      <td>${fmt(v[k].md)}</td><td>${fmt(v[k].ci_low)} to ${fmt(v[k].ci_high)}</td><td>${fmtP(v[k].p)}</td></tr>`)).join("") + "</table>";
   const pw = r.power.filter((q) => q.power !== null);
   if (!pw.length) { $("#power-curve").innerHTML = `<p class="hint">No power curve (power_reps = 0 or power_n empty).</p>`; $("#power-table").innerHTML = ""; return; }
   $("#power-curve").innerHTML = lineChart({ x: pw.map((q) => q.n_per_arm), xMin: 0, yMin: 0, yMax: 1, height: 260,
