@@ -33,4 +33,11 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
-from painsim.cli import engine_commands, meta_commands, report_commands, store_commands, trial_commands  # noqa: E402,F401
+from painsim.cli import (  # noqa: E402,F401
+    engine_commands,
+    meta_commands,
+    report_commands,
+    store_commands,
+    trial_commands,
+    web_commands,
+)

@@ -1,0 +1,292 @@
+"""The FastAPI application: JSON API under ``/api`` and the front end under ``/``.
+
+``create_app(store)`` returns the app; ``painsim serve`` runs it with uvicorn. The API is
+described by OpenAPI at ``/openapi.json`` (interactive docs at ``/docs``). Long
+computations (patient twins, the massage question, trials) are background jobs: ``POST``
+returns ``202`` with a job, ``GET /api/jobs/{id}`` reports progress and the result, and
+``POST /api/jobs/{id}/cancel`` stops it.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from painsim.web.evidence import MAX_UPLOAD_BYTES, MEASURES, METHODS, TESTS, EvidenceInputError, analyse_csv
+from painsim.web.jobs import JobManager, TooManyJobsError
+from painsim.web.massage import MassageRequest, run_massage
+from painsim.web.patient import PROFILE_TRAITS, PatientRequest, simulate_patient
+from painsim.web.trial import TrialSpec, run_trial
+
+DISCLAIMER = "painsim is a research model, not medical advice."
+RUN_ID = r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$"
+TABLE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{1,32}$", description="job id")]
+RunId = Annotated[str, PathParam(pattern=RUN_ID, description="run id or a unique prefix of it")]
+TableName = Annotated[str, PathParam(pattern=TABLE, description="table name")]
+
+
+class JobInfo(BaseModel):
+    """A background job: its state, progress (0-1) and, once done, its result."""
+
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float = Field(ge=0, le=1)
+    stage: str
+    error: str | None = None
+    params: dict[str, Any]
+    created: float
+    started: float | None = None
+    finished: float | None = None
+    result: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    detail: Any
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody},
+                                          422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("painsim.web").joinpath("static")))
+
+
+def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending: int = 8,
+               execute_jobs: bool = True) -> FastAPI:
+    """The painsim web application.
+
+    Parameters
+    ----------
+    store : results store folder (default: $PAINSIM_STORE, else the user data folder).
+    workers : jobs run at the same time.
+    max_pending : jobs queued or running at most; more get 429.
+    execute_jobs : False accepts jobs without running them (schema tests).
+    """
+    store_root = Path(store).expanduser() if store is not None else None
+    jobs = JobManager(workers=workers, max_pending=max_pending, execute=execute_jobs)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="painsim web",
+        version=_version(),
+        description="An in-silico laboratory for chronic back pain: patient twins, the massage question, "
+        f"virtual trials, evidence synthesis and stored runs. {DISCLAIMER}",
+        lifespan=lifespan,
+    )
+    app.state.jobs = jobs
+    app.state.store_root = store_root
+
+    def _store():
+        from painsim.store import Store, StoreError
+
+        try:
+            return Store(store_root)
+        except StoreError as err:
+            raise HTTPException(409, f"the results store cannot be opened: {err}") from None
+
+    def _submit(kind: str, fn, params: dict[str, Any]) -> JSONResponse:
+        try:
+            job = jobs.submit(kind, fn, params)
+        except TooManyJobsError as err:
+            raise HTTPException(429, str(err)) from None
+        return JSONResponse(job.to_dict(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+    # ---- meta -------------------------------------------------------------------------
+    @app.get("/api/health", tags=["meta"], summary="Liveness and version")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": _version(), "disclaimer": DISCLAIMER}
+
+    @app.get("/api/diagram", tags=["meta"], summary="The causal-loop diagram (nodes, edges, loops)")
+    def diagram() -> dict[str, Any]:
+        from painsim.engine.diagram import GROUPS, POSITIONS
+        from painsim.engine.loops import LOOPS, edges
+
+        return {
+            "nodes": [{"id": k, "x": x, "y": y, "group": GROUPS.get(k, "biology")} for k, (x, y) in POSITIONS.items()],
+            "edges": [{"source": e.source, "target": e.target, "sign": e.sign,
+                       "loops": [lp.name for lp in LOOPS if e in lp.edges]} for e in edges()],
+            "loops": [{"name": lp.name, "label": lp.label, "kind": lp.kind} for lp in LOOPS],
+        }
+
+    @app.get("/api/profile", tags=["meta"], summary="Profile sliders: trait, label, default")
+    def profile_fields() -> dict[str, Any]:
+        from painsim.web.patient import PlanChoice, Profile
+
+        defaults = Profile().model_dump()
+        return {"traits": [{"key": k, "trait": t, "label": label, "default": defaults[k]}
+                           for k, (t, label) in PROFILE_TRAITS.items()],
+                "plan_defaults": PlanChoice().model_dump()}
+
+    # ---- jobs -------------------------------------------------------------------------
+    @app.post("/api/patient", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["patient"],
+              summary="Start simulating twins of a patient profile under a care plan")
+    def patient(req: PatientRequest) -> JSONResponse:
+        if req.plan.last_day() >= req.horizon_days:
+            raise HTTPException(422, f"the care plan runs to day {req.plan.last_day()}; "
+                                     f"horizon_days ({req.horizon_days}) must go beyond it")
+        return _submit("patient", lambda job: simulate_patient(req, job.report), req.model_dump())
+
+    @app.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["massage"],
+              summary="Start the flagship scenario: does massage work for chronic back pain?")
+    def massage(req: MassageRequest) -> JSONResponse:
+        return _submit("massage", lambda job: run_massage(req, store_root, job), req.model_dump())
+
+    @app.post("/api/trial", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["trial"],
+              summary="Start a two-arm virtual trial (control vs massage) and its power curve")
+    def trial(spec: TrialSpec) -> JSONResponse:
+        return _submit("trial", lambda job: run_trial(spec, job.report), spec.model_dump())
+
+    @app.get("/api/trial/default", tags=["trial"], summary="The default trial spec")
+    def trial_default() -> dict[str, Any]:
+        return TrialSpec().model_dump()
+
+    @app.get("/api/jobs", response_model=list[JobInfo], tags=["jobs"], summary="Recent jobs, newest first")
+    def list_jobs() -> list[dict[str, Any]]:
+        return [j.to_dict(with_result=False) for j in jobs.list()]
+
+    @app.get("/api/jobs/{job_id}", response_model=JobInfo, responses=ERRORS, tags=["jobs"],
+             summary="A job's status, progress and result")
+    def get_job(job_id: JobId) -> dict[str, Any]:
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id}")
+        return job.to_dict()
+
+    @app.post("/api/jobs/{job_id}/cancel", response_model=JobInfo, responses=ERRORS, tags=["jobs"],
+              summary="Cancel a job (a queued job at once, a running one at its next progress report)")
+    def cancel_job(job_id: JobId) -> dict[str, Any]:
+        job = jobs.cancel(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id}")
+        return job.to_dict(with_result=False)
+
+    # ---- evidence ---------------------------------------------------------------------
+    @app.post("/api/evidence", responses={**ERRORS, 413: {"model": ErrorBody}}, tags=["evidence"],
+              summary="Meta-analysis of an uploaded CSV: fit, forest and funnel plots, certainty")
+    async def evidence(
+        request: Request,
+        file: Annotated[UploadFile, File(description=f"CSV, one row per study (at most {MAX_UPLOAD_BYTES:,} bytes)")],
+        measure: Annotated[Literal[MEASURES], Form()] = "GEN",  # type: ignore[valid-type]
+        method: Annotated[Literal[METHODS], Form()] = "REML",  # type: ignore[valid-type]
+        test: Annotated[Literal[TESTS], Form()] = "z",  # type: ignore[valid-type]
+        level: Annotated[float, Form(ge=50, lt=100)] = 95.0,
+    ) -> dict[str, Any]:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 10_000:
+            raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_BYTES:,} bytes")
+        data = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_BYTES:,} bytes")
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            return await run_in_threadpool(analyse_csv, data, measure, method, test, level)
+        except EvidenceInputError as err:
+            raise HTTPException(422, str(err)) from None
+
+    # ---- runs -------------------------------------------------------------------------
+    def _get_run(run_id: str):
+        from painsim.store import AmbiguousRunError, RunNotFoundError
+
+        try:
+            return _store().get(run_id)
+        except RunNotFoundError:
+            raise HTTPException(404, f"no run {run_id}") from None
+        except AmbiguousRunError as err:
+            raise HTTPException(409, str(err)) from None
+
+    @app.get("/api/runs", tags=["runs"], summary="Stored runs, newest first")
+    def runs() -> list[dict[str, Any]]:
+        frame = _store().runs()
+        out = []
+        for row in frame.to_dict(orient="records"):
+            out.append({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
+                        if k in ("run_id", "name", "seed", "version", "started", "finished", "tables")})
+        for row in out:
+            row["tables"] = list(row.get("tables") or [])
+        return out
+
+    @app.get("/api/runs/{run_id}", responses=ERRORS, tags=["runs"], summary="One run: metadata, summary, tables")
+    def run_detail(run_id: RunId) -> dict[str, Any]:
+        run = _get_run(run_id)
+        meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in run.metadata.items() if k != "path"}
+        weekly = None
+        if "daily" in run.tables:
+            daily = run.table("daily")
+            if {"arm", "day", "pain_mean"} <= set(daily.columns):
+                weekly = {str(arm): [round(float(v), 4) for v in g.sort_values("day")["pain_mean"].iloc[::7]]
+                          for arm, g in daily.groupby("arm", sort=False)}
+        return {"metadata": meta, "summary": run.summary, "table_rows": run.table_rows(),
+                "scenario_text": run.scenario_text, "weekly_pain": weekly}
+
+    @app.get("/api/runs/{run_id}/tables/{table}.csv", responses=ERRORS, tags=["runs"],
+             summary="Download one table of a run as CSV", response_class=Response)
+    def run_table_csv(run_id: RunId, table: TableName) -> Response:
+        run = _get_run(run_id)
+        if table not in run.tables:
+            raise HTTPException(404, f"run {run.metadata['run_id']} has no table {table!r}; tables: {run.tables}")
+        frame = run.table(table)
+        text = frame.to_csv(index=not _plain_index(frame))
+        return Response(text, media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{run.metadata["run_id"]}-{table}.csv"'})
+
+    @app.get("/api/runs/{run_id}/export.zip", responses=ERRORS, tags=["runs"], response_class=Response,
+             summary="Download a run (every table as CSV, scenario.toml, summary.json) as a zip file")
+    def run_zip(run_id: RunId) -> Response:
+        run = _get_run(run_id)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = run.export("csv", tmp)
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for f in files:
+                    zf.write(f, arcname=Path(f).name)
+        return Response(buf.getvalue(), media_type="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="{run.metadata["run_id"]}.zip"'})
+
+    @app.get("/api/runs/{run_id}/report", responses=ERRORS, tags=["runs"], response_class=HTMLResponse,
+             summary="The run's self-contained HTML report")
+    def run_report(run_id: RunId) -> HTMLResponse:
+        from painsim.report import render_report
+
+        return HTMLResponse(render_report(_get_run(run_id)))
+
+    # ---- front end --------------------------------------------------------------------
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(static_dir() / "index.html")
+
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    return app
+
+
+def _plain_index(frame) -> bool:
+    import pandas as pd
+
+    idx = frame.index
+    return isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None
+
+
+def _version() -> str:
+    from painsim import __version__
+
+    return __version__
+
+

@@ -1,0 +1,344 @@
+/* painsim web front end: plain JavaScript, no build step. Talks to the JSON API under /api. */
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
+const fmtP = (p) => (p === null || p === undefined ? "–" : p < 0.001 ? "<0.001" : Number(p).toFixed(3));
+const pct = (x) => (x === null || x === undefined ? "–" : `${Math.round(100 * x)}%`);
+const COLOURS = ["#1f5fa8", "#c0392b", "#2e8b57", "#d68910", "#7d3c98", "#17a589", "#707b7c", "#a04000"];
+
+// ---------- API and jobs ----------
+async function api(method, path, body, isForm = false) {
+  const opts = { method, headers: {} };
+  if (body !== undefined) {
+    if (isForm) opts.body = body;
+    else { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
+  }
+  const res = await fetch(path, opts);
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text }; }
+  if (!res.ok) throw new Error(errorText(res.status, data));
+  return data;
+}
+
+function errorText(status, data) {
+  const d = data && data.detail;
+  if (Array.isArray(d)) {
+    return `Invalid input (${status}):\n` + d.map((e) => `• ${(e.loc || []).filter((p) => p !== "body").join(".")}: ${e.msg}`).join("\n");
+  }
+  return `Error ${status}: ${typeof d === "string" ? d : JSON.stringify(d)}`;
+}
+
+/** Start a background job, show its progress with a cancel button, call onDone(result). */
+async function runJob(path, body, box, button, onDone) {
+  box.innerHTML = "";
+  button.disabled = true;
+  let job;
+  try {
+    job = await api("POST", path, body);
+  } catch (err) {
+    box.innerHTML = `<div class="error">${esc(err.message)}</div>`;
+    button.disabled = false;
+    return;
+  }
+  box.innerHTML = `<div class="progress"><div></div></div><span class="stage">queued</span>
+    <button type="button" class="cancel">Cancel</button>`;
+  const bar = $(".progress > div", box), stage = $(".stage", box), cancel = $("button.cancel", box);
+  cancel.addEventListener("click", async () => {
+    cancel.disabled = true;
+    try { await api("POST", `/api/jobs/${job.id}/cancel`); } catch (e) { /* shown by the poll */ }
+  });
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    try { job = await api("GET", `/api/jobs/${job.id}`); } catch (err) {
+      box.innerHTML = `<div class="error">${esc(err.message)}</div>`; break;
+    }
+    bar.style.width = `${Math.round(100 * job.progress)}%`;
+    stage.textContent = `${job.stage} (${Math.round(100 * job.progress)}%)`;
+    if (job.status === "done") {
+      box.innerHTML = `<span class="hint done">done in ${fmt(job.finished - job.started, 1)} s</span>`;
+      onDone(job.result); break;
+    }
+    if (job.status === "failed") { box.innerHTML = `<div class="error">Failed: ${esc(job.error)}</div>`; break; }
+    if (job.status === "cancelled") { box.innerHTML = `<div class="error cancelled">Cancelled.</div>`; break; }
+  }
+  button.disabled = false;
+}
+
+// ---------- SVG charts ----------
+function scale(d0, d1, r0, r1) { return (v) => r0 + ((v - d0) / (d1 - d0 || 1)) * (r1 - r0); }
+function ticks(lo, hi, n = 5) {
+  const step = Math.pow(10, Math.floor(Math.log10((hi - lo) / n || 1)));
+  const s = [1, 2, 5, 10].map((m) => m * step).find((m) => (hi - lo) / m <= n) || step * 10;
+  const out = []; for (let v = Math.ceil(lo / s) * s; v <= hi + 1e-9; v += s) out.push(+v.toFixed(6)); return out;
+}
+/** opts: {x:[...], series:[{name, y:[...], colour, dash, width}], bands:[{lo,hi,colour,opacity}],
+ *  errors:[{x,lo,hi,colour}], yMin, yMax, xlabel, ylabel, legend:true, width, height} */
+function lineChart(o) {
+  const W = o.width || 760, H = o.height || 300, m = { l: 48, r: o.legend ? 170 : 16, t: 12, b: 40 };
+  const xs = o.x, xmin = o.xMin ?? Math.min(...xs), xmax = o.xMax ?? Math.max(...xs);
+  const X = scale(xmin, xmax, m.l, W - m.r), Y = scale(o.yMin ?? 0, o.yMax ?? 10, H - m.b, m.t);
+  let s = `<svg viewBox="0 0 ${W} ${H}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="system-ui, sans-serif">`;
+  for (const t of ticks(o.yMin ?? 0, o.yMax ?? 10)) s += `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e6eaee"/><text x="${m.l - 6}" y="${Y(t) + 4}" text-anchor="end" fill="#5b6775">${t}</text>`;
+  for (const t of ticks(xmin, xmax, 8)) s += `<text x="${X(t)}" y="${H - m.b + 16}" text-anchor="middle" fill="#5b6775">${t}</text>`;
+  s += `<line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="#888"/>`;
+  s += `<text x="${(m.l + W - m.r) / 2}" y="${H - 6}" text-anchor="middle" fill="#333">${esc(o.xlabel || "")}</text>`;
+  s += `<text transform="translate(13 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(o.ylabel || "")}</text>`;
+  for (const b of o.bands || []) {
+    const pts = xs.map((x, i) => `${X(x)},${Y(b.hi[i])}`).concat(xs.map((x, i) => `${X(x)},${Y(b.lo[i])}`).reverse());
+    s += `<polygon class="band" points="${pts.join(" ")}" fill="${b.colour}" fill-opacity="${b.opacity}" stroke="none"/>`;
+  }
+  let nLegend = 0;
+  (o.series || []).forEach((ser, k) => {
+    const c = ser.colour || COLOURS[k % COLOURS.length];
+    const xv = ser.x || xs;
+    if (ser.legendOnly) { ser = { ...ser, y: [] }; }
+    const d = ser.y.length ? ser.y.map((y, i) => `${i ? "L" : "M"}${X(xv[i]).toFixed(1)},${Y(y).toFixed(1)}`).join("") : "M0,0";
+    if (ser.y.length) s += `<path class="series" data-name="${esc(ser.name)}" d="${d}" fill="none" stroke="${c}" stroke-width="${ser.width || 2}" ${ser.dash ? `stroke-dasharray="${ser.dash}"` : ""} opacity="${ser.opacity || 1}"/>`;
+    if (ser.points) ser.y.forEach((y, i) => { s += `<circle cx="${X(xv[i])}" cy="${Y(y)}" r="3.5" fill="${c}"/>`; });
+    if (o.legend && ser.name) { const yy = m.t + 8 + 18 * nLegend++; s += `<line x1="${W - m.r + 12}" x2="${W - m.r + 32}" y1="${yy}" y2="${yy}" stroke="${c}" stroke-width="${ser.legendWidth || 3}"/><text x="${W - m.r + 38}" y="${yy + 4}">${esc(ser.name)}</text>`; }
+  });
+  for (const e of o.errors || []) s += `<line x1="${X(e.x)}" x2="${X(e.x)}" y1="${Y(e.lo)}" y2="${Y(e.hi)}" stroke="${e.colour}" stroke-width="1.5"/>`;
+  return s + "</svg>";
+}
+
+// ---------- causal-loop diagram ----------
+let DIAGRAM = null;
+function drawDiagram(highlight = []) {
+  if (!DIAGRAM) return;
+  const W = 640, H = 470, X = scale(-3.4, 3.6, 40, W - 40), Y = scale(2.9, -3.4, 24, H - 20);
+  const pos = Object.fromEntries(DIAGRAM.nodes.map((n) => [n.id, n]));
+  const fills = { biology: "#d8e8f5", psychology: "#f7e3d3", social: "#e2f0d9", observed: "#f9d6d5" };
+  let s = `<svg viewBox="0 0 ${W} ${H}" xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="system-ui, sans-serif">
+    <defs><marker id="ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>`;
+  for (const e of DIAGRAM.edges) {
+    const a = pos[e.source], b = pos[e.target];
+    const x0 = X(a.x), y0 = Y(a.y), x1 = X(b.x), y1 = Y(b.y);
+    const len = Math.hypot(x1 - x0, y1 - y0), ux = (x1 - x0) / len, uy = (y1 - y0) / len, sh = 30;
+    const sx = x0 + ux * sh, sy = y0 + uy * sh, ex = x1 - ux * sh, ey = y1 - uy * sh;
+    const cx = (sx + ex) / 2 - uy * 0.18 * len, cy = (sy + ey) / 2 + ux * 0.18 * len;
+    const hot = e.loops.some((l) => highlight.includes(l));
+    const colour = hot ? "#e67e22" : e.sign > 0 ? "#1f5fa8" : "#c0392b";
+    s += `<path class="edge${hot ? " hot" : ""}" d="M${sx},${sy} Q${cx},${cy} ${ex},${ey}" fill="none" stroke="${colour}" stroke-width="${hot ? 4 : 1.4}"
+      ${e.sign < 0 ? 'stroke-dasharray="5 3"' : ""} opacity="${highlight.length && !hot ? 0.35 : 1}" marker-end="url(#ah)"/>`;
+    const mx = 0.25 * sx + 0.5 * cx + 0.25 * ex, my = 0.25 * sy + 0.5 * cy + 0.25 * ey;
+    s += `<text x="${mx}" y="${my + 4}" text-anchor="middle" font-weight="bold" fill="${colour}">${e.sign > 0 ? "+" : "−"}</text>`;
+  }
+  for (const n of DIAGRAM.nodes) {
+    const w = Math.max(58, 6.3 * n.id.length + 12);
+    s += `<g class="node"><rect x="${X(n.x) - w / 2}" y="${Y(n.y) - 12}" width="${w}" height="24" rx="8" fill="${fills[n.group] || "#eee"}" stroke="#555"/>
+      <text x="${X(n.x)}" y="${Y(n.y) + 4}" text-anchor="middle">${esc(n.id.replace("_", " "))}</text></g>`;
+  }
+  const labels = DIAGRAM.loops.filter((l) => highlight.includes(l.name)).map((l) => l.label);
+  s += `<text x="10" y="16" fill="#333">${labels.length ? "strongest: " + esc(labels.join(", ")) : "blue +: same direction; red − dashed: opposite"}</text>`;
+  $("#loop-diagram").innerHTML = s + "</svg>";
+}
+
+// ---------- page: patient ----------
+async function initPatient() {
+  const [meta, diagram] = await Promise.all([api("GET", "/api/profile"), api("GET", "/api/diagram")]);
+  DIAGRAM = diagram;
+  drawDiagram();
+  $("#profile-sliders").innerHTML = meta.traits.map((t) => `<label class="slider">${esc(t.label)}
+      <span class="val" data-for="${t.key}">${fmt(t.default)}</span>
+      <input type="range" name="${t.key}" id="slider-${t.key}" min="0.02" max="0.98" step="0.01" value="${t.default}"></label>`).join("");
+  const form = $("#patient-form");
+  form.addEventListener("input", (ev) => {
+    const span = form.querySelector(`.val[data-for="${ev.target.name}"]`);
+    if (span) span.textContent = fmt(ev.target.value);
+  });
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form), num = (k) => Number(f.get(k));
+    const body = {
+      profile: Object.fromEntries(meta.traits.map((t) => [t.key, num(t.key)])),
+      plan: { massage_sessions: num("massage_sessions"), massage_every_days: num("massage_every_days"),
+        exercise_weeks: num("exercise_weeks"), sleep_stress_weeks: num("sleep_stress_weeks"),
+        education_sessions: num("education_sessions"), alliance: num("alliance"), framing: f.get("framing") },
+      twins: num("twins"), horizon_days: num("horizon_days"),
+    };
+    runJob("/api/patient", body, $("#patient-job"), $("#patient-run"), showPatient);
+  });
+}
+
+function showPatient(r) {
+  const f = r.fan, x = r.weeks;
+  $("#fan-chart").innerHTML = lineChart({
+    x, yMin: 0, yMax: 10, xlabel: "week", ylabel: "weekly mean pain (0-10)", legend: true,
+    bands: [{ lo: f.p5, hi: f.p95, colour: "#1f5fa8", opacity: 0.12 }, { lo: f.p10, hi: f.p90, colour: "#1f5fa8", opacity: 0.15 },
+      { lo: f.p25, hi: f.p75, colour: "#1f5fa8", opacity: 0.25 }],
+    series: [...r.examples.slice(0, 3).map((y, i) => ({ name: i ? "" : "three twins", y, colour: "#7f8c8d", width: 0.7, opacity: 0.6 })),
+      { name: "median", y: f.p50, colour: "#1f5fa8", width: 2.5 }, { name: "middle 50%", legendOnly: true, colour: "#8fb0d8", legendWidth: 9 },
+      { name: "middle 80%", legendOnly: true, colour: "#b5cbe6", legendWidth: 9 }, { name: "middle 90%", legendOnly: true, colour: "#dbe6f3", legendWidth: 9 }],
+  });
+  $("#patient-summary").innerHTML = `${r.twins} twins. Mean pain ${fmt(r.pain_start, 1)} in the first week, ${fmt(r.pain_end, 1)} in the last;
+    ${pct(r.recovered_share)} recover at least once; ${pct(r.chronic_share_end)} still have chronic pain (≥ 4/10) at the end.`;
+  drawDiagram(r.strongest_loops);
+  $("#loop-table").innerHTML = `<tr><th>loop</th><th>pain drop when switched off</th></tr>` + r.loops
+    .slice().sort((a, b) => b.pain_drop - a.pain_drop)
+    .map((l) => `<tr class="${l.highlighted ? "hl" : ""}"><td>${esc(l.label)}</td><td>${fmt(l.pain_drop)}</td></tr>`).join("");
+  const box = $("#responder-odds");
+  if (!r.responder_classes) { box.innerHTML = `<p class="hint">${esc(r.responder_note)}</p>`; return; }
+  const names = { non_responder: "non-responder", transient: "transient", lasting: "lasting" };
+  const cols = { non_responder: "#c0392b", transient: "#d68910", lasting: "#2e8b57" };
+  box.innerHTML = Object.entries(r.responder_classes).map(([k, v]) => `<div class="bar" data-class="${k}"><span class="lab">${names[k]}</span>
+      <span class="track"><span class="fill" style="display:block;width:${100 * v.share}%;background:${cols[k]}"></span></span>
+      <span class="num">${pct(v.share)} (odds ${v.odds === null ? "∞" : fmt(v.odds)})</span></div>`).join("")
+    + `<p class="hint">Share of twins in each class after the massage course. ${esc(r.responder_note)}</p>`;
+}
+
+// ---------- page: massage ----------
+function initMassage() {
+  const form = $("#massage-form");
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const body = { n: Number(f.get("n")), horizon_days: Number(f.get("horizon_days")), store: f.get("store") === "on" };
+    runJob("/api/massage", body, $("#massage-job"), $("#massage-run"), showMassage);
+  });
+}
+
+function armTable(arms) {
+  const days = Object.keys(Object.values(arms)[0].pain_mean);
+  let s = `<table><tr><th>arm</th>${days.map((d) => `<th>pain d${d}</th>`).join("")}<th>chronic at end</th><th>non-resp.</th><th>transient</th><th>lasting</th>
+    <th>relief days</th><th>sessions</th><th>cost $</th><th>$/relief-day</th></tr>`;
+  for (const [name, a] of Object.entries(arms)) {
+    const c = a.responder_classes;
+    s += `<tr data-arm="${esc(name)}"><td>${esc(name)}</td>${days.map((d) => `<td>${fmt(a.pain_mean[d])}</td>`).join("")}<td>${pct(a.chronic_fraction_end)}</td>
+      <td>${c ? pct(c.non_responder) : "–"}</td><td>${c ? pct(c.transient) : "–"}</td><td>${c ? pct(c.lasting) : "–"}</td>
+      <td>${a.relief_days_median !== undefined ? fmt(a.relief_days_median, 0) : "–"}</td><td>${a.sessions_attended_mean !== undefined ? fmt(a.sessions_attended_mean, 1) : "–"}</td>
+      <td>${a.cost_mean !== undefined ? fmt(a.cost_mean, 0) : "–"}</td><td>${a.cost_per_relief_day ? fmt(a.cost_per_relief_day, 0) : "–"}</td></tr>`;
+  }
+  return s + "</table>";
+}
+
+function weeklyChart(weekly) {
+  const names = Object.keys(weekly), n = weekly[names[0]].length;
+  const x = Array.from({ length: n }, (_, i) => i);
+  const all = names.flatMap((k) => weekly[k]);
+  return lineChart({ x, yMin: Math.max(0, Math.floor(Math.min(...all)) - 1), yMax: Math.min(10, Math.ceil(Math.max(...all)) + 1),
+    xlabel: "week since entry", ylabel: "mean pain (0-10)", legend: true, series: names.map((k) => ({ name: k, y: weekly[k] })) });
+}
+
+function showMassage(r) {
+  $("#massage-table").innerHTML = `<p class="summary">${esc(r.title)} — n = ${r.n.toLocaleString()} per arm (the same patients in every arm), ${r.horizon_days} days.</p>` + armTable(r.arms);
+  $("#massage-chart").innerHTML = weeklyChart(r.weekly_pain);
+  $("#massage-run-id").innerHTML = r.run_id ? `Stored as run <a href="#/runs/${esc(r.run_id)}">${esc(r.run_id)}</a>.` : "Not stored.";
+}
+
+// ---------- page: trial ----------
+async function initTrial() {
+  const reset = async () => { $("#trial-spec").value = JSON.stringify(await api("GET", "/api/trial/default"), null, 2); };
+  await reset();
+  $("#trial-reset").addEventListener("click", reset);
+  $("#trial-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    let spec;
+    try { spec = JSON.parse($("#trial-spec").value); } catch (err) {
+      $("#trial-job").innerHTML = `<div class="error">The spec is not valid JSON: ${esc(err.message)}</div>`; return;
+    }
+    runJob("/api/trial", spec, $("#trial-job"), $("#trial-run"), showTrial);
+  });
+}
+
+function showTrial(r) {
+  const p = r.primary, unit = p.outcome === "pain" ? "points (0-10)" : "RMDQ points (0-24)";
+  $("#trial-primary").innerHTML = `${r.n_per_arm} patients per arm, randomised 1:1 (control: ${esc(r.spec.control)}).
+    Primary outcome <b>${esc(p.outcome)}</b> at week ${p.week}: massage ${fmt(p.massage_mean)} vs control ${fmt(p.control_mean)};
+    difference <b id="trial-md">${fmt(p.md)}</b> ${unit}, 95% CI ${fmt(p.ci_low)} to ${fmt(p.ci_high)}, p ${fmtP(p.p).startsWith("<") ? "" : "= "}${fmtP(p.p)}.
+    True average effect in the simulated pool: ${fmt(r.true_effect)}.`;
+  const weeks = r.visits.map((v) => v.week), o = p.outcome;
+  const ys = r.visits.flatMap((v) => [v[o].massage_mean, v[o].control_mean]);
+  const se = (v, arm) => 1.96 * v[o][`${arm}_sd`] / Math.sqrt(r.n_per_arm);
+  $("#trial-chart").innerHTML = lineChart({ x: [0, ...weeks], xlabel: "week", ylabel: `mean ${o}`, legend: true,
+    yMin: 0, yMax: Math.ceil(Math.max(...ys, r.baseline[o].control_mean) + 1),
+    series: [{ name: "massage", y: [r.baseline[o].massage_mean, ...r.visits.map((v) => v[o].massage_mean)], colour: COLOURS[0], points: true },
+      { name: "control", y: [r.baseline[o].control_mean, ...r.visits.map((v) => v[o].control_mean)], colour: COLOURS[1], points: true }],
+    errors: r.visits.flatMap((v) => [{ x: v.week, lo: v[o].massage_mean - se(v, "massage"), hi: v[o].massage_mean + se(v, "massage"), colour: COLOURS[0] },
+      { x: v.week, lo: v[o].control_mean - se(v, "control"), hi: v[o].control_mean + se(v, "control"), colour: COLOURS[1] }]) });
+  $("#trial-visits").innerHTML = `<table><tr><th>week</th><th>outcome</th><th>massage</th><th>control</th><th>difference</th><th>95% CI</th><th>p</th></tr>` +
+    r.visits.flatMap((v) => ["pain", "disability"].map((k) => `<tr><td>${v.week}</td><td>${k}</td><td>${fmt(v[k].massage_mean)}</td><td>${fmt(v[k].control_mean)}</td>
+      <td>${fmt(v[k].md)}</td><td>${fmt(v[k].ci_low)} to ${fmt(v[k].ci_high)}</td><td>${fmtP(v[k].p)}</td></tr>`)).join("") + "</table>";
+  const pw = r.power.filter((q) => q.power !== null);
+  if (!pw.length) { $("#power-curve").innerHTML = `<p class="hint">No power curve (power_reps = 0 or power_n empty).</p>`; $("#power-table").innerHTML = ""; return; }
+  $("#power-curve").innerHTML = lineChart({ x: pw.map((q) => q.n_per_arm), xMin: 0, yMin: 0, yMax: 1, height: 260,
+    xlabel: "patients per arm", ylabel: `power (α = ${r.spec.alpha})`,
+    series: [{ name: "power", y: pw.map((q) => q.power), points: true }, { name: "80%", x: [0, Math.max(...pw.map((q) => q.n_per_arm))], y: [0.8, 0.8], colour: "#999", dash: "4 4", width: 1 }] });
+  $("#power-table").innerHTML = `<table><tr><th>n per arm</th>${pw.map((q) => `<td>${q.n_per_arm}</td>`).join("")}</tr>
+    <tr><th>power</th>${pw.map((q) => `<td>${pct(q.power)}</td>`).join("")}</tr></table>
+    <p class="hint">Each point: ${r.spec.power_reps} trials re-randomised from a simulated pool of ${r.pool_size} patients whose outcomes are known under both arms.</p>`;
+}
+
+// ---------- page: evidence ----------
+function initEvidence() {
+  const form = $("#evidence-form");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const box = $("#evidence-job"), button = $("#evidence-run");
+    const file = $("#evidence-file").files[0];
+    if (!file) { box.innerHTML = `<div class="error">Choose a CSV file first.</div>`; return; }
+    box.innerHTML = `<span class="hint">analysing…</span>`; button.disabled = true;
+    try { showEvidence(await api("POST", "/api/evidence", new FormData(form), true)); box.innerHTML = ""; }
+    catch (err) { box.innerHTML = `<div class="error">${esc(err.message)}</div>`; }
+    button.disabled = false;
+  });
+}
+
+function showEvidence(r) {
+  const f = r.fit, ratio = f.exp_estimate !== undefined && f.exp_estimate !== null;
+  const est = ratio ? `${f.measure} ${fmt(f.exp_estimate, 3)} (95% CI ${fmt(f.exp_ci_lb, 3)} to ${fmt(f.exp_ci_ub, 3)})`
+    : `${f.measure} ${fmt(f.estimate, 3)} (95% CI ${fmt(f.ci_lb, 3)} to ${fmt(f.ci_ub, 3)})`;
+  $("#evidence-summary").innerHTML = `<b id="pooled">${est}</b>, p = ${f.pval < 0.001 ? f.pval.toExponential(2) : fmt(f.pval, 4)};
+    k = ${f.k} studies, ${esc(f.method)}${f.tau2 !== null ? `, τ² = ${fmt(f.tau2, 4)}, I² = ${fmt(f.i2, 1)}%` : ""}.
+    ${r.egger ? `Egger's test p = ${fmt(r.egger.pval, 3)}.` : ""}`;
+  $("#certainty").textContent = r.certainty_lines.join("\n");
+  $("#forest").innerHTML = `<img alt="forest plot" src="${r.forest_png}">`;
+  $("#funnel").innerHTML = `<img alt="funnel plot" src="${r.funnel_png}">`;
+}
+
+// ---------- page: runs ----------
+async function loadRuns() {
+  const box = $("#runs-table");
+  try {
+    const runs = await api("GET", "/api/runs");
+    box.innerHTML = runs.length ? `<table><tr><th>run</th><th>name</th><th>started (UTC)</th><th>seed</th><th>tables</th><th></th></tr>` +
+      runs.map((r) => `<tr data-run="${esc(r.run_id)}"><td>${esc(r.run_id)}</td><td>${esc(r.name)}</td><td>${esc((r.started || "").slice(0, 19).replace("T", " "))}</td>
+        <td>${esc(r.seed)}</td><td>${esc(r.tables.join(", "))}</td><td><a class="open" href="#/runs/${esc(r.run_id)}">open</a></td></tr>`).join("") + "</table>"
+      : `<p class="hint">No stored runs yet: run the massage question, or <code>painsim run</code> on the command line.</p>`;
+  } catch (err) { box.innerHTML = `<div class="error">${esc(err.message)}</div>`; }
+}
+
+async function openRun(id) {
+  const box = $("#run-detail");
+  box.innerHTML = `<span class="hint">loading ${esc(id)}…</span>`;
+  try {
+    const r = await api("GET", `/api/runs/${encodeURIComponent(id)}`), m = r.metadata, rid = encodeURIComponent(m.run_id);
+    const armsLike = r.summary && Object.values(r.summary).every((a) => a && typeof a === "object" && a.pain_mean);
+    box.innerHTML = `<h3>Run <span id="run-id">${esc(m.run_id)}</span>: ${esc(m.name)}</h3>
+      <p class="summary">seed ${esc(m.seed)}, painsim ${esc(m.version)}, started ${esc(String(m.started).slice(0, 19))} UTC.
+      <a href="/api/runs/${rid}/report" target="_blank" rel="noopener">HTML report</a> ·
+      <a id="run-zip" href="/api/runs/${rid}/export.zip">download all (zip of CSV)</a></p>
+      <table id="run-tables"><tr><th>table</th><th>rows</th><th>download</th></tr>${Object.entries(r.table_rows).map(([t, n]) =>
+        `<tr><td>${esc(t)}</td><td>${n.toLocaleString()}</td><td><a href="/api/runs/${rid}/tables/${encodeURIComponent(t)}.csv">CSV</a></td></tr>`).join("")}</table>
+      ${armsLike ? `<h3>Summary</h3><div class="scroll">${armTable(r.summary)}</div>` : `<pre>${esc(JSON.stringify(r.summary, null, 2))}</pre>`}
+      ${r.weekly_pain ? `<h3>Mean pain by week</h3><div class="chart">${weeklyChart(r.weekly_pain)}</div>` : ""}
+      <details><summary>Scenario</summary><pre>${esc(r.scenario_text)}</pre></details>`;
+  } catch (err) { box.innerHTML = `<div class="error">${esc(err.message)}</div>`; }
+}
+
+// ---------- routing ----------
+const inited = {};
+const INIT = { patient: initPatient, massage: initMassage, trial: initTrial, evidence: initEvidence, runs: () => $("#runs-refresh").addEventListener("click", loadRuns) };
+async function route() {
+  const parts = (location.hash || "#/patient").slice(2).split("/");
+  const page = INIT[parts[0]] ? parts[0] : "patient";
+  document.querySelectorAll(".page").forEach((p) => p.classList.toggle("active", p.id === `page-${page}`));
+  document.querySelectorAll("nav a[data-page]").forEach((a) => a.classList.toggle("active", a.dataset.page === page));
+  if (!inited[page]) { inited[page] = true; try { await INIT[page](); } catch (err) { console.error(err); } }
+  if (page === "runs") { await loadRuns(); if (parts[1]) await openRun(decodeURIComponent(parts[1])); }
+  document.body.dataset.ready = page;
+}
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,193 @@
+"""API tests of the web app (FastAPI TestClient): jobs, validation, cancellation, store safety."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from painsim.web.jobs import JobManager
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "evidence"
+
+
+def test_health_openapi_and_front_end(client):
+    assert client.get("/api/health").json()["status"] == "ok"
+    schema = client.get("/openapi.json").json()
+    for path in ("/api/patient", "/api/massage", "/api/trial", "/api/evidence", "/api/jobs/{job_id}",
+                 "/api/jobs/{job_id}/cancel", "/api/runs", "/api/runs/{run_id}"):
+        assert path in schema["paths"], path
+    page = client.get("/")
+    assert page.status_code == 200 and "research model, not medical advice" in page.text
+    assert client.get("/static/app.js").status_code == 200
+    diagram = client.get("/api/diagram").json()
+    assert {loop["name"] for loop in diagram["loops"]} >= {"wind_up", "sleep", "fear_avoidance", "strain", "guarding"}
+
+
+def test_patient_job_gives_fan_chart_loops_and_responder_odds(client, wait_job):
+    job = client.post("/api/patient", json={"twins": 40, "horizon_days": 365,
+                                            "profile": {"catastrophizing": 0.9}}).json()
+    job = wait_job(client, job["id"])
+    assert job["status"] == "done", job
+    r = job["result"]
+    weeks = len(r["weeks"])
+    assert weeks == 53 and all(len(r["fan"][q]) == weeks for q in ("p5", "p50", "p95"))
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(r["fan"]["p10"], r["fan"]["p50"], r["fan"]["p90"], strict=True))
+    assert [lp["name"] for lp in r["loops"]] == ["wind_up", "sleep", "fear_avoidance", "strain", "guarding"]
+    assert set(r["strongest_loops"]) <= {lp["name"] for lp in r["loops"]}
+    assert pytest.approx(sum(c["share"] for c in r["responder_classes"].values()), abs=1e-6) == 1.0
+
+
+def test_patient_without_massage_has_no_responder_classes(client, wait_job):
+    body = {"twins": 20, "horizon_days": 90, "plan": {"massage_sessions": 0, "exercise_weeks": 4}}
+    r = wait_job(client, client.post("/api/patient", json=body).json()["id"])["result"]
+    assert r["responder_classes"] is None and "massage" in r["responder_note"]
+
+
+@pytest.mark.parametrize("body, where", [
+    ({"twins": 5}, "twins"),
+    ({"twins": 10**7}, "twins"),
+    ({"horizon_days": 5000}, "horizon_days"),
+    ({"profile": {"catastrophizing": 1.5}}, "catastrophizing"),
+    ({"profile": {"unknown_trait": 0.5}}, "unknown_trait"),
+    ({"plan": {"framing": "cure"}}, "framing"),
+])
+def test_patient_bounds_are_422(client, body, where):
+    res = client.post("/api/patient", json=body)
+    assert res.status_code == 422
+    assert where in res.text
+
+
+def test_plan_longer_than_horizon_is_422(client):
+    res = client.post("/api/patient", json={"horizon_days": 60, "plan": {"massage_sessions": 20}})
+    assert res.status_code == 422 and "horizon" in res.json()["detail"]
+
+
+def test_trial_job_reports_visits_ci_and_power(client, wait_job):
+    spec = {"n_per_arm": 40, "visit_weeks": [4, 8], "power_n": [20, 40], "power_reps": 20}
+    job = wait_job(client, client.post("/api/trial", json=spec).json()["id"])
+    assert job["status"] == "done", job
+    r = job["result"]
+    assert [v["week"] for v in r["visits"]] == [4, 8]
+    p = r["primary"]
+    assert p["week"] == 8 and p["ci_low"] < p["md"] < p["ci_high"] and 0 <= p["p"] <= 1
+    assert [q["n_per_arm"] for q in r["power"]] == [20, 40] and all(0 <= q["power"] <= 1 for q in r["power"])
+
+
+@pytest.mark.parametrize("spec", [{"n_per_arm": 2}, {"visit_weeks": []}, {"visit_weeks": [200]},
+                                  {"primary_week": 5}, {"power_n": [5]}, {"power_reps": 10**6}, {"nonsense": 1}])
+def test_trial_spec_bounds_are_422(client, spec):
+    assert client.post("/api/trial", json=spec).status_code == 422
+
+
+def test_massage_job_is_stored_and_downloadable(client, wait_job):
+    job = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 365}).json()["id"])
+    assert job["status"] == "done", job
+    r = job["result"]
+    assert set(r["arms"]) == {"no_care", "massage_weekly", "massage_spread", "combined", "alliance_poor",
+                              "alliance_good", "framing_fix", "framing_manage"}
+    run_id = r["run_id"]
+    runs = client.get("/api/runs").json()
+    assert [run["run_id"] for run in runs] == [run_id]
+    detail = client.get(f"/api/runs/{run_id[:15]}").json()
+    assert detail["metadata"]["run_id"] == run_id and detail["table_rows"]["daily"] == 8 * 365
+    csv = client.get(f"/api/runs/{run_id}/tables/daily.csv")
+    assert csv.status_code == 200 and csv.text.startswith("arm,day,pain_mean")
+    names = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run_id}/export.zip").content)).namelist()
+    assert {"daily.csv", "patients.csv", "scenario.toml", "summary.json"} <= set(names)
+    assert "<html" in client.get(f"/api/runs/{run_id}/report").text.lower()
+    assert client.get(f"/api/runs/{run_id}/tables/nope.csv").status_code == 404
+    assert client.get("/api/runs/19990101").status_code == 404
+
+
+def test_massage_bounds_are_422(client):
+    assert client.post("/api/massage", json={"n": 10**6}).status_code == 422
+    assert client.post("/api/massage", json={"horizon_days": 30}).status_code == 422
+
+
+def test_cancelled_and_failed_jobs_store_nothing(client, store_dir, monkeypatch, wait_job):
+    # a run that finished before keeps its place
+    done = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 182}).json()["id"])
+    assert done["status"] == "done"
+    before = client.get("/api/runs").json()
+    # cancel at once: the job stops at its first progress report
+    job = client.post("/api/massage", json={"n": 2000, "horizon_days": 730}).json()
+    client.post(f"/api/jobs/{job['id']}/cancel")
+    job = wait_job(client, job["id"])
+    assert job["status"] == "cancelled" and job["result"] is None
+    # a job that fails while writing its tables leaves no partial run
+    import painsim.outcomes.tables as tables
+
+    def broken(result):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(tables, "scenario_tables", broken)
+    failed = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 182}).json()["id"])
+    assert failed["status"] == "failed" and "disk full" in failed["error"]
+    assert client.get("/api/runs").json() == before
+    assert not any((store_dir / "staging").glob("*")) if (store_dir / "staging").exists() else True
+    run_id = before[0]["run_id"]
+    assert client.get(f"/api/runs/{run_id}/tables/daily.csv").status_code == 200
+
+
+def test_unknown_job_is_404(client):
+    assert client.get("/api/jobs/abcdef").status_code == 404
+    assert client.post("/api/jobs/abcdef/cancel").status_code == 404
+    assert client.get("/api/jobs/not-hex!").status_code == 422
+
+
+def test_queue_limit_is_429():
+    manager = JobManager(max_pending=2, execute=False)
+    manager.submit("x", lambda job: {}, {})
+    manager.submit("x", lambda job: {}, {})
+    from painsim.web.jobs import TooManyJobsError
+
+    with pytest.raises(TooManyJobsError):
+        manager.submit("x", lambda job: {}, {})
+    manager.cancel(manager.list()[0].id)
+    manager.submit("x", lambda job: {}, {})  # a cancelled job frees its place
+
+
+def test_job_progress_and_cancel_while_running():
+    manager = JobManager()
+
+    def slow(job):
+        for i in range(200):
+            job.report("working", i, 200)
+            time.sleep(0.01)
+        return {"ok": True}
+
+    job = manager.submit("slow", slow, {})
+    time.sleep(0.2)
+    assert 0 < job.progress < 1 and job.status == "running"
+    manager.cancel(job.id)
+    assert manager.wait(job.id).status == "cancelled"
+    manager.shutdown()
+
+
+def test_evidence_upload(client):
+    with open(EXAMPLES / "bcg_rr.csv", "rb") as fh:
+        res = client.post("/api/evidence", files={"file": ("bcg.csv", fh, "text/csv")},
+                          data={"measure": "RR", "method": "REML"})
+    assert res.status_code == 200
+    r = res.json()
+    assert r["fit"]["k"] == 13 and r["fit"]["estimate"] == pytest.approx(-0.7145, abs=1e-3)  # metafor: -0.7145
+    assert r["forest_png"].startswith("data:image/png;base64,") and r["funnel_png"].startswith("data:image/png")
+    assert r["certainty"]["overall"] in {"high", "moderate", "low", "very low"}
+
+
+@pytest.mark.parametrize("content, data, status, words", [
+    (b"", {"measure": "GEN"}, 422, "empty"),
+    (b"study,yi\nA,1\nB,2\n", {"measure": "GEN"}, 422, "vi"),
+    (b"\xff\xfe\x00", {"measure": "GEN"}, 422, "UTF-8"),
+    (b"study,yi,vi\nA,0.1,0.01\nB,0.2,0.02\n", {"measure": "XYZ"}, 422, "measure"),
+    (b"study,yi,vi\nA,0.1,0.01\nB,0.2,0.02\n", {"method": "REML", "level": "120"}, 422, "level"),
+    (b"x" * 1_000_001, {"measure": "GEN"}, 413, "too large"),
+])
+def test_evidence_bad_uploads_are_4xx(client, content, data, status, words):
+    res = client.post("/api/evidence", files={"file": ("f.csv", content, "text/csv")}, data=data)
+    assert res.status_code == status, res.text
+    assert words in res.text

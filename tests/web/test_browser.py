@@ -1,0 +1,133 @@
+"""End-to-end tests in a real headless Chromium (Debian's, driven by Playwright; no download).
+
+Each test opens a page, changes inputs, runs, and checks what is shown. With
+``PAINSIM_WEB_SCREENSHOTS=DIR`` the tests also save the screenshots used in docs/web.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "evidence"
+SHOTS = os.environ.get("PAINSIM_WEB_SCREENSHOTS")
+DISCLAIMER = "A research model, not medical advice"
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"web_{name}.png"), full_page=True)
+
+
+def test_patient_page(page):
+    page.goto("/#/patient")
+    assert DISCLAIMER in page.locator("#page-patient .disclaimer").inner_text()
+    page.wait_for_selector("#slider-catastrophizing")
+    page.locator("#slider-catastrophizing").fill("0.85")
+    assert page.locator('.val[data-for="catastrophizing"]').inner_text() == "0.85"
+    page.fill("input[name=twins]", "300" if SHOTS else "60")
+    page.fill("input[name=massage_sessions]", "8")
+    page.click("#patient-run")
+    page.wait_for_selector("#patient-job .done", timeout=60_000)
+    assert page.locator("#fan-chart svg polygon.band").count() == 3
+    assert page.locator('#fan-chart path.series[data-name="median"]').count() == 1
+    assert re.search(r"\d+ twins\. Mean pain", page.locator("#patient-summary").inner_text())
+    assert page.locator("#loop-diagram path.edge").count() > 10
+    assert page.locator("#loop-table tr").count() == 6  # header + five loops
+    if page.locator("#loop-table tr.hl").count():
+        assert page.locator("#loop-diagram path.edge.hot").count() >= 2
+    assert page.locator("#responder-odds .bar").count() == 3
+    _shot(page, "patient")
+
+
+def test_patient_page_shows_validation_errors(page):
+    page.goto("/#/patient")
+    page.wait_for_selector("#slider-catastrophizing")
+    page.fill("input[name=twins]", "5")
+    page.click("#patient-run")
+    error = page.wait_for_selector("#patient-job .error")
+    assert "twins" in error.inner_text() and "422" in error.inner_text()
+
+
+def test_patient_job_can_be_cancelled(page):
+    page.goto("/#/patient")
+    page.wait_for_selector("#slider-catastrophizing")
+    page.fill("input[name=twins]", "2000")
+    page.click("#patient-run")
+    page.click("#patient-job button.cancel", timeout=10_000)
+    assert "Cancelled" in page.wait_for_selector("#patient-job .cancelled", timeout=60_000).inner_text()
+
+
+def test_massage_page_and_runs_page(page):
+    page.goto("/#/massage")
+    assert DISCLAIMER in page.locator("#page-massage").inner_text()
+    page.select_option("#massage-form select[name=n]", "500" if SHOTS else "200")
+    page.select_option("#massage-form select[name=horizon_days]", "730" if SHOTS else "365")
+    page.click("#massage-run")
+    page.wait_for_selector("#massage-job .done", timeout=120_000)
+    rows = page.locator("#massage-table tr[data-arm]")
+    assert rows.count() == 8
+    assert page.locator('#massage-table tr[data-arm="combined"]').count() == 1
+    assert page.locator("#massage-chart path.series").count() == 8
+    run_id = page.locator("#massage-run-id a").inner_text()
+    _shot(page, "massage")
+    page.click("#massage-run-id a")
+    page.wait_for_selector("#run-id")
+    assert page.locator("#run-id").inner_text() == run_id
+    assert page.locator(f'#runs-table tr[data-run="{run_id}"]').count() == 1
+    assert page.locator("#run-tables tr").count() == 5  # header + daily, patients, trajectories, sessions
+    with page.expect_download() as download:
+        page.click("#run-zip")
+    assert download.value.suggested_filename == f"{run_id}.zip"
+    _shot(page, "runs")
+
+
+def test_trial_page(page):
+    page.goto("/#/trial")
+    assert DISCLAIMER in page.locator("#page-trial").inner_text()
+    page.wait_for_function("document.querySelector('#trial-spec').value.includes('n_per_arm')")
+    spec = json.loads(page.input_value("#trial-spec"))
+    if not SHOTS:  # the default spec for the screenshot, a smaller trial for the test
+        spec.update(n_per_arm=40, visit_weeks=[4, 8], power_n=[20, 40], power_reps=20)
+    page.fill("#trial-spec", json.dumps(spec, indent=2))
+    page.click("#trial-run")
+    page.wait_for_selector("#trial-job .done", timeout=60_000)
+    assert "randomised 1:1" in page.locator("#trial-primary").inner_text()
+    assert re.fullmatch(r"-?\d+\.\d\d", page.locator("#trial-md").inner_text())
+    assert page.locator("#trial-visits tr").count() == 1 + 2 * (3 if SHOTS else 2)
+    assert page.locator("#power-curve svg circle").count() == (4 if SHOTS else 2)
+    _shot(page, "trial")
+    page.fill("#trial-spec", '{"n_per_arm": 1}')
+    page.click("#trial-run")
+    assert "n_per_arm" in page.wait_for_selector("#trial-job .error").inner_text()
+
+
+def test_evidence_page(page):
+    page.goto("/#/evidence")
+    page.set_input_files("#evidence-file", str(EXAMPLES / "bcg_rr.csv"))
+    page.select_option("#evidence-form select[name=measure]", "RR")
+    page.select_option("#evidence-form select[name=method]", "DL")
+    page.click("#evidence-run")
+    page.wait_for_selector("#forest img")
+    assert page.locator("#funnel img").count() == 1
+    assert page.locator("#pooled").inner_text().startswith("RR 0.4")
+    assert "Certainty" in page.locator("#certainty").inner_text()
+    page.select_option("#evidence-form select[name=method]", "REML")
+    page.click("#evidence-run")
+    page.wait_for_function("document.querySelector('#summary-method') === null && "
+                           "document.querySelector('#evidence-summary').innerText.includes('REML')")
+    _shot(page, "evidence")
+    page.select_option("#evidence-form select[name=measure]", "SMD")
+    page.click("#evidence-run")
+    assert "missing column" in page.wait_for_selector("#evidence-job .error").inner_text()
+
+
+@pytest.mark.parametrize("hash_, heading", [("#/runs", "Stored runs"), ("#/evidence", "Evidence")])
+def test_navigation(page, hash_, heading):
+    page.goto("/" + hash_)
+    assert heading in page.locator("section.page.active h2").inner_text()
