@@ -33,4 +33,4 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
-from painsim.cli import engine_commands, meta_commands, report_commands, store_commands  # noqa: E402,F401
+from painsim.cli import calibration_commands, engine_commands, meta_commands, report_commands, store_commands  # noqa: E402,F401
