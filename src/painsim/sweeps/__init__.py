@@ -8,6 +8,7 @@
 See docs/scaling.md.
 """
 
+from painsim.sweeps.grid import grid_sweep, grid_task, grid_tasks
 from painsim.sweeps.runner import (
     SERIAL,
     ResultsFolder,
@@ -27,6 +28,9 @@ __all__ = [
     "Sweep",
     "SweepError",
     "SweepOutcome",
+    "grid_sweep",
+    "grid_task",
+    "grid_tasks",
     "run_sweep",
     "sweep_client",
     "task_key",

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 SERIAL = "serial"
-CONNECT_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 5.0
 PART_PREFIX = "part-"
 COMPACT_PREFIX = "results-"
 TMP_PREFIX = ".tmp-"
@@ -228,8 +228,10 @@ def run_sweep(sweep: Sweep, results: ResultsFolder, client: Any = SERIAL,
     elif pending:
         from distributed import as_completed
 
-        common = client.scatter(sweep.common, broadcast=True) if sweep.common is not None else None
-        futures = {client.submit(_call, sweep.fn, params, common, key=f"painsim-{sweep.name}-{key}", pure=False): key
+        # fresh Dask keys on every run: a rerun on the same client never meets futures being forgotten
+        run = secrets.token_hex(4)
+        common = client.scatter(sweep.common, broadcast=True, hash=False) if sweep.common is not None else None
+        futures = {client.submit(_call, sweep.fn, params, common, key=f"painsim-{sweep.name}-{key}-{run}"): key
                    for key, params in pending.items()}
         try:
             for future in as_completed(futures):
