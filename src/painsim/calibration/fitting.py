@@ -129,7 +129,7 @@ def calibrate(targets: TargetsFile, budget: int, results: ResultsFolder, client:
     holdout = list(holdout or [])
     fitted = [t.name for t in targets.targets if t.name not in holdout]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=targets.fit.sampler_seed, n_startup_trials=min(10, max(2, budget // 3)))
+    sampler = optuna.samplers.TPESampler(seed=targets.fit.sampler_seed, n_startup_trials=10)
     study = optuna.create_study(direction="minimize", sampler=sampler)
     distributions = {name: optuna.distributions.FloatDistribution(r.low, r.high, log=r.log)
                      for name, r in targets.parameters.items()}
