@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,12 +29,16 @@ def load_toml_model(path: str | Path, model: type[M], error: type[Exception], wh
     return parse_toml_model(text, model, error, what, source=str(path))
 
 
-def parse_toml_model(text: str, model: type[M], error: type[Exception], what: str, source: str) -> M:
-    """Validate TOML ``text`` as ``model`` (``source`` names it in errors)."""
+def parse_toml_model(text: str, model: type[M], error: type[Exception], what: str, source: str,
+                     prepare: Callable[[dict[str, Any]], None] | None = None) -> M:
+    """Validate TOML ``text`` as ``model`` (``source`` names it in errors); ``prepare`` may
+    fill in derived defaults in the parsed data before validation."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise error(f"{source}: not valid TOML: {err}") from None
+    if prepare is not None:
+        prepare(data)
     try:
         return model.model_validate(data)
     except ValidationError as err:
@@ -54,7 +59,7 @@ def explain(err: ValidationError, text: str, source: str, what: str, model: type
         given = problem.get("input")
         if problem["type"] == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'{did_you_mean(loc, model)}"
-        elif not isinstance(given, dict | list) and problem["type"] != "missing":
+        elif not isinstance(given, dict | list) and problem["type"] not in ("missing", "value_error"):
             message += f" (given: {given!r})"
         lines.append(f"  - {path}{where}: {message}")
     return "\n".join(lines)
@@ -84,27 +89,32 @@ def allowed_keys(model: type[BaseModel], parent: list[str]) -> list[str]:
     """Field names allowed under the path ``parent`` of ``model`` (dict values are followed)."""
     current: Any = model
     for part in parent:
-        if isinstance(current, _DictOf):
+        if isinstance(current, _Of):  # a dict key or a list index
             current = current.value
             continue
         field = getattr(current, "model_fields", {}).get(part)
         if field is None:
             return []
         current = _unwrap(field.annotation)
-    if isinstance(current, _DictOf):
+    if isinstance(current, _Of):
         return []
     return list(getattr(current, "model_fields", {}))
 
 
-class _DictOf:
+class _Of:
+    """Marks a container whose keys or indices lead to ``value``."""
+
     def __init__(self, value: Any):
         self.value = value
 
 
 def _unwrap(annotation: Any) -> Any:
-    """The model type behind ``X | None``, or a marker for ``dict[str, X]``."""
-    if typing.get_origin(annotation) is dict:
-        return _DictOf(_unwrap(typing.get_args(annotation)[1]))
+    """The model type behind ``X | None``, or a marker for ``dict[str, X]`` / ``list[X]``."""
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return _Of(_unwrap(typing.get_args(annotation)[1]))
+    if origin in (list, tuple):
+        return _Of(_unwrap(typing.get_args(annotation)[0]))
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]

@@ -34,6 +34,7 @@ def main() -> None:
 
 # Command modules register themselves on ``app`` when imported.
 from painsim.cli import (  # noqa: E402,F401
+    calibration_commands,
     engine_commands,
     meta_commands,
     report_commands,

@@ -1,0 +1,174 @@
+"""Fit model and care parameters to calibration targets by Bayesian optimisation (Optuna TPE).
+
+Trials are asked from the optimiser in batches; each batch is one sweep (painsim.sweeps)
+run on Dask, its results kept in a resumable results folder, then told to the optimiser in
+the order asked. With a seeded sampler the sequence of trials is deterministic, so a killed
+calibration rerun with the same command asks the same parameters again and finds the
+finished trials in the results folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from painsim.calibration import statistics
+from painsim.calibration.targets import Target, TargetsFile, split_params
+from painsim.scenario import RecordSpec, run_scenario
+from painsim.sweeps import ResultsFolder, Sweep, run_sweep
+
+
+def evaluate(values: dict[str, float], targets: TargetsFile, names: list[str] | None = None) -> dict[str, float]:
+    """Simulate the scenarios the targets need with ``values`` and return each target's value."""
+    chosen = [t for t in targets.targets if names is None or t.name in names]
+    model, care = split_params(values)
+    fit = targets.fit
+    out: dict[str, float] = {}
+    for scenario_name in dict.fromkeys(t.source.scenario for t in chosen):
+        scenario = targets.scenarios[scenario_name]
+        needed = {a for t in chosen if t.source.scenario == scenario_name for a in (t.source.arm, t.source.contrast)
+                  if a is not None}
+        scenario = scenario.model_copy(update={
+            "model": scenario.model.model_copy(update=model),
+            "care_params": scenario.care_params.model_copy(update=care),
+            "record": RecordSpec(variables=("pain",), every=7, patients=fit.n),
+            "arms": {k: v for k, v in scenario.arms.items() if k in needed},
+        })
+        # model_copy skips validation: validate the updated parameters once.
+        type(scenario.model).model_validate(scenario.model.model_dump())
+        type(scenario.care_params).model_validate(scenario.care_params.model_dump())
+        result = run_scenario(scenario, n=fit.n, seed=fit.seed)
+        for target in (t for t in chosen if t.source.scenario == scenario_name):
+            out[target.name] = _target_value(target, result.arms)
+    return out
+
+
+def _target_value(target: Target, arms: dict[str, Any]) -> float:
+    spec = target.statistic
+    kwargs = {"day": spec.day, "window": spec.window, "baseline_window": spec.baseline_window,
+              "responder_class": spec.responder_class}
+    value = statistics.compute(spec.name, arms[target.source.arm], **kwargs)
+    if target.source.contrast is not None:
+        value -= statistics.compute(spec.name, arms[target.source.contrast], **kwargs)
+    return float(value)
+
+
+def trial_task(params: dict, targets: TargetsFile) -> dict:
+    """Sweep task of a calibration: simulate every target at ``params["values"]``."""
+    return evaluate(params["values"], targets)
+
+
+def total_loss(simulated: dict[str, float], targets: TargetsFile, fitted: list[str]) -> float:
+    return sum(targets.target(name).loss(simulated[name]) for name in fitted) / max(1, len(fitted))
+
+
+@dataclass
+class CalibrationResult:
+    """All trials (parameters, loss, simulated targets), the best ones, and the fit table."""
+
+    targets: TargetsFile
+    trials: pd.DataFrame
+    fitted: list[str]
+    holdout: list[str]
+    ran: int
+    reused: int
+
+    @property
+    def best(self) -> pd.Series:
+        return self.trials.loc[self.trials["loss"].idxmin()]
+
+    @property
+    def best_values(self) -> dict[str, float]:
+        return {name: float(self.best[f"param.{name}"]) for name in self.targets.parameters}
+
+    def top(self, k: int = 5) -> pd.DataFrame:
+        return self.trials.nsmallest(k, "loss").reset_index(drop=True)
+
+    def fit_table(self) -> pd.DataFrame:
+        """One row per target at the best parameters: value, band, simulated, within, role."""
+        best = self.best
+        rows = []
+        for target in self.targets.targets:
+            simulated = float(best[f"sim.{target.name}"])
+            rows.append({
+                "target": target.name, "role": "holdout" if target.name in self.holdout else "fit",
+                "statistic": target.statistic.describe(), "value": target.value, "band_low": target.band[0],
+                "band_high": target.band[1], "simulated": simulated, "within": target.within(simulated),
+                "citation": target.citation,
+            })
+        return pd.DataFrame(rows)
+
+    def summary(self) -> dict[str, Any]:
+        table = self.fit_table()
+        fit, hold = table[table.role == "fit"], table[table.role == "holdout"]
+        return {
+            "best_params": self.best_values, "best_loss": float(self.best["loss"]), "trials": len(self.trials),
+            "fit_within": f"{int(fit.within.sum())}/{len(fit)}",
+            "holdout_within": f"{int(hold.within.sum())}/{len(hold)}" if len(hold) else None,
+            "targets": {r.target: {"simulated": r.simulated, "value": r.value, "band": [r.band_low, r.band_high],
+                                   "within": bool(r.within), "role": r.role} for r in table.itertuples()},
+        }
+
+
+def calibrate(targets: TargetsFile, budget: int, results: ResultsFolder, client: Any, holdout: list[str] | None = None,
+              n_workers: int = 1, progress: Callable[[int, int], None] | None = None,
+              include_defaults: bool = True) -> CalibrationResult:
+    """Run ``budget`` trials of the optimiser (the first at the current defaults when
+    ``include_defaults``); every trial simulates every target, holdouts included, but only
+    the others enter the loss."""
+    import optuna
+
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
+        raise ValueError(f"budget must be a positive number of trials, got {budget!r}")
+    if not targets.parameters:
+        raise ValueError("the targets file names no [parameters] to fit")
+    holdout = list(holdout or [])
+    fitted = [t.name for t in targets.targets if t.name not in holdout]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=targets.fit.sampler_seed, n_startup_trials=10)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    distributions = {name: optuna.distributions.FloatDistribution(r.low, r.high, log=r.log)
+                     for name, r in targets.parameters.items()}
+    if include_defaults:
+        defaults = _defaults(targets)
+        if all(r.low <= defaults[n] <= r.high for n, r in targets.parameters.items()):
+            study.enqueue_trial(defaults)
+    batch = targets.fit.batch or max(2, 2 * n_workers)
+    spec = {"targets": targets.model_dump(mode="json", exclude={"parameters", "targets", "name", "title"}),
+            "target_defs": [t.model_dump(mode="json") for t in targets.targets]}
+    rows: list[dict] = []
+    ran = reused = 0
+    while len(rows) < budget:
+        asked = [study.ask(distributions) for _ in range(min(batch, budget - len(rows)))]
+        tasks = [{"values": {name: float(trial.params[name]) for name in targets.parameters}} for trial in asked]
+        sweep = Sweep("calibration", trial_task, tasks, spec=spec, seed=targets.fit.seed, common=targets)
+        outcome = run_sweep(sweep, results, client, progress=_offset(progress, len(rows), budget))
+        ran, reused = ran + outcome.ran, reused + outcome.reused
+        for trial, task, simulated in zip(asked, tasks, outcome.results, strict=True):
+            loss = total_loss(simulated, targets, fitted)
+            study.tell(trial, loss if math.isfinite(loss) else 1e6)
+            rows.append({"trial": trial.number, "loss": loss,
+                         **{f"param.{k}": v for k, v in task["values"].items()},
+                         **{f"sim.{k}": v for k, v in simulated.items()}})
+    return CalibrationResult(targets=targets, trials=pd.DataFrame(rows), fitted=fitted, holdout=holdout,
+                             ran=ran, reused=reused)
+
+
+def _offset(progress: Callable[[int, int], None] | None, base: int, total: int) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, _: progress(base + done, total)
+
+
+def _defaults(targets: TargetsFile) -> dict[str, float]:
+    """Current values of the fitted parameters (in the first scenario of the file)."""
+    scenario = next(iter(targets.scenarios.values()))
+    out = {}
+    for name in targets.parameters:
+        holder = scenario.model if name in type(scenario.model).model_fields else scenario.care_params
+        out[name] = float(getattr(holder, name))
+    return out

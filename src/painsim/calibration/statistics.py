@@ -1,0 +1,113 @@
+"""Statistics that calibration targets and sensitivity outputs are computed from.
+
+Each statistic reads one simulated arm (a :class:`painsim.SimulationResult` whose weekly
+pain was recorded for every patient) and returns one number. Days count from entry
+(day 0 is the first simulated day).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+
+STATISTICS: dict[str, str] = {
+    "pain_ratio": "mean pain over the `window` days ending on `day` / mean pain over the first `baseline_window` days",
+    "pain_mean": "mean reported pain (0-10) over the `window` days ending on `day`",
+    "disability_mean": "mean disability (RMDQ-like, 0-24) over the `window` days ending on `day`",
+    "recovered_fraction": "share of patients whose first recovery began on or before `day`",
+    "recurrence_share": "share of the patients who recovered that had a recurrence (whole run)",
+    "chronic_share": "share with mean weekly reported pain >= 4 over the 4 weeks ending on `day`",
+    "chronic_screen_share": "share meeting the chronic screen (docs/model.md, Populations) over days 0..`day`",
+    "responder_share": "share of clients in `responder_class` (non_responder, transient, lasting)",
+    "relief_median_days": "median duration (days) of all relief episodes after sessions",
+}
+StatisticName = Literal[
+    "pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "recurrence_share", "chronic_share",
+    "chronic_screen_share", "responder_share", "relief_median_days",
+]  # fmt: skip
+NEEDS_DAY = {"pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "chronic_share",
+             "chronic_screen_share"}
+NEEDS_CARE = {"responder_share", "relief_median_days"}
+CHRONIC_PAIN = 4.0
+
+
+def _window_mean(series: np.ndarray, day: int, window: int) -> float:
+    return float(np.mean(series[max(0, day - window + 1): day + 1]))
+
+
+def _weekly_pain(result: Any) -> np.ndarray:
+    pain = result.trajectories.get("pain")
+    if pain is None or every_patient_recorded(result) is False:
+        raise ValueError("this statistic needs the weekly pain of every patient recorded")
+    return pain
+
+
+def every_patient_recorded(result: Any) -> bool:
+    return result.every == 7 and result.recorded.size == len(result.cohort)
+
+
+def compute(name: str, result: Any, day: int | None = None, window: int = 1, baseline_window: int = 1,
+            responder_class: str | None = None) -> float:
+    """The statistic ``name`` of one simulated arm (NaN when it is undefined, e.g. no relief)."""
+    functions: dict[str, Callable[[], float]] = {
+        "pain_ratio": lambda: _pain_ratio(result, day, window, baseline_window),
+        "pain_mean": lambda: _window_mean(result.daily()["pain_mean"].to_numpy(), day, window),
+        "disability_mean": lambda: _window_mean(result.daily()["disability_mean"].to_numpy(), day, window),
+        "recovered_fraction": lambda: float(np.mean(result.summary()["first_recovery_day"].to_numpy() <= day)),
+        "recurrence_share": lambda: _recurrence_share(result),
+        "chronic_share": lambda: _chronic_share(result, day),
+        "chronic_screen_share": lambda: _screen_share(result, day),
+        "responder_share": lambda: _responder_share(result, responder_class),
+        "relief_median_days": lambda: _relief_median(result),
+    }
+    if name not in functions:
+        raise ValueError(f"unknown statistic {name!r}; allowed: {', '.join(STATISTICS)}")
+    return functions[name]()
+
+
+def _pain_ratio(result: Any, day: int, window: int, baseline_window: int) -> float:
+    pain = result.daily()["pain_mean"].to_numpy()
+    base = _window_mean(pain, baseline_window - 1, baseline_window)
+    return _window_mean(pain, day, window) / base if base > 0 else math.nan
+
+
+def _recurrence_share(result: Any) -> float:
+    summary = result.summary()
+    recovered = summary["first_recovery_day"].notna()
+    return float((summary.loc[recovered, "recurrences"] > 0).mean()) if recovered.any() else math.nan
+
+
+def _chronic_share(result: Any, day: int) -> float:
+    weekly = _weekly_pain(result)
+    starts = result.period_days - result.start_day
+    weeks = (starts >= day + 1 - 28) & (starts + 7 <= day + 1)
+    if not weeks.any():
+        raise ValueError(f"chronic_share: no whole week ends by day {day}")
+    return float(np.mean(weekly[weeks].mean(axis=0) >= CHRONIC_PAIN))
+
+
+def _screen_share(result: Any, day: int) -> float:
+    """The chronic screen of painsim.engine.cohort applied to days 0..day of an acute cohort."""
+    weekly = _weekly_pain(result)
+    days = day + 1
+    n_periods = -(-days // 7)
+    blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
+    persistent = np.all(np.array(blocks) >= CHRONIC_PAIN, axis=0) if blocks else np.ones(weekly.shape[1], bool)
+    persistent &= weekly[n_periods - 1] >= CHRONIC_PAIN
+    return float(np.mean(persistent))
+
+
+def _responder_share(result: Any, responder_class: str | None) -> float:
+    from painsim.outcomes.care_outcomes import class_shares
+
+    return class_shares(result.care_summary())[responder_class or "lasting"]
+
+
+def _relief_median(result: Any) -> float:
+    from painsim.outcomes.care_outcomes import relief_durations
+
+    durations = relief_durations(result)
+    return float(np.median(durations)) if durations.size else math.nan

@@ -1,0 +1,221 @@
+"""Commands that sweep: ``painsim calibrate`` and ``painsim sensitivity`` (docs/calibration.md,
+docs/sensitivity.md, docs/scaling.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from painsim.cli.app import app
+from painsim.cli.engine_commands import DISCLAIMER, STORE_HELP, _fail, _progress
+
+SCHEDULER_HELP = ("Dask scheduler address (tcp://HOST:PORT) of an existing cluster; default: a local cluster "
+                  "with one worker process per core. 'serial' runs in this process.")
+RESULTS_HELP = ("Results folder of the sweep (resumable: rerunning computes only missing tasks); default: "
+                "sweeps/<name>-<hash> in the store.")
+
+
+class Method(StrEnum):
+    sobol = "sobol"
+    morris = "morris"
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int | None):
+    from painsim.sweeps import SchedulerUnreachableError, sweep_client
+
+    try:
+        with sweep_client(scheduler, workers) as client:
+            yield client
+    except SchedulerUnreachableError as err:
+        _fail(str(err), 1)
+
+
+def _results_folder(results: Path | None, store: Path | None, name: str, key: str):
+    from painsim.store import default_root
+    from painsim.sweeps import ResultsFolder
+
+    if results is not None:
+        return ResultsFolder(results)
+    root = Path(store).expanduser() if store is not None else default_root()
+    return ResultsFolder(root / "sweeps" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}")
+
+
+def _n_workers(client: Any) -> int:
+    if isinstance(client, str):
+        return 1
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def _store_run(store: Path | None, text: str, seed: int, name: str, meta: dict, tables: dict, summary: dict) -> str:
+    from painsim.store import Store, StoreError
+
+    try:
+        with Store(store).new_run(text, seed=seed, name=name, meta=meta) as run:
+            for table_name, frame in tables.items():
+                run.write_table(table_name, frame)
+            run.set_summary(summary)
+    except (StoreError, OSError) as err:
+        _fail(f"the sweep finished but could not be stored: {err}", 1)
+    return run.run_id
+
+
+@app.command()
+def calibrate(
+    targets_file: Path = typer.Argument(..., metavar="TARGETS", help="Targets file (TOML); see docs/calibration.md."),
+    budget: int = typer.Option(..., "--budget", help="Number of optimiser trials (> 0)."),
+    holdout: str = typer.Option("", help="Targets left out of the fit (NAME[,NAME]); their prediction is reported."),
+    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
+    workers: int = typer.Option(None, min=1, help="Local worker processes (default: every core)."),
+    results: Path = typer.Option(None, help=RESULTS_HELP),
+    store: Path = typer.Option(None, help=STORE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
+) -> None:
+    """Fit the parameters a targets file names to its published targets (Optuna, on Dask)."""
+    from painsim.calibration import TargetsError, load_targets
+    from painsim.calibration import calibrate as run_calibration
+
+    if budget <= 0:
+        _fail(f"--budget must be a positive number of trials, got {budget}", 2)
+    try:
+        targets, text = load_targets(targets_file)
+        names = [h.strip() for h in holdout.split(",") if h.strip()]
+        targets.check_holdout(names)
+    except TargetsError as err:
+        _fail(str(err), 2)
+    if not targets.parameters:
+        _fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}",
+              2)
+    folder = _results_folder(results, store, f"calibration-{targets.name}", targets.text_hash)
+    start = time.perf_counter()
+    with _client(scheduler, workers) as client, _progress(as_json) as bar:
+        task = bar.add_task("calibration trials", total=budget)
+        fit = run_calibration(targets, budget, folder, client, holdout=names, n_workers=_n_workers(client),
+                              progress=lambda done, total: bar.update(task, completed=done))
+    seconds = time.perf_counter() - start
+    summary = {**fit.summary(), "ran": fit.ran, "reused": fit.reused, "seconds": round(seconds, 1),
+               "results": str(folder.path)}
+    run_id = _store_run(store, text, targets.fit.seed, f"calibration:{targets.name}",
+                        {"budget": budget, "holdout": names, "scheduler": scheduler or "local",
+                         "results": str(folder.path)},
+                        {"trials": fit.trials, "best": fit.top(5), "fit": fit.fit_table()}, summary)
+    if as_json:
+        typer.echo(json.dumps({**summary, "run_id": run_id}, indent=2))
+        return
+    console = Console(width=max(Console().width, 140))
+    table = Table(title=f"Calibration fit: {targets.title or targets.name} (best of {budget} trials, "
+                        f"n = {targets.fit.n:,} per scenario)")
+    for column in ("target", "role", "statistic", "value", "band", "simulated", "within?"):
+        table.add_column(column, justify="right" if column in ("value", "simulated") else "left")
+    for row in fit.fit_table().itertuples():
+        table.add_row(row.target, row.role, row.statistic, f"{row.value:.3g}",
+                      f"{row.band_low:.3g} to {row.band_high:.3g}", f"{row.simulated:.3g}",
+                      "[green]yes[/green]" if row.within else "[red]no[/red]")
+    console.print(table)
+    params = Table(title=f"Best parameters (loss {summary['best_loss']:.4f})")
+    for column in ("parameter", "best", "range"):
+        params.add_column(column)
+    for name, value in fit.best_values.items():
+        rng = targets.parameters[name]
+        params.add_row(name, f"{value:.4g}", f"{rng.low:g} to {rng.high:g}")
+    console.print(params)
+    console.print(f"fit: {summary['fit_within']} targets within their band"
+                  + (f"; holdout: {summary['holdout_within']}" if summary["holdout_within"] else "")
+                  + f"; {fit.ran} trials run, {fit.reused} reused from {folder.path} ({seconds:.0f} s)")
+    console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id})")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _param_ranges(spec: str) -> dict[str, tuple[float, float]]:
+    from painsim.calibration.targets import check_parameter
+
+    out: dict[str, tuple[float, float]] = {}
+    for item in (s.strip() for s in spec.split(",") if s.strip()):
+        name, _, bounds = item.partition("=")
+        low, _, high = bounds.partition(":")
+        try:
+            out[name.strip()] = (float(low), float(high))
+        except ValueError:
+            _fail(f"--params: {item!r} must be NAME=LOW:HIGH, e.g. heal_rate=0.05:0.08", 2)
+        try:
+            check_parameter(name.strip(), *out[name.strip()])
+        except ValueError as err:
+            _fail(f"--params: {err}", 2)
+    return out
+
+
+@app.command()
+def sensitivity(
+    scenario_file: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario file (TOML), horizon >= 365 days."),
+    method: Method = typer.Option(Method.sobol, help="sobol: first- and total-order indices; morris: mu*, sigma."),
+    outputs: str = typer.Option("chronic_365,relief_days,lasting",
+                                help="Outputs, comma-separated (name or name@arm): chronic_365, relief_days, "
+                                     "lasting, transient, non_responder, pain_365."),
+    params: str = typer.Option("", help="Parameters beside the 5 loop gains: NAME=LOW:HIGH[,NAME=LOW:HIGH]."),
+    loop_max: float = typer.Option(2.0, help="Loop gains vary on [0, LOOP_MAX] (1 = as calibrated)."),
+    budget: int = typer.Option(32, help="Base samples N (Sobol: N(D+2) runs; Morris: N trajectories, N(D+1) runs)."),
+    n: int = typer.Option(1000, min=10, max=1_000_000, help="Patients in the cohort."),
+    seed: int = typer.Option(None, min=0, help="Seed (default: the scenario's)."),
+    plot_path: Path = typer.Option(Path("painsim-output/sensitivity.png"), "--plot", help="Where to write the plot."),
+    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
+    workers: int = typer.Option(None, min=1, help="Local worker processes (default: every core)."),
+    results: Path = typer.Option(None, help=RESULTS_HELP),
+    store: Path = typer.Option(None, help=STORE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
+) -> None:
+    """Which loops and parameters control the outcomes? Sobol or Morris indices (SALib), on Dask."""
+    from painsim.calibration.sensitivity import plot, resolve_outputs, run_sensitivity
+    from painsim.cli.engine_commands import _load
+
+    if budget <= 0:
+        _fail(f"--budget must be a positive number of base samples, got {budget}", 2)
+    scenario = _load(scenario_file)
+    names = [o.strip() for o in outputs.split(",") if o.strip()]
+    ranges = _param_ranges(params)
+    try:
+        resolve_outputs(scenario, names)
+    except ValueError as err:
+        _fail(f"--outputs: {err}", 2)
+    key = json.dumps([scenario.model_dump(mode="json"), method.value, names, ranges, loop_max, budget, n, seed],
+                     sort_keys=True)
+    folder = _results_folder(results, store, f"sensitivity-{scenario.name}", key)
+    start = time.perf_counter()
+    with _client(scheduler, workers) as client, _progress(as_json) as bar:
+        task = bar.add_task(f"{method.value} samples", total=None)
+        result = run_sensitivity(scenario, method.value, names, ranges, budget, n, folder, client, seed=seed,
+                                 loop_max=loop_max,
+                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+    seconds = time.perf_counter() - start
+    plot_path.parent.mkdir(parents=True, exist_ok=True)
+    plot(result, plot_path)
+    summary = {**result.summary(), "ran": result.ran, "reused": result.reused, "seconds": round(seconds, 1),
+               "plot": str(plot_path), "results": str(folder.path), "n": n}
+    run_id = _store_run(store, scenario_file.read_text(), scenario.seed if seed is None else seed,
+                        f"sensitivity:{scenario.name}", {"method": method.value, "budget": budget, "n": n,
+                                                         "params": ranges, "loop_max": loop_max},
+                        {"samples": result.samples, "indices": result.indices}, summary)
+    if as_json:
+        typer.echo(json.dumps({**summary, "run_id": run_id}, indent=2))
+        return
+    console = Console(width=max(Console().width, 120))
+    for output, rows in result.indices.groupby("output", sort=False):
+        table = Table(title=f"{method.value}: {output} ({len(result.samples)} samples, n = {n:,})")
+        columns = ["S1", "S1_conf", "ST", "ST_conf"] if method == Method.sobol else ["mu_star", "mu_star_conf", "sigma"]
+        table.add_column("input")
+        for column in columns:
+            table.add_column(column, justify="right")
+        for row in rows.itertuples():
+            table.add_row(row.input, *[f"{getattr(row, c):.3f}" for c in columns])
+        console.print(table)
+    console.print(f"plot: [bold]{plot_path}[/bold]; {result.ran} samples run, {result.reused} reused "
+                  f"({seconds:.0f} s); stored as run [bold]{run_id}[/bold]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")

@@ -1,0 +1,129 @@
+"""Calibration on a real LocalCluster: fits, holdouts, resumes, stores, and its command line."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from painsim.calibration import calibrate, evaluate, parse_targets
+from painsim.cli.app import app
+from painsim.store import Store
+from painsim.sweeps import ResultsFolder
+
+TARGETS = """
+name = "small"
+[fit]
+n = 300
+seed = 4
+sampler_seed = 1
+batch = 3
+[parameters]
+heal_rate = { low = 0.03, high = 0.12 }
+sensitization_up = { low = 0.006, high = 0.016 }
+[scenarios.chronic]
+horizon_days = 365
+arms.no_care = {}
+[scenarios.acute]
+horizon_days = 365
+population = { entry = "acute" }
+arms.no_care = {}
+[[targets]]
+name = "chronic_recovered_1y"
+citation = "Costa et al. 2009, BMJ 339:b3829"
+source = { kind = "scenario", scenario = "chronic", arm = "no_care" }
+statistic = { name = "recovered_fraction", day = 364 }
+value = 0.42
+band = [0.25, 0.45]
+[[targets]]
+name = "chronic_still_chronic"
+citation = "docs/model.md, calibration table"
+source = { kind = "scenario", scenario = "chronic", arm = "no_care" }
+statistic = { name = "chronic_share", day = 363 }
+value = 0.55
+band = [0.40, 0.70]
+[[targets]]
+name = "acute_recovered_1y"
+citation = "Henschke et al. 2008, BMJ 337:a171"
+source = { kind = "scenario", scenario = "acute", arm = "no_care" }
+statistic = { name = "recovered_fraction", day = 364 }
+value = 0.72
+band = [0.65, 0.85]
+"""
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return parse_targets(TARGETS)
+
+
+def test_evaluate_moves_with_the_parameters(targets):
+    slow = evaluate({"heal_rate": 0.03}, targets)
+    fast = evaluate({"heal_rate": 0.12}, targets)
+    assert fast["acute_recovered_1y"] > slow["acute_recovered_1y"]
+    assert evaluate({"heal_rate": 0.03}, targets) == slow  # same seed, same numbers
+
+
+def test_calibrate_on_cluster_with_holdout_and_resume(tmp_path, targets, cluster_client):
+    folder = ResultsFolder(tmp_path / "trials")
+    fit = calibrate(targets, 6, folder, cluster_client, holdout=["acute_recovered_1y"], n_workers=2)
+    assert len(fit.trials) == 6 and fit.ran == 6
+    assert fit.trials["loss"].min() == fit.best["loss"]
+    table = fit.fit_table()
+    assert table.set_index("target").loc["acute_recovered_1y", "role"] == "holdout"
+    assert table["simulated"].notna().all()
+    # the first trial is the current defaults
+    assert fit.trials.loc[0, "param.heal_rate"] == pytest.approx(0.066)
+    # same command again: the seeded optimiser asks the same trials, all found in the folder
+    again = calibrate(targets, 6, folder, cluster_client, holdout=["acute_recovered_1y"], n_workers=2)
+    assert (again.ran, again.reused) == (0, 6)
+    assert again.trials.equals(fit.trials)
+    # serial gives the same trials
+    serial = calibrate(targets, 6, ResultsFolder(tmp_path / "serial"), "serial", holdout=["acute_recovered_1y"],
+                       n_workers=2)
+    assert serial.trials.equals(fit.trials)
+
+
+def test_budget_must_be_positive(tmp_path, targets):
+    with pytest.raises(ValueError, match="budget"):
+        calibrate(targets, 0, ResultsFolder(tmp_path), "serial")
+
+
+def test_cli_calibrate_prints_fit_and_stores(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS)
+    store = tmp_path / "store"
+    args = ["calibrate", str(path), "--budget", "3", "--scheduler", "serial", "--store", str(store),
+            "--holdout", "acute_recovered_1y"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for part in ("Calibration fit", "chronic_recovered_1y", "holdout", "within?", "Best parameters", "heal_rate"):
+        assert part in result.output
+    runs = Store(store).runs()
+    assert len(runs) == 1 and set(runs.loc[0, "tables"]) == {"trials", "best", "fit"}
+    stored = Store(store).get(runs.loc[0, "run_id"])
+    assert stored.table("fit").shape[0] == 3
+    as_json = CliRunner().invoke(app, [*args, "--json"])
+    summary = json.loads(as_json.output)
+    assert summary["reused"] == 3 and summary["ran"] == 0
+    assert summary["targets"]["acute_recovered_1y"]["role"] == "holdout"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--budget", "0"], "--budget must be a positive number"),
+    (["--budget", "2", "--holdout", "nope"], "unknown target(s) nope"),
+])
+def test_cli_calibrate_bad_input_exit_2(tmp_path, args, message):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS)
+    result = CliRunner().invoke(app, ["calibrate", str(path), *args, "--scheduler", "serial",
+                                      "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_calibrate_bad_file_names_file_and_field(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS.replace("heal_rate = {", "heal_speed = {"))
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "2", "--scheduler", "serial"])
+    assert result.exit_code == 2
+    assert str(path) in result.output and "unknown parameter 'heal_speed'" in result.output
