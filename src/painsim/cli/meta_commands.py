@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from painsim.cli.app import app
+from painsim.evidence.report import json_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     from painsim.evidence.certainty import CertaintySummary
@@ -40,17 +40,6 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
         if value.lower() == a.lower():
             return a
     raise _BadInputError(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
-
-
-def _clean(obj: Any) -> Any:
-    """Replace NaN/inf by None so that the output is strict JSON."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 def _check_png_target(path: str, option: str) -> Path:
@@ -191,7 +180,7 @@ def _run(
             out["leave1out"] = l1o.to_records()
         if trimfill:
             out["trimfill"] = tf.to_dict() if tf is not None else None
-        typer.echo(json.dumps(_clean(out), indent=2, allow_nan=False))
+        typer.echo(json.dumps(json_safe(out), indent=2, allow_nan=False))
         return
     _print_rich(fit, es, egger, cert, sub, l1o, tf if trimfill else None, forest_path, funnel_path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,17 @@ METHOD_NAMES: dict[str, str] = {
     "EB": "empirical Bayes",
     "PM": "Paule-Mandel",
 }
+
+
+def json_safe(obj: Any) -> Any:
+    """Replace NaN and infinities by None (recursively) so that the output is strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
 
 
 def fmt_p(p: float | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,13 @@ def scenario_figure(result: ScenarioResult, path: str | Path) -> Path:
     axes[2].set_ylabel("share of relief episodes")
     axes[2].set_title("How long relief lasts")
     axes[2].legend(frameon=False, fontsize=7)
+    return save_figure(fig, path)
+
+
+def save_figure(fig: Any, path: str | Path) -> Path:
+    """Add the research-model line, lay out, save (creating folders) and close ``fig``."""
+    import matplotlib.pyplot as plt
+
     fig.text(0.99, 0.01, "painsim: a research model, not medical advice", ha="right", fontsize=8, color="0.4")
     fig.tight_layout()
     path = Path(path)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from painsim.engine import LOOP_NAMES, Cohort, Record, SimulationResult, simulate
 from painsim.engine.cohort import Progress
+from painsim.outcomes.figures import save_figure
 
 REPORT_DAYS = (0, 42, 91, 182, 273, 364)
 
@@ -72,14 +73,7 @@ class NaturalHistory:
         axes[2].barh(names[::-1], shares[::-1], color=colours[::-1])
         axes[2].set_xlabel("share chronic at the end (pain >= 4)")
         axes[2].set_title("Loop switched off")
-        fig.text(0.99, 0.01, "painsim: a research model, not medical advice", ha="right",
-                 fontsize=8, color="0.4")
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        return path
+        return save_figure(fig, path)
 
 
 def natural_history(

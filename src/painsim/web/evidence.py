@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 import tempfile
 import threading
 import warnings
 from pathlib import Path
 from typing import Any
+
+from painsim.evidence.report import json_safe
 
 MEASURES = ("GEN", "SMD", "MD", "RR", "OR", "RD")
 METHODS = ("FE", "DL", "HE", "SJ", "ML", "REML", "EB", "PM")
@@ -27,16 +28,6 @@ _PLOT_LOCK = threading.Lock()  # matplotlib's pyplot state is not thread-safe
 
 class EvidenceInputError(ValueError):
     """The upload or the options cannot be analysed; the message says why."""
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 def _png(fig) -> str:
@@ -101,7 +92,7 @@ def analyse_csv(data: bytes, measure: str, method: str, test: str = "z", level: 
         except (ValueError, ConvergenceError, ArithmeticError) as err:
             raise EvidenceInputError(f"cannot fit the model: {err}") from None
     summary = fit.to_dict()
-    return _clean({
+    return json_safe({
         "fit": summary,
         "studies": [{"study": lab, "yi": float(y), "vi": float(v), "weight": float(w)}
                     for lab, y, v, w in zip(es.labels, es.yi, es.vi, fit.weights, strict=True)],
