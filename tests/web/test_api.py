@@ -66,21 +66,128 @@ def test_plan_longer_than_horizon_is_422(client):
     assert res.status_code == 422 and "horizon" in res.json()["detail"]
 
 
-def test_trial_job_reports_visits_ci_and_power(client, wait_job):
-    spec = {"n_per_arm": 40, "visit_weeks": [4, 8], "power_n": [20, 40], "power_reps": 20}
-    job = wait_job(client, client.post("/api/trial", json=spec).json()["id"])
+def _small_spec(n: int = 20, imputations: int = 5) -> str:
+    from painsim.web.trials import DEFAULT_SPEC
+
+    return DEFAULT_SPEC.replace("n = 40", f"n = {n}").replace("imputations = 10", f"imputations = {imputations}")
+
+
+def test_default_trial_spec_is_cherkin2011_with_small_arms(client):
+    from painsim.trials import load_trial, parse_trial
+
+    body = client.get("/api/trial/default").json()
+    small, full = parse_trial(body["spec"]), load_trial(EXAMPLES.parent / "trials" / "cherkin2011.toml")
+    assert [a.n for a in small.arms.values()] == [40, 40, 40] and body["bounds"]["n_per_arm"] == 500
+    assert {k: a.plan() for k, a in small.arms.items()} == {k: a.plan() for k, a in full.arms.items()}
+    for part in ("eligibility", "visits", "outcomes", "follow_up", "randomisation", "population", "model"):
+        assert getattr(small, part) == getattr(full, part), part
+    assert small.comparison_pairs() == full.comparison_pairs() and small.primary() == full.primary()
+
+
+def test_trial_job_is_painsim_trials(client, wait_job):
+    from painsim.trials import analyse, parse_trial, run_trial
+
+    text = _small_spec()
+    job = wait_job(client, client.post("/api/trial", json={"spec": text}).json()["id"])
     assert job["status"] == "done", job
     r = job["result"]
-    assert [v["week"] for v in r["visits"]] == [4, 8]
-    p = r["primary"]
-    assert p["week"] == 8 and p["ci_low"] < p["md"] < p["ci_high"] and 0 <= p["p"] <= 1
-    assert [q["n_per_arm"] for q in r["power"]] == [20, 40] and all(0 <= q["power"] <= 1 for q in r["power"])
+    flow = r["flow"]
+    assert flow["randomised"] == 60 and flow["screened"] == flow["excluded"] + flow["eligible"]
+    assert set(r["arms"]) == {"structural", "relaxation", "usual_care"} and r["weeks"] == [10, 26, 52]
+    assert all(set(a["n_followed_up"]) == {"10", "26", "52"} and a["n_randomised"] == 20 for a in r["arms"].values())
+    assert len(r["comparisons"]) == 3 * 3 * 2  # pairs x visits x outcomes
+    c = r["primary"]["comparison"]
+    assert (c["outcome"], c["week"], c["arm"], c["comparator"]) == ("rmdq", 10, "relaxation", "usual_care")
+    assert c["ci_lb"] < c["md"] < c["ci_ub"] and 0 <= c["p"] <= 1 and c["smd"] is not None
+    assert r["figure_png"].startswith("data:image/png;base64,")
+    assert {m["week"] for m in r["means"]} == {0, 10, 26, 52}
+    # the same numbers as painsim.trials (and `painsim trial --json`) on the same spec
+    expected = analyse(run_trial(parse_trial(text))).to_json()
+    assert r["flow"] == expected["flow"]
+    assert [x["md"] for x in r["comparisons"]] == pytest.approx([x["md"] for x in expected["comparisons"]])
 
 
-@pytest.mark.parametrize("spec", [{"n_per_arm": 2}, {"visit_weeks": []}, {"visit_weeks": [200]},
-                                  {"primary_week": 5}, {"power_n": [5]}, {"power_reps": 10**6}, {"nonsense": 1}])
-def test_trial_spec_bounds_are_422(client, spec):
-    assert client.post("/api/trial", json=spec).status_code == 422
+def test_trial_method_override(client, wait_job):
+    body = {"spec": _small_spec(), "method": "complete_case"}
+    job = wait_job(client, client.post("/api/trial", json=body).json()["id"])
+    assert job["status"] == "done" and job["result"]["method"] == "complete_case"
+    assert isinstance(job["result"]["arms"]["usual_care"]["n_analysed"], dict)
+
+
+def test_trial_power_job_uses_power_curve(client, wait_job):
+    from painsim.trials import parse_trial, power_curve
+
+    text = _small_spec()
+    body = {"spec": text, "n_min": 10, "n_max": 20, "n_step": 10, "reps": 3}
+    job = wait_job(client, client.post("/api/trial/power", json=body).json()["id"])
+    assert job["status"] == "done", job
+    r = job["result"]
+    assert (r["outcome"], r["week"], r["arm"], r["comparator"], r["method"]) == \
+        ("rmdq", 10, "relaxation", "usual_care", "complete_case")
+    assert [q["n"] for q in r["curve"]] == [10, 20] and all(q["reps"] == 3 for q in r["curve"])
+    assert all(q["power_lb"] <= q["power"] <= q["power_ub"] for q in r["curve"])
+    curve, _ = power_curve(parse_trial(text), [10, 20], reps=3)
+    assert [q["power"] for q in r["curve"]] == curve["power"].tolist()
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: "[visits\n", "not valid TOML"),
+    (lambda t: t.replace("weeks = [10, 26, 52]", "weeks = [26, 10]"), "visits.weeks"),
+    (lambda t: t.replace('scheme = "complete"', 'scheme = "coin"'), "randomisation.scheme"),
+    (lambda t: t + "\nnonsense = 1\n", "nonsense"),
+    (lambda t: t.replace('comparator = "usual_care" }', 'comparator = "placebo" }'), "unknown arm 'placebo'"),
+])
+def test_trial_spec_errors_are_422_with_the_message(client, edit, words):
+    res = client.post("/api/trial", json={"spec": edit(_small_spec())})
+    assert res.status_code == 422, res.text
+    detail = res.json()["detail"]
+    assert isinstance(detail, str) and words in detail and detail.startswith("trial spec")
+    power = client.post("/api/trial/power", json={"spec": edit(_small_spec())})
+    assert power.status_code == 422 and words in power.json()["detail"]
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t.replace("n = 20", "n = 900", 1), "n per arm at most 500"),
+    (lambda t: t.replace("n = 20", "n = 400") + '[arms.extra]\nn = 400\n', "1600 participants in all; at most 1500"),
+    (lambda t: t.replace("weeks = [10, 26, 52]", "weeks = [10, 26, 156]"), "at most week 104"),
+    (lambda t: t.replace("imputations = 5", "imputations = 200"), "imputations"),
+])
+def test_trial_bounds_are_422(client, edit, words):
+    res = client.post("/api/trial", json={"spec": edit(_small_spec())})
+    assert res.status_code == 422 and words in res.json()["detail"], res.text
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"spec": ""}, "spec"),
+    ({"spec": "x" * 50_001}, "spec"),
+    ({"nonsense": 1}, "nonsense"),
+    ({"seed": -1}, "seed"),
+    ({"method": "lvcf"}, "method"),
+])
+def test_trial_request_bounds_are_422(client, body, words):
+    res = client.post("/api/trial", json={"spec": _small_spec(), **body})
+    assert res.status_code == 422 and words in res.text
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"n_min": 50, "n_max": 20}, "below n_min"),
+    ({"n_min": 10, "n_max": 300, "n_step": 5}, "at most 10"),
+    ({"n_min": 20, "n_max": 200, "n_step": 20, "reps": 200}, "at most 1000"),
+    ({"reps": 0}, "reps"),
+    ({"reps": 10**6}, "reps"),
+    ({"n_max": 5000}, "n_max"),
+    ({"n_min": 1}, "n_min"),
+])
+def test_power_bounds_are_422(client, body, words):
+    res = client.post("/api/trial/power", json={"spec": _small_spec(), **body})
+    assert res.status_code == 422 and words in res.text, res.text
+
+
+def test_trial_job_can_be_cancelled(client, wait_job):
+    job = client.post("/api/trial", json={"spec": _small_spec(n=400)}).json()
+    client.post(f"/api/jobs/{job['id']}/cancel")
+    job = wait_job(client, job["id"])
+    assert job["status"] == "cancelled" and job["result"] is None
 
 
 def test_massage_job_is_stored_and_downloadable(client, wait_job):

@@ -6,7 +6,6 @@ Each test opens a page, changes inputs, runs, and checks what is shown. With
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -90,21 +89,35 @@ def test_massage_page_and_runs_page(page):
 def test_trial_page(page):
     page.goto("/#/trial")
     assert DISCLAIMER in page.locator("#page-trial").inner_text()
-    page.wait_for_function("document.querySelector('#trial-spec').value.includes('n_per_arm')")
-    spec = json.loads(page.input_value("#trial-spec"))
-    if not SHOTS:  # the default spec for the screenshot, a smaller trial for the test
-        spec.update(n_per_arm=40, visit_weeks=[4, 8], power_n=[20, 40], power_reps=20)
-    page.fill("#trial-spec", json.dumps(spec, indent=2))
+    page.wait_for_function("document.querySelector('#trial-spec').value.includes('[arms.usual_care]')")
+    spec = page.input_value("#trial-spec")
+    if not SHOTS:  # the default (40 per arm) for the screenshot, a smaller trial for the test
+        spec = spec.replace("n = 40", "n = 20").replace("imputations = 10", "imputations = 5")
+        page.fill("#trial-spec", spec)
     page.click("#trial-run")
     page.wait_for_selector("#trial-job .done", timeout=60_000)
-    assert "randomised 1:1" in page.locator("#trial-primary").inner_text()
     assert re.fullmatch(r"-?\d+\.\d\d", page.locator("#trial-md").inner_text())
-    assert page.locator("#trial-visits tr").count() == 1 + 2 * (3 if SHOTS else 2)
-    assert page.locator("#power-curve svg circle").count() == (4 if SHOTS else 2)
+    assert "relaxation massage minus usual care" in page.locator("#trial-primary").inner_text()
+    assert re.search(r"Screened \d+; excluded \d+ .*randomised " + ("120" if SHOTS else "60"),
+                     page.locator("#trial-screening").inner_text())
+    assert page.locator("#trial-flow-table tr.visit").count() == 3  # followed up at weeks 10, 26, 52
+    assert page.locator("#trial-comparisons-table tr").count() == 1 + 18
+    assert page.locator("#trial-comparisons-table tr.hl").count() == 1
+    assert page.locator("#trial-plot img").count() == 1
+    if not SHOTS:
+        page.fill("#power-form input[name=n_max]", "10")
+        page.fill("#power-form input[name=reps]", "3")
+    page.click("#power-run")
+    page.wait_for_selector("#power-job .done", timeout=60_000)
+    assert page.locator("#power-curve svg circle").count() == (6 if SHOTS else 2)
     _shot(page, "trial")
-    page.fill("#trial-spec", '{"n_per_arm": 1}')
+    page.fill("#trial-spec", spec.replace("weeks = [10, 26, 52]", "weeks = [26, 10]"))
     page.click("#trial-run")
-    assert "n_per_arm" in page.wait_for_selector("#trial-job .error").inner_text()
+    error = page.wait_for_selector("#trial-job .error").inner_text()
+    assert "422" in error and "visits.weeks" in error and "strictly increasing" in error
+    page.fill("#trial-spec", spec.replace("n = 20", "n = 900", 1).replace("n = 40", "n = 900", 1))
+    page.click("#power-run")
+    assert "n per arm at most 500" in page.wait_for_selector("#power-job .error").inner_text()
 
 
 def test_evidence_page(page):

@@ -27,7 +27,25 @@ from painsim.web.evidence import MAX_UPLOAD_BYTES, MEASURES, METHODS, TESTS, Evi
 from painsim.web.jobs import JobManager, TooManyJobsError
 from painsim.web.massage import MassageRequest, run_massage
 from painsim.web.patient import PROFILE_TRAITS, PatientRequest, simulate_patient
-from painsim.web.trial import TrialSpec, run_trial
+from painsim.web.trials import (
+    DEFAULT_SPEC,
+    MAX_ARMS,
+    MAX_IMPUTATIONS,
+    MAX_N_PER_ARM,
+    MAX_N_TOTAL,
+    MAX_POWER_N,
+    MAX_POWER_POINTS,
+    MAX_POWER_REPS,
+    MAX_POWER_TRIALS,
+    MAX_WEEKS,
+    PowerRequest,
+    TrialBoundsError,
+    TrialRequest,
+    TrialSpecError,
+    parse_spec,
+    run_power_job,
+    run_trial_job,
+)
 
 DISCLAIMER = "painsim is a research model, not medical advice."
 RUN_ID = r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$"
@@ -66,7 +84,7 @@ def static_dir() -> Path:
 
 
 def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending: int = 8,
-               execute_jobs: bool = True) -> FastAPI:
+               execute_jobs: bool = True, power_jobs: int = 1) -> FastAPI:
     """The painsim web application.
 
     Parameters
@@ -75,6 +93,8 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     workers : jobs run at the same time.
     max_pending : jobs queued or running at most; more get 429.
     execute_jobs : False accepts jobs without running them (schema tests).
+    power_jobs : worker processes of a power-curve job (:func:`painsim.trials.power_curve`;
+        the curve does not depend on it; with 1 a cancel stops it at the next chunk).
     """
     store_root = Path(store).expanduser() if store is not None else None
     jobs = JobManager(workers=workers, max_pending=max_pending, execute=execute_jobs)
@@ -149,14 +169,32 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     def massage(req: MassageRequest) -> JSONResponse:
         return _submit("massage", lambda job: run_massage(req, store_root, job), req.model_dump())
 
-    @app.post("/api/trial", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["trial"],
-              summary="Start a two-arm virtual trial (control vs massage) and its power curve")
-    def trial(spec: TrialSpec) -> JSONResponse:
-        return _submit("trial", lambda job: run_trial(spec, job.report), spec.model_dump())
+    def _trial_spec(text: str):
+        try:
+            return parse_spec(text)
+        except (TrialSpecError, TrialBoundsError) as err:
+            raise HTTPException(422, str(err)) from None
 
-    @app.get("/api/trial/default", tags=["trial"], summary="The default trial spec")
+    @app.post("/api/trial", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["trial"],
+              summary="Start a virtual trial (painsim.trials) from a TOML spec: CONSORT flow, comparisons, plot")
+    def trial(req: TrialRequest) -> JSONResponse:
+        spec = _trial_spec(req.spec)
+        return _submit("trial", lambda job: run_trial_job(spec, req, job),
+                       {**req.model_dump(), "name": spec.name, "n_total": spec.n_total})
+
+    @app.post("/api/trial/power", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["trial"],
+              summary="Start a power curve of a trial spec's primary comparison (painsim.trials.power_curve)")
+    def trial_power(req: PowerRequest) -> JSONResponse:
+        spec = _trial_spec(req.spec)
+        return _submit("trial_power", lambda job: run_power_job(spec, req, job, power_jobs),
+                       {**req.model_dump(), "name": spec.name})
+
+    @app.get("/api/trial/default", tags=["trial"], summary="The example trial spec (TOML) and the web's bounds")
     def trial_default() -> dict[str, Any]:
-        return TrialSpec().model_dump()
+        return {"spec": DEFAULT_SPEC, "bounds": {
+            "n_per_arm": MAX_N_PER_ARM, "n_total": MAX_N_TOTAL, "arms": MAX_ARMS, "last_visit_week": MAX_WEEKS,
+            "imputations": MAX_IMPUTATIONS, "power_n": MAX_POWER_N, "power_points": MAX_POWER_POINTS,
+            "power_reps": MAX_POWER_REPS, "power_trials": MAX_POWER_TRIALS}}
 
     @app.get("/api/jobs", response_model=list[JobInfo], tags=["jobs"], summary="Recent jobs, newest first")
     def list_jobs() -> list[dict[str, Any]]:

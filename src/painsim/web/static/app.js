@@ -26,7 +26,7 @@ async function api(method, path, body, isForm = false) {
 function errorText(status, data) {
   const d = data && data.detail;
   if (Array.isArray(d)) {
-    return `Invalid input (${status}):\n` + d.map((e) => `• ${(e.loc || []).filter((p) => p !== "body").join(".")}: ${e.msg}`).join("\n");
+    return `Invalid input (${status}):\n` + d.map((e) => { const loc = (e.loc || []).filter((p) => p !== "body").join("."); return `• ${loc ? `${loc}: ` : ""}${e.msg}`; }).join("\n");
   }
   return `Error ${status}: ${typeof d === "string" ? d : JSON.stringify(d)}`;
 }
@@ -230,45 +230,70 @@ function showMassage(r) {
 
 // ---------- page: trial ----------
 async function initTrial() {
-  const reset = async () => { $("#trial-spec").value = JSON.stringify(await api("GET", "/api/trial/default"), null, 2); };
+  const reset = async () => {
+    const d = await api("GET", "/api/trial/default"), b = d.bounds;
+    $("#trial-spec").value = d.spec;
+    $("#trial-bounds").textContent = `n per arm up to ${b.n_per_arm}, ${b.n_total} in all, ${b.arms} arms, last visit by week ${b.last_visit_week}, ` +
+      `${b.imputations} imputations; power: n up to ${b.power_n}, ${b.power_points} points, ${b.power_reps} trials per n, ${b.power_trials} trials in all`;
+  };
   await reset();
   $("#trial-reset").addEventListener("click", reset);
+  const method = () => $("#trial-form select[name=method]").value || null;
   $("#trial-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    let spec;
-    try { spec = JSON.parse($("#trial-spec").value); } catch (err) {
-      $("#trial-job").innerHTML = `<div class="error">The spec is not valid JSON: ${esc(err.message)}</div>`; return;
-    }
-    runJob("/api/trial", spec, $("#trial-job"), $("#trial-run"), showTrial);
+    runJob("/api/trial", { spec: $("#trial-spec").value, method: method() }, $("#trial-job"), $("#trial-run"), showTrial);
+  });
+  $("#power-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target), body = { spec: $("#trial-spec").value };
+    for (const k of ["n_min", "n_max", "n_step", "reps"]) body[k] = Number(f.get(k));
+    runJob("/api/trial/power", body, $("#power-job"), $("#power-run"), showPower);
   });
 }
 
+const OUTCOME_LABEL = { rmdq: "RMDQ (0-24)", pain: "pain (0-10)" };
+
 function showTrial(r) {
-  const p = r.primary, unit = p.outcome === "pain" ? "points (0-10)" : "RMDQ points (0-24)";
-  $("#trial-primary").innerHTML = `${r.n_per_arm} patients per arm, randomised 1:1 (control: ${esc(r.spec.control)}).
-    Primary outcome <b>${esc(p.outcome)}</b> at week ${p.week}: massage ${fmt(p.massage_mean)} vs control ${fmt(p.control_mean)};
-    difference <b id="trial-md">${fmt(p.md)}</b> ${unit}, 95% CI ${fmt(p.ci_low)} to ${fmt(p.ci_high)}, p ${fmtP(p.p).startsWith("<") ? "" : "= "}${fmtP(p.p)}.
-    True average effect in the simulated pool: ${fmt(r.true_effect)}.`;
-  const weeks = r.visits.map((v) => v.week), o = p.outcome;
-  const ys = r.visits.flatMap((v) => [v[o].massage_mean, v[o].control_mean]);
-  const se = (v, arm) => 1.96 * v[o][`${arm}_sd`] / Math.sqrt(r.n_per_arm);
-  $("#trial-chart").innerHTML = lineChart({ x: [0, ...weeks], xlabel: "week", ylabel: `mean ${o}`, legend: true,
-    yMin: 0, yMax: Math.ceil(Math.max(...ys, r.baseline[o].control_mean) + 1),
-    series: [{ name: "massage", y: [r.baseline[o].massage_mean, ...r.visits.map((v) => v[o].massage_mean)], colour: COLOURS[0], points: true },
-      { name: "control", y: [r.baseline[o].control_mean, ...r.visits.map((v) => v[o].control_mean)], colour: COLOURS[1], points: true }],
-    errors: r.visits.flatMap((v) => [{ x: v.week, lo: v[o].massage_mean - se(v, "massage"), hi: v[o].massage_mean + se(v, "massage"), colour: COLOURS[0] },
-      { x: v.week, lo: v[o].control_mean - se(v, "control"), hi: v[o].control_mean + se(v, "control"), colour: COLOURS[1] }]) });
-  $("#trial-visits").innerHTML = `<table><tr><th>week</th><th>outcome</th><th>massage</th><th>control</th><th>difference</th><th>95% CI</th><th>p</th></tr>` +
-    r.visits.flatMap((v) => ["pain", "disability"].map((k) => `<tr><td>${v.week}</td><td>${k}</td><td>${fmt(v[k].massage_mean)}</td><td>${fmt(v[k].control_mean)}</td>
-      <td>${fmt(v[k].md)}</td><td>${fmt(v[k].ci_low)} to ${fmt(v[k].ci_high)}</td><td>${fmtP(v[k].p)}</td></tr>`)).join("") + "</table>";
-  const pw = r.power.filter((q) => q.power !== null);
-  if (!pw.length) { $("#power-curve").innerHTML = `<p class="hint">No power curve (power_reps = 0 or power_n empty).</p>`; $("#power-table").innerHTML = ""; return; }
-  $("#power-curve").innerHTML = lineChart({ x: pw.map((q) => q.n_per_arm), xMin: 0, yMin: 0, yMax: 1, height: 260,
-    xlabel: "patients per arm", ylabel: `power (α = ${r.spec.alpha})`,
-    series: [{ name: "power", y: pw.map((q) => q.power), points: true }, { name: "80%", x: [0, Math.max(...pw.map((q) => q.n_per_arm))], y: [0.8, 0.8], colour: "#999", dash: "4 4", width: 1 }] });
-  $("#power-table").innerHTML = `<table><tr><th>n per arm</th>${pw.map((q) => `<td>${q.n_per_arm}</td>`).join("")}</tr>
-    <tr><th>power</th>${pw.map((q) => `<td>${pct(q.power)}</td>`).join("")}</tr></table>
-    <p class="hint">Each point: ${r.spec.power_reps} trials re-randomised from a simulated pool of ${r.pool_size} patients whose outcomes are known under both arms.</p>`;
+  const level = Math.round(100 * (1 - r.alpha)), label = (a) => esc(r.arms[a] ? r.arms[a].label : a);
+  const pr = r.primary, c = pr.comparison;
+  $("#trial-primary").innerHTML = c ? `<b>${esc(OUTCOME_LABEL[pr.outcome] || pr.outcome)}</b> at week ${pr.week}, ${label(pr.arm)} minus ${label(pr.comparator)}:
+    adjusted mean difference <b id="trial-md">${fmt(c.md)}</b> (${level}% CI ${fmt(c.ci_lb)} to ${fmt(c.ci_ub)}), p ${fmtP(c.p).startsWith("<") ? "" : "= "}${fmtP(c.p)},
+    SMD (Hedges' g) ${fmt(c.smd)}. ${esc(r.title || r.trial)}; seed ${esc(r.seed)}; analysis: ${esc(r.method)} (intention to treat).`
+    : `The primary comparison was not estimated.`;
+  const f = r.flow, arms = Object.keys(r.arms);
+  const reasons = Object.entries(f.excluded_reasons).filter(([, v]) => v).map(([k, v]) => `${esc(k)}: ${v}`).join(", ") || "none";
+  const row = (name, cells, cls = "") => `<tr class="${cls}"><th>${name}</th>${cells.map((x) => `<td>${x}</td>`).join("")}</tr>`;
+  $("#trial-flow").innerHTML = `<p class="summary" id="trial-screening">Screened <b>${f.screened}</b>; excluded ${f.excluded} (${reasons});
+      eligible ${f.eligible}; randomised <b>${f.randomised}</b>.</p>
+    <table id="trial-flow-table"><tr><th></th>${arms.map((a) => `<th>${label(a)}</th>`).join("")}</tr>
+    ${row("allocated", arms.map((a) => r.arms[a].n_randomised))}
+    ${row("received allocated care", arms.map((a) => r.arms[a].received_allocated_care))}
+    ${row("stopped care", arms.map((a) => r.arms[a].stopped_care))}
+    ${row("mean sessions attended", arms.map((a) => fmt(r.arms[a].sessions_attended_mean, 1)))}
+    ${r.weeks.map((w) => row(`followed up, week ${w}`, arms.map((a) => r.arms[a].n_followed_up[String(w)]), "visit")).join("")}
+    ${row("analysed", arms.map((a) => { const n = r.arms[a].n_analysed; return typeof n === "object" ? Object.values(n).join(" / ") : n; }))}</table>`;
+  $("#trial-comparisons-title").textContent = `Comparisons: ANCOVA on change from baseline, adjusted for baseline (${r.method}; ${level}% CI)`;
+  const isPrimary = (x) => x.outcome === pr.outcome && x.week === pr.week && x.arm === pr.arm && x.comparator === pr.comparator;
+  $("#trial-comparisons").innerHTML = `<table id="trial-comparisons-table"><tr><th>outcome</th><th>week</th><th>arm</th><th>comparator</th><th>MD</th><th>${level}% CI</th><th>p</th><th>SMD (g)</th></tr>` +
+    r.comparisons.map((x) => `<tr class="${isPrimary(x) ? "hl" : ""}"><td>${esc(x.outcome)}</td><td>${x.week}</td><td>${label(x.arm)}</td><td>${label(x.comparator)}</td>
+      <td>${fmt(x.md)}</td><td>${fmt(x.ci_lb)} to ${fmt(x.ci_ub)}</td><td>${fmtP(x.p)}</td><td>${fmt(x.smd)}</td></tr>`).join("") +
+    `</table><p class="hint">MD: arm minus comparator (negative = less pain or disability). Highlighted: the primary comparison.</p>`;
+  $("#trial-plot").innerHTML = `<img alt="outcomes by visit" src="${r.figure_png}">`;
+}
+
+function showPower(r) {
+  const pts = r.curve, ns = pts.map((q) => q.n);
+  $("#power-curve").innerHTML = lineChart({ x: ns, xMin: 0, xMax: Math.max(...ns) * 1.05, yMin: 0, yMax: 1, height: 260, legend: true,
+    xlabel: "participants per arm", ylabel: `power (α = ${r.alpha})`,
+    series: [{ name: "power (95% CI)", y: pts.map((q) => q.power), points: true },
+      { name: "80%", x: [0, Math.max(...ns) * 1.05], y: [0.8, 0.8], colour: "#999", dash: "4 4", width: 1 }],
+    errors: pts.map((q) => ({ x: q.n, lo: q.power_lb, hi: q.power_ub, colour: COLOURS[0] })) });
+  $("#power-table").innerHTML = `<table id="power-table-rows"><tr><th>n per arm</th>${pts.map((q) => `<td>${q.n}</td>`).join("")}</tr>
+    <tr><th>power</th>${pts.map((q) => `<td>${pct(q.power)}</td>`).join("")}</tr>
+    <tr><th>95% CI</th>${pts.map((q) => `<td>${pct(q.power_lb)}-${pct(q.power_ub)}</td>`).join("")}</tr>
+    <tr><th>mean MD</th>${pts.map((q) => `<td>${fmt(q.md_mean)}</td>`).join("")}</tr></table>
+    <p class="hint">${esc(r.outcome)} at week ${r.week}, ${esc(r.arm)} vs ${esc(r.comparator)}; ${r.reps} virtual trials per n
+      (painsim.trials.power_curve, ${esc(r.method)} analysis, seed ${esc(r.seed)}).</p>`;
 }
 
 // ---------- page: evidence ----------

@@ -1,0 +1,227 @@
+"""The trial page's adapter to :mod:`painsim.trials` (the one virtual-trial implementation).
+
+The page sends a trial spec as TOML text (the format of ``painsim trial FILE``,
+docs/trials.md). It is parsed with :func:`painsim.trials.parse_trial` in the request, so a
+bad spec is a 422 with :class:`~painsim.trials.TrialSpecError`'s readable message, and
+checked against the web's bounds (:func:`check_bounds`). The trial then runs as a
+background job: :func:`painsim.trials.run_trial`, :func:`painsim.trials.analyse` and the
+plot of outcomes by visit; the result is what ``painsim trial FILE --json`` prints, plus the
+primary comparison, the arm means by visit and the figure. The power curve is a second job,
+:func:`painsim.trials.power_curve` over an n range, with the JSON of
+``painsim trial power --json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from painsim.trials import TrialSpec, TrialSpecError, analyse, parse_trial, power_curve, run_trial
+from painsim.web.jobs import Job
+
+MAX_SPEC_CHARS = 50_000
+MAX_N_PER_ARM = 500
+MAX_N_TOTAL = 1500
+MAX_ARMS = 6
+MAX_WEEKS = 104
+MAX_IMPUTATIONS = 50
+MAX_POWER_N = 300
+MAX_POWER_POINTS = 10
+MAX_POWER_REPS = 200
+MAX_POWER_TRIALS = 1000
+METHOD = Literal["mi", "mixed", "complete_case"]
+
+#: The page's example: examples/trials/cherkin2011.toml with 40 per arm (a few seconds).
+DEFAULT_SPEC = """\
+# Cherkin et al. 2011 (Ann Intern Med 155:1-9), small: 40 per arm instead of 132-136.
+# The full spec: examples/trials/cherkin2011.toml; every key: docs/trials.md.
+name = "cherkin2011_small"
+title = "Structural vs relaxation massage vs usual care (Cherkin et al. 2011), 40 per arm"
+seed = 2011
+
+[population]
+entry = "chronic"
+
+[eligibility]
+min_pain = 3
+min_rmdq = 3
+min_duration_months = 3
+screening_days = 7
+
+[arms.structural]
+label = "structural massage"
+n = 40
+massage = { schedule = { count = 10, every_days = 7 }, dose = 1.0, cost_per_session = 0 }
+
+[arms.relaxation]
+label = "relaxation massage"
+n = 40
+massage = { schedule = { count = 10, every_days = 7 }, dose = 1.0, cost_per_session = 0 }
+
+[arms.usual_care]
+label = "usual care"
+n = 40
+usual_care = {}
+
+[randomisation]
+scheme = "complete"
+
+[visits]
+weeks = [10, 26, 52]
+
+[outcomes]
+measures = ["rmdq", "pain"]
+responder_thresholds = [0.3, 0.5]
+primary = { outcome = "rmdq", week = 10, arm = "relaxation", comparator = "usual_care" }
+
+[follow_up]
+loss_per_visit = 0.03
+loss_after_care_dropout = 0.2
+missed_visit = 0.02
+
+[analysis]
+comparisons = [["structural", "usual_care"], ["relaxation", "usual_care"], ["relaxation", "structural"]]
+missing = "mi"
+imputations = 10
+alpha = 0.05
+
+[power]
+reps = 20
+missing = "complete_case"
+"""
+
+
+class TrialBoundsError(ValueError):
+    """A valid trial spec that is too large for the web app; the message says which bound."""
+
+
+class TrialRequest(BaseModel):
+    """Run a trial spec (TOML, docs/trials.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: str = Field(min_length=1, max_length=MAX_SPEC_CHARS, description="the trial spec, TOML")
+    seed: int | None = Field(None, ge=0, lt=2**63, description="override the spec's seed")
+    method: METHOD | None = Field(None, description="missing-data handling (default: the spec's analysis.missing)")
+
+
+class PowerRequest(BaseModel):
+    """Power of the spec's primary comparison at n per arm = n_min, n_min + n_step, ..., n_max."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: str = Field(min_length=1, max_length=MAX_SPEC_CHARS, description="the trial spec, TOML")
+    n_min: int = Field(5, ge=2, le=MAX_POWER_N, description="smallest n per arm")
+    n_max: int = Field(30, ge=2, le=MAX_POWER_N, description="largest n per arm (inclusive)")
+    n_step: int = Field(5, ge=1, le=MAX_POWER_N, description="step of n per arm")
+    reps: int = Field(20, ge=1, le=MAX_POWER_REPS, description="virtual trials per n")
+    seed: int | None = Field(None, ge=0, lt=2**63, description="override the spec's seed")
+    method: METHOD | None = Field(None, description="missing-data handling (default: power.missing, else the "
+                                                    "trial's)")
+
+    @model_validator(mode="after")
+    def _range(self) -> PowerRequest:
+        if self.n_max < self.n_min:
+            raise ValueError(f"n_max ({self.n_max}) is below n_min ({self.n_min})")
+        points = len(self.ns())
+        if points > MAX_POWER_POINTS:
+            raise ValueError(f"the n range has {points} points; at most {MAX_POWER_POINTS} (raise n_step)")
+        if points * self.reps > MAX_POWER_TRIALS:
+            raise ValueError(f"{points} points x {self.reps} reps = {points * self.reps} virtual trials; "
+                             f"at most {MAX_POWER_TRIALS}")
+        return self
+
+    def ns(self) -> list[int]:
+        return list(range(self.n_min, self.n_max + 1, self.n_step))
+
+
+def parse_spec(text: str) -> TrialSpec:
+    """Parse and bound-check a spec; raise TrialSpecError or TrialBoundsError (both readable)."""
+    spec = parse_trial(text, source="trial spec")
+    check_bounds(spec)
+    return spec
+
+
+def check_bounds(spec: TrialSpec) -> None:
+    """The web's limits on a valid spec (the command line has none)."""
+    problems = []
+    if len(spec.arms) > MAX_ARMS:
+        problems.append(f"{len(spec.arms)} arms; at most {MAX_ARMS}")
+    big = {name: arm.n for name, arm in spec.arms.items() if arm.n > MAX_N_PER_ARM}
+    if big:
+        problems.append(f"n per arm at most {MAX_N_PER_ARM}; got " + ", ".join(f"{k} = {v}" for k, v in big.items()))
+    if spec.n_total > MAX_N_TOTAL:
+        problems.append(f"{spec.n_total} participants in all; at most {MAX_N_TOTAL}")
+    if max(spec.visits.weeks) > MAX_WEEKS:
+        problems.append(f"last visit at week {max(spec.visits.weeks)}; at most week {MAX_WEEKS} (horizon)")
+    if spec.analysis.imputations > MAX_IMPUTATIONS:
+        problems.append(f"analysis.imputations = {spec.analysis.imputations}; at most {MAX_IMPUTATIONS}")
+    if problems:
+        raise TrialBoundsError("the trial spec is too large for the web app (use `painsim trial` for larger "
+                               "trials): " + "; ".join(problems))
+
+
+def run_trial_job(spec: TrialSpec, req: TrialRequest, job: Job) -> dict[str, Any]:
+    """Run and analyse the trial; progress goes to the job (its cancel flag is checked there)."""
+    def report(stage: str, done: int, total: int) -> None:
+        job.report(stage, done, total, (0.0, 0.3) if stage == "screening" else (0.3, 0.85))
+
+    data = run_trial(spec, seed=req.seed, progress=report)
+    job.report("analysing", 0, 1, (0.85, 1.0))
+    result = analyse(data, method=req.method)
+    job.report("plotting", 0, 1, (0.95, 1.0))
+    figure = _figure(result)
+    job.check()
+    outcome, week, arm, comparator = spec.primary()
+    out = result.to_json()
+    primary = next((c for c in out["comparisons"] if (c["outcome"], c["week"], c["arm"], c["comparator"])
+                    == (outcome, week, arm, comparator)), None)
+    return {
+        **out,
+        "weeks": list(spec.visits.weeks),
+        "measures": list(spec.outcomes.measures),
+        "primary": {"outcome": outcome, "week": week, "arm": arm, "comparator": comparator, "comparison": primary},
+        "means": _records(result.means),
+        "figure_png": figure,
+    }
+
+
+def run_power_job(spec: TrialSpec, req: PowerRequest, job: Job, jobs: int = 1) -> dict[str, Any]:
+    """Power curve of the primary comparison with :func:`painsim.trials.power_curve`."""
+    method = req.method or spec.power.missing or spec.analysis.missing
+    seed = spec.seed if req.seed is None else req.seed
+    job.report("virtual trials", 0, 1)
+    curve, _ = power_curve(spec, req.ns(), reps=req.reps, seed=seed, jobs=jobs, method=method,
+                           progress=lambda done, total: job.report("virtual trials", done, total))
+    outcome, week, arm, comparator = spec.primary()
+    return {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
+            "alpha": spec.analysis.alpha, "method": method, "seed": seed, "reps": req.reps,
+            "curve": _records(curve)}
+
+
+def _figure(result) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from painsim.web.evidence import _PLOT_LOCK, _png
+
+    with _PLOT_LOCK:
+        return _png(result.plot())
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    """Rows of a data frame as JSON-safe dicts (NaN and inf become null)."""
+    import math
+
+    import numpy as np
+
+    def num(v: Any) -> Any:
+        v = v.item() if isinstance(v, np.generic) else v
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+
+    return [{k: num(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+__all__ = ["DEFAULT_SPEC", "PowerRequest", "TrialBoundsError", "TrialRequest", "TrialSpecError", "check_bounds",
+           "parse_spec", "run_power_job", "run_trial_job"]
