@@ -27,7 +27,7 @@ from painsim.evidence.heterogeneity import (
     METHODS,
     Control,
     Tau2Interval,
-    _projection,
+    _Proj,
     estimate_tau2,
     qprofile_ci,
 )
@@ -480,10 +480,10 @@ def rma(
     vt = float("nan")
     if allvipos and k > p:
         yc = y - y.mean()
-        P = _projection(X, 1.0 / v)
-        q = max(0.0, float(yc @ P @ yc))
+        P = _Proj(X, 1.0 / v)
+        q = max(0.0, P.quad(yc))
         q_p = float(stats.chi2.sf(q, k - p))
-        vt = (k - p) / float(np.trace(P))
+        vt = (k - p) / P.trace()
         if method == "FE":
             i2 = max(0.0, 100.0 * (q - (k - p)) / q) if q > 0 else 0.0
             h2 = q / (k - p)
