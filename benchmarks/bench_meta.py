@@ -162,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="k = 10 and 100 only (smoke run)")
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds of repeats per figure")
-    parser.add_argument("--r-limit", type=float, default=150.0, help="seconds allowed to one metafor call")
+    parser.add_argument("--r-limit", type=float, default=60.0, help="seconds allowed to one metafor call")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "meta.json")
     args = parser.parse_args()
     ks = [10, 100] if args.quick else [10, 100, 1_000, 10_000]
