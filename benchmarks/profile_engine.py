@@ -52,7 +52,7 @@ def profile(n: int, days: int, rate: int = 200) -> dict[str, object]:
     share = {k: round(v / samples, 3) for k, v in by_python.most_common(12)}
     return {"samples": samples, "deepest_python_frame": share,
             "native_leaf": {k: round(v / samples, 3) for k, v in native_leaf.most_common()},
-            "total": {k: round(v / samples, 3) for k, v in total_count.most_common(15)}}
+            "total": {k: round(v / samples, 3) for k, v in total_count.most_common(60)}}
 
 
 LIBM = {"exp", "log", "cos", "sin", "__exp", "__log", "__cos", "__sin", "__ieee754_exp", "__ieee754_log",

@@ -90,6 +90,13 @@ def render(results: Path) -> str:
                   "`simulate.<locals>.run`, the thread that calls `simulate_range`):", "",
                   "| deepest Python frame | share of samples |", "|---|---:|"]
         lines += [f"| `{k}` | {v:.1%} |" for k, v in prof["deepest_python_frame"].items()]
+        keys = ("simulate.<locals>.run", "simulate (", "Cohort.build", "Cohort._screen_chronic",
+                "Population.draw_traits", "Cohort.copy", "SimulationResult.summary", "SimulationResult.daily",
+                "_find_and_load (")
+        picked = [(k, v) for k, v in prof["total"].items() if any(k.startswith(key) for key in keys)]
+        lines += ["", "Inclusive share (the function and everything it calls; `_find_and_load` = imports):", "",
+                  "| function | inclusive share |", "|---|---:|"]
+        lines += [f"| `{k}` | {v:.1%} |" for k, v in picked]
         lines += ["", "Leaf frames: " + ", ".join(f"{k} {v:.1%}" for k, v in prof["native_leaf"].items()) + ".", ""]
     lines.append(END)
     return "\n".join(lines)
