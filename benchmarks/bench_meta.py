@@ -18,6 +18,7 @@ faster). tau^2 of each tool is kept to show they estimate the same thing.
 
     python benchmarks/bench_meta.py           # k = 10, 100, 1,000, 10,000 (~1-2 min)
     python benchmarks/bench_meta.py --quick   # k = 10, 100 (smoke)
+    python benchmarks/bench_meta.py --operations   # painsim alone: every estimator, leave-one-out, ...
 """
 
 from __future__ import annotations
@@ -158,13 +159,52 @@ def tables(res: dict) -> str:
     return "\n".join(out)
 
 
+def operations(repeat: int = 5) -> None:
+    """Median time of typical painsim.evidence operations (effect sizes, every tau^2 estimator
+    with the Q-profile CI, leave-one-out, trim-and-fill, Egger's test, a forest plot)."""
+    from painsim.evidence import METHODS, escalc, rma
+
+    def time_it(fn: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    print(f"{'operation':<34} {'k':>5} {'median s':>10}  (load {load()[0]:.2f})")
+    for k in (10, 50, 200):
+        rng = np.random.default_rng(1)
+        n1, n2, m2 = rng.integers(20, 200, k), rng.integers(20, 200, k), rng.normal(5.0, 1.0, k)
+        data = {"m1i": m2 + rng.normal(-0.4, 0.3, k), "sd1i": rng.uniform(1.0, 2.0, k), "n1i": n1,
+                "m2i": m2, "sd2i": rng.uniform(1.0, 2.0, k), "n2i": n2}
+        es = escalc("SMD", data)
+        rows: list[tuple[str, Callable[[], object]]] = [("escalc SMD", lambda d=data: escalc("SMD", d))]
+        for method in METHODS:
+            rows.append((f"rma {method} + Q-profile CI", lambda m=method, e=es: rma(e, method=m)))
+        fit = rma(es, method="REML")
+        rows += [("leave1out REML", fit.leave1out), ("trimfill REML", fit.trimfill), ("regtest REML", fit.regtest)]
+        if k <= 50:
+            import matplotlib.pyplot as plt
+
+            from painsim.evidence.plots import forest_plot
+
+            rows.append(("forest plot (render)", lambda f=fit: plt.close(forest_plot(f))))
+        for name, fn in rows:
+            print(f"{name:<34} {k:>5} {time_it(fn):>10.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="k = 10 and 100 only (smoke run)")
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds of repeats per figure")
     parser.add_argument("--r-limit", type=float, default=60.0, help="seconds allowed to one metafor call")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "meta.json")
+    parser.add_argument("--operations", action="store_true", help="painsim's own operations (no comparison)")
     args = parser.parse_args()
+    if args.operations:
+        operations()
+        return
     ks = [10, 100] if args.quick else [10, 100, 1_000, 10_000]
     rows = run(ks, 0.05 if args.quick else args.min_time, args.r_limit)
     res = {"machine": machine(), "rows": rows}
