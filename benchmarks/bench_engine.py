@@ -1,24 +1,36 @@
-"""Engine throughput: patient-days per second for 10^3..10^6 patients, on 1 and 2 threads.
+"""Engine throughput: patient-days per second for 10^3..10^6 patients, on 1 and 2 threads,
+against the same model written as Mesa agents and against the kernel's speed of light.
 
 Each configuration runs in a fresh subprocess (so peak memory is its own) after one
-warm-up call that compiles or loads the kernel. Throughput is reported with two ratios
-measured in the same run: against the 5-million-patient-days-per-second aim, and two
-threads against one. Recording is summaries only (the mode meant for large cohorts).
+warm-up call that compiles or loads the kernel. Throughput is reported with ratios
+measured in the same run: against the 5-million-patient-days-per-second aim, two
+threads against one, painsim against the Mesa version of the same daily update
+(``benchmarks/mesa_model.py``, on sizes Mesa handles, same patients and days), and the
+kernel against its speed-of-light estimate (``benchmarks/speed_of_light.py``: operations
+per patient-day x this machine's measured cost per operation). Recording is summaries
+only (the mode meant for large cohorts). Every measurement carries the load average.
 
-    python benchmarks/bench_engine.py                 # full: 10^3..10^6 (a few minutes)
-    python benchmarks/bench_engine.py --quick         # smoke: 10^3 and 10^4, 30 days
+The Mesa agents run the same equations with Python's ``random`` for the shocks; the
+agreement check compares the cohort mean reported pain per day of both on the same
+patients, next to the difference between two Mesa runs with different seeds (the noise).
+
+    python benchmarks/bench_engine.py --no-million    # 10^3..10^6, Mesa, speed of light (~2 min)
+    python benchmarks/bench_engine.py                 # + the 10^6 patients x 5 years run (+3 min)
+    python benchmarks/bench_engine.py --quick         # smoke: small sizes, few days
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import load, machine
 
 AIM = 5e6
 
@@ -29,12 +41,70 @@ def measure(n: int, days: int, jobs: int) -> dict[str, float]:
     warm = ps.Cohort.build("acute", n=64, seed=0)
     ps.simulate(warm, 2, ps.Record.summaries(), n_jobs=jobs)
     cohort = ps.Cohort.build("acute", n=n, seed=1)
+    load_before = load()
     start = time.perf_counter()
     ps.simulate(cohort, days, ps.Record.summaries(), n_jobs=jobs)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"n": n, "days": days, "jobs": jobs, "seconds": seconds,
-            "patient_days_per_s": n * days / seconds, "peak_rss_mib": peak / 2**20}
+            "patient_days_per_s": n * days / seconds, "peak_rss_mib": peak / 2**20,
+            "load_before": load_before, "load_after": load()}
+
+
+def _best(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def mesa_compare(plan: list[tuple[int, int]], check: tuple[int, int]) -> dict[str, object]:
+    """painsim (1 and 2 threads, best of 3) against the Mesa agents on the same patients and days.
+
+    ``check`` = (patients, days) of the agreement check of cohort mean pain.
+    """
+    import numpy as np
+
+    import painsim as ps
+    from mesa_model import run_mesa
+
+    ps.simulate(ps.Cohort.build("acute", n=64, seed=0), 2, ps.Record.summaries(), n_jobs=2)  # warm-up
+    rows = []
+    for n, days in plan:
+        cohort = ps.Cohort.build("acute", n=n, seed=1)
+        load_before = load()
+        one = _best(lambda c=cohort, d=days: ps.simulate(c, d, ps.Record.summaries()), 3)
+        two = _best(lambda c=cohort, d=days: ps.simulate(c, d, ps.Record.summaries(), n_jobs=2), 3)
+        _, build_s, step_s = run_mesa(cohort, days, seed=1)
+        pd_ = n * days
+        rows.append({"n": n, "days": days, "painsim_1_thread_per_s": pd_ / one, "painsim_2_threads_per_s": pd_ / two,
+                     "mesa_per_s": pd_ / step_s, "mesa_build_s": build_s,
+                     "ratio_1_thread": step_s / one, "ratio_2_threads": step_s / two,
+                     "ratio_1_thread_incl_mesa_build": (step_s + build_s) / one,
+                     "load_before": load_before, "load_after": load()})
+    n, days = check
+    cohort = ps.Cohort.build("acute", n=n, seed=1)
+    ours = ps.simulate(cohort, days, ps.Record.summaries()).daily()["pain_mean"].to_numpy()
+    mesa_a, _, _ = run_mesa(cohort, days, seed=1)
+    mesa_b, _, _ = run_mesa(cohort, days, seed=2)
+    agreement = {"n": n, "days": days, "population": "acute",
+                 "max_abs_diff_painsim_vs_mesa": float(np.max(np.abs(ours - mesa_a))),
+                 "mean_diff_painsim_minus_mesa": float(np.mean(ours - mesa_a)),
+                 "max_abs_diff_mesa_seed1_vs_seed2": float(np.max(np.abs(mesa_a - mesa_b))),
+                 "painsim_mean_pain_first_last": [float(ours[0]), float(ours[-1])],
+                 "mesa_mean_pain_first_last": [float(mesa_a[0]), float(mesa_a[-1])]}
+    return {"rows": rows, "agreement": agreement}
+
+
+def speed_of_light(n_iter: int) -> dict[str, object]:
+    """The speed-of-light estimate (see speed_of_light.py), measured now."""
+    from speed_of_light import estimate, measure_costs
+
+    load_before = load()
+    out = estimate(measure_costs(n_iter))
+    return {**out, "load_before": load_before, "load_after": load()}
 
 
 def run_isolated(n: int, days: int, jobs: int) -> dict[str, float]:
@@ -61,19 +131,70 @@ def main() -> None:
                      "speedup_2_threads": two["patient_days_per_s"] / one["patient_days_per_s"],
                      "ratio_to_aim_1_thread": one["patient_days_per_s"] / AIM,
                      "peak_rss_mib_2_threads": two["peak_rss_mib"]})
+    mesa_plan = [(10**2, 30), (10**3, 30)] if args.quick else [(10**2, 365), (10**3, 100), (10**4, 60)]
+    try:
+        import mesa
+    except ImportError:  # the bench dependency group is not installed
+        print("mesa is not installed (pip install -e '.[bench]'): skipping the Mesa comparison", file=sys.stderr)
+        mesa = None
+    else:
+        del mesa
+        mesa = mesa_compare(mesa_plan, (500, 20) if args.quick else (10**4, 60))
+    sol = speed_of_light(10**6 if args.quick else 2 * 10**7)
+    best_1 = max(rows, key=lambda r: r["patient_days_per_s"])
+    sol["kernel_ns_per_patient_day_1_thread"] = 1e9 / best_1["patient_days_per_s"]
+    sol["kernel_best_row_n"] = best_1["n"]
+    sol["ratio_kernel_to_speed_of_light"] = sol["kernel_ns_per_patient_day_1_thread"] / sol["ns_per_patient_day"]
     million = run_isolated(10**6, 1825, 2) if parser_million else None
-    machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "processor": platform.processor() or platform.machine(), "system": platform.system()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine, "rows": rows, "million_5y": million}, indent=2))
-    print("| patients | days | 1 thread (patient-days/s) | x aim (5e6) | 2 threads | speed-up | peak RSS (MiB) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['n']:,} | {r['days']:,} | {r['patient_days_per_s']:,.0f} | {r['ratio_to_aim_1_thread']:.2f} "
-              f"| {r['per_s_2_threads']:,.0f} | {r['speedup_2_threads']:.2f} | {r['peak_rss_mib']:.0f} |")
-    if million:
-        print(f"\n1,000,000 patients x 1,825 days (5 years), summaries only, 2 threads: {million['seconds']:.0f} s, "
-              f"{million['patient_days_per_s']:,.0f} patient-days/s, peak RSS {million['peak_rss_mib'] / 1024:.2f} GiB")
+    args.out.write_text(json.dumps({"machine": machine(), "rows": rows, "mesa": mesa, "speed_of_light": sol,
+                                    "million_5y": million}, indent=2))
+    print(tables({"rows": rows, "mesa": mesa, "speed_of_light": sol, "million_5y": million}))
+
+
+def tables(res: dict) -> str:
+    """Markdown tables of a result file of this benchmark."""
+    out = ["| patients | days | 1 thread (patient-days/s) | x aim (5e6) | 2 threads | speed-up | "
+           "peak RSS (MiB) | load avg (1 min) |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in res["rows"]:
+        out.append(f"| {r['n']:,} | {r['days']:,} | {r['patient_days_per_s']:,.0f} | {r['ratio_to_aim_1_thread']:.2f} "
+                   f"| {r['per_s_2_threads']:,.0f} | {r['speedup_2_threads']:.2f} | {r['peak_rss_mib']:.0f} "
+                   f"| {r['load_before'][0]:.2f} |")
+    if res.get("mesa"):
+        out += _mesa_tables(res["mesa"])
+    s = res["speed_of_light"]
+    out += ["", "| operation class | count per patient-day | ns per op (measured) | ns per patient-day |",
+            "|---|---:|---:|---:|"]
+    for k, c in s["counts"].items():
+        out.append(f"| {k} | {c:g} | {s['ns_per_op'][k]:.3f} | {s['ns_per_patient_day_by_class'][k]:.1f} |")
+    out.append(f"| **speed of light** | | | **{s['ns_per_patient_day']:.1f}** |")
+    out += ["", f"Kernel, 1 thread, best row ({s['kernel_best_row_n']:,} patients): "
+            f"{s['kernel_ns_per_patient_day_1_thread']:.1f} ns per patient-day = "
+            f"**{s['ratio_kernel_to_speed_of_light']:.2f} × the speed-of-light estimate** "
+            f"({s['patient_days_per_s']:,.0f} patient-days/s; load average {s['load_before'][0]:.2f} when measured)."]
+    m = res.get("million_5y")
+    if m:
+        out += ["", f"1,000,000 patients x 1,825 days (5 years), summaries only, 2 threads: {m['seconds']:.0f} s, "
+                f"{m['patient_days_per_s']:,.0f} patient-days/s, peak RSS {m['peak_rss_mib'] / 1024:.2f} GiB "
+                f"(load average {m['load_before'][0]:.2f})"]
+    return "\n".join(out)
+
+
+def _mesa_tables(mesa: dict) -> list[str]:
+    out = ["", "| patients | days | Mesa (patient-days/s) | painsim 1 thread | painsim 2 threads | "
+           "× Mesa, 1 thread | × Mesa, 2 threads | load avg (1 min) |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in mesa["rows"]:
+        out.append(f"| {r['n']:,} | {r['days']:,} | {r['mesa_per_s']:,.0f} | {r['painsim_1_thread_per_s']:,.0f} "
+                   f"| {r['painsim_2_threads_per_s']:,.0f} | {r['ratio_1_thread']:.0f} | {r['ratio_2_threads']:.0f} "
+                   f"| {r['load_before'][0]:.2f} |")
+    a = mesa["agreement"]
+    out += ["", f"Agreement ({a['n']:,} acute patients, {a['days']} days, cohort mean reported pain per day): "
+            f"max |painsim − Mesa| = {a['max_abs_diff_painsim_vs_mesa']:.3f} NRS points (mean difference "
+            f"{a['mean_diff_painsim_minus_mesa']:+.3f}); two Mesa runs with different seeds differ by up to "
+            f"{a['max_abs_diff_mesa_seed1_vs_seed2']:.3f}. Mean pain day 1 → day {a['days']}: painsim "
+            f"{a['painsim_mean_pain_first_last'][0]:.2f} → {a['painsim_mean_pain_first_last'][1]:.2f}, Mesa "
+            f"{a['mesa_mean_pain_first_last'][0]:.2f} → {a['mesa_mean_pain_first_last'][1]:.2f}."]
+    return out
 
 
 if __name__ == "__main__":

@@ -81,6 +81,40 @@ def _projection(X: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.fl
     return np.diag(w) - WX @ stXWX @ WX.T
 
 
+class _Proj:
+    """``P = W - W X M X'W`` with ``M = (X'WX)^{-1}``, without forming the k x k matrix.
+
+    Quadratic forms and traces of ``P`` and ``PP`` cost O(k p^2) instead of the O(k^2)
+    memory and O(k^3) time of the explicit matrix (``PP`` by matrix product):
+    ``tr(P) = sum(w) - tr(M X'W^2X)`` and
+    ``tr(PP) = sum(w^2) - 2 tr(M X'W^3X) + tr((M X'W^2X)^2)``; ``sum(P*P) = tr(PP)``
+    (``P`` is symmetric).
+    """
+
+    def __init__(self, X: NDArray[np.float64], w: NDArray[np.float64]) -> None:
+        self.w = w
+        self.WX = X * w[:, None]
+        self.M = np.linalg.inv(X.T @ self.WX)
+
+    def apply(self, y: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``P y``."""
+        return self.w * y - self.WX @ (self.M @ (self.WX.T @ y))
+
+    def quad(self, y: NDArray[np.float64]) -> float:
+        """``y' P y``."""
+        return float(y @ self.apply(y))
+
+    def trace(self) -> float:
+        """``tr(P)``."""
+        return float(np.sum(self.w) - np.sum(self.M * (self.WX.T @ self.WX)))
+
+    def trace_pp(self) -> float:
+        """``tr(PP)``, equal to ``sum(P * P)``."""
+        A = self.M @ (self.WX.T @ self.WX)
+        B = self.M @ (self.WX.T @ (self.WX * self.w[:, None]))
+        return float(np.sum(self.w**2) - 2.0 * np.trace(B) + np.trace(A @ A))
+
+
 def q_statistic(
     yi: NDArray[np.float64], vi: NDArray[np.float64], X: NDArray[np.float64], tau2: float = 0.0
 ) -> float:
@@ -89,8 +123,7 @@ def q_statistic(
     With ``tau2 = 0`` this is Cochran's Q (for an intercept-only model) or
     the residual heterogeneity statistic QE (meta-regression).
     """
-    P = _projection(X, 1.0 / (vi + tau2))
-    return float(yi @ P @ yi)
+    return _Proj(X, 1.0 / (vi + tau2)).quad(yi)
 
 
 def _r_mad(x: NDArray[np.float64]) -> float:
@@ -110,21 +143,21 @@ def tau2_dl(
     trials. *Controlled Clinical Trials* 7:177-188.
     """
     k, p = X.shape
-    P = _projection(X, 1.0 / vi)
-    rss = float(yi @ P @ yi)
-    trP = float(np.trace(P))
+    P = _Proj(X, 1.0 / vi)
+    rss = P.quad(yi)
+    trP = P.trace()
     tau2 = max(0.0, (rss - (k - p)) / trP)
-    se = np.sqrt(1.0 / trP**2 * (2 * (k - p) + 4 * tau2 * trP + 2 * tau2**2 * np.sum(P * P)))
+    se = np.sqrt(1.0 / trP**2 * (2 * (k - p) + 4 * tau2 * trP + 2 * tau2**2 * P.trace_pp()))
     return Tau2Estimate(tau2, float(se))
 
 
 def _he_raw(yi: NDArray[np.float64], vi: NDArray[np.float64], X: NDArray[np.float64]):
+    """``(y'P0y - tr(P0 V)) / (k - p)`` and ``tr(P0 V)`` with ``P0 = I - X (X'X)^{-1} X'``, in O(k p^2)."""
     k, p = X.shape
-    P = np.eye(k) - X @ np.linalg.inv(X.T @ X) @ X.T
-    rss = float(yi @ P @ yi)
-    PV = P * vi[None, :]
-    trPV = float(np.trace(PV))
-    return (rss - trPV) / (k - p), PV, trPV
+    M = np.linalg.inv(X.T @ X)
+    rss = float(yi @ (yi - X @ (M @ (X.T @ yi))))
+    trPV = float(np.sum(vi) - np.sum(M * (X.T @ (X * vi[:, None]))))
+    return (rss - trPV) / (k - p), trPV
 
 
 def tau2_he(
@@ -140,7 +173,8 @@ def tau2_he(
     *Statistical Methods for Meta-Analysis*. Academic Press.
     """
     k, p = X.shape
-    raw, PV, trPV = _he_raw(yi, vi, X)
+    raw, trPV = _he_raw(yi, vi, X)
+    PV = (np.eye(k) - X @ np.linalg.inv(X.T @ X) @ X.T) * vi[None, :]
     tau2 = max(0.0, raw)
     se = np.sqrt(
         1.0 / (k - p) ** 2 * (2 * np.sum(PV * PV.T) + 4 * tau2 * trPV + 2 * tau2**2 * (k - p))
@@ -221,15 +255,15 @@ def _fisher_scoring(
         it += 1
         old = tau2
         w = 1.0 / (vi + tau2)
-        P = _projection(X, w)
+        P = _Proj(X, w)
         if method == "ML":
-            PP = P @ P
-            adj = (float(yi @ PP @ yi) - float(np.sum(w))) / float(np.sum(w**2))
+            Py = P.apply(yi)
+            adj = (float(Py @ Py) - float(np.sum(w))) / float(np.sum(w**2))
         elif method == "REML":
-            PP = P @ P
-            adj = (float(yi @ PP @ yi) - float(np.trace(P))) / float(np.trace(PP))
+            Py = P.apply(yi)
+            adj = (float(Py @ Py) - P.trace()) / P.trace_pp()
         else:  # EB
-            adj = (float(yi @ P @ yi) * k / (k - p) - k) / float(np.sum(w))
+            adj = (P.quad(yi) * k / (k - p) - k) / float(np.sum(w))
         adj *= control.stepadj
         if np.isnan(adj):
             adj = 0.0
@@ -256,8 +290,7 @@ def _fisher_scoring(
     if method == "ML":
         se = np.sqrt(2.0 / np.sum(w**2))
     elif method == "REML":
-        P = _projection(X, w)
-        se = np.sqrt(2.0 / np.sum(P * P))
+        se = np.sqrt(2.0 / _Proj(X, w).trace_pp())
     else:
         se = np.sqrt(2.0 * k**2 / (k - p) / np.sum(w) ** 2)
     return Tau2Estimate(tau2, float(se), it, True)
