@@ -76,7 +76,8 @@ def tables(res: dict) -> str:
     out = [f"{res['tasks']} tasks of `painsim.sweeps.grid_sweep` (each a chronic cohort of "
            f"{res['patients_per_task']:,} patients followed {res['days']} days, summaries only, "
            "results stored as each task finishes), on a Dask LocalCluster of single-threaded worker processes:", "",
-           "| workers | sweep (s) | tasks/s | follow-up patient-days/s | load avg (1 min) |", "|---:|---:|---:|---:|---:|"]
+           "| workers | sweep (s) | tasks/s | follow-up patient-days/s | load avg (1 min) |",
+           "|---:|---:|---:|---:|---:|"]
     for key in ("one_worker", "two_workers"):
         r = res[key]
         out.append(f"| {r['workers']} | {r['seconds']:.2f} | {r['tasks_per_s']:.2f} | {r['patient_days_per_s']:,.0f} "

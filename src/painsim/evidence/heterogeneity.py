@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from painsim.evidence import _intercept
 from painsim.evidence._zeroin import R_UNIROOT_TOL, uniroot
 
 METHODS: tuple[str, ...] = ("FE", "DL", "HE", "SJ", "ML", "REML", "EB", "PM")
@@ -247,6 +248,8 @@ def _fisher_scoring(
     control: Control,
 ) -> Tau2Estimate:
     k, p = X.shape
+    if p == 1 and (X[:, 0] == 1.0).all():
+        return _fisher_scoring_intercept(yi, vi, method, control)
     tau2 = max(0.0, _he_raw(yi, vi, X)[0]) if control.tau2_init is None else float(control.tau2_init)
     change = control.threshold + 1.0
     it = 0
@@ -275,10 +278,7 @@ def _fisher_scoring(
             converged = False
             break
     if not converged:
-        raise ConvergenceError(
-            f"Fisher scoring for {method} did not converge in {control.maxiter} iterations; "
-            "increase Control.maxiter or lower Control.stepadj"
-        )
+        _not_converged(method, control)
     if method in ("ML", "REML") and control.ll0check and np.all(vi > 0):
         reml = method == "REML"
         ll0 = _loglik(yi, vi, X, 0.0, reml)
@@ -294,6 +294,29 @@ def _fisher_scoring(
     else:
         se = np.sqrt(2.0 * k**2 / (k - p) / np.sum(w) ** 2)
     return Tau2Estimate(tau2, float(se), it, True)
+
+
+def _not_converged(method: str, control: Control) -> None:
+    raise ConvergenceError(
+        f"Fisher scoring for {method} did not converge in {control.maxiter} iterations; "
+        "increase Control.maxiter or lower Control.stepadj"
+    )
+
+
+def _fisher_scoring_intercept(
+    yi: NDArray[np.float64], vi: NDArray[np.float64], method: str, control: Control
+) -> Tau2Estimate:
+    """The same iterations for an intercept-only model, compiled (see ``_intercept``)."""
+    if control.tau2_init is not None and not control.tau2_init >= 0.0:
+        raise ValueError(f"Control.tau2_init must be >= 0, got {control.tau2_init}")
+    init = -1.0 if control.tau2_init is None else float(control.tau2_init)
+    tau2, se, it, converged = _intercept.fisher_scoring(
+        np.ascontiguousarray(yi, dtype=np.float64), np.ascontiguousarray(vi, dtype=np.float64),
+        _intercept.METHOD_CODES[method], init, control.threshold, control.maxiter, control.stepadj,
+        control.ll0check, control.tol)
+    if not converged:
+        _not_converged(method, control)
+    return Tau2Estimate(tau2, se, it, True)
 
 
 def tau2_ml(

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
+from painsim.evidence import _intercept
 from painsim.evidence.effect_sizes import LOG_MEASURES, EffectSizes
 from painsim.evidence.heterogeneity import (
     METHODS,
@@ -75,7 +76,6 @@ class RMAResult:
     vi: NDArray[np.float64]
     X: NDArray[np.float64]
     coef_names: tuple[str, ...]
-    labels: tuple[str, ...]
     beta: NDArray[np.float64]
     vb: NDArray[np.float64]
     se: NDArray[np.float64]
@@ -102,6 +102,15 @@ class RMAResult:
     weights: NDArray[np.float64]
     control: Control = field(default_factory=Control)
     tau2_iterations: int = 0
+    study_labels: tuple[str, ...] | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Study labels (``"Study 1"``, ``"Study 2"``, ... unless given); built on demand,
+        since at k = 10,000 the default labels cost as much as the fit."""
+        if self.study_labels is not None:
+            return self.study_labels
+        return tuple(f"Study {i + 1}" for i in range(self.k))
 
     # ------------------------------------------------------------------ basics
     @property
@@ -409,14 +418,14 @@ def rma(
         raise ValueError(f"unknown test {test!r}; choose one of {', '.join(TESTS)}")
     if y.shape != v.shape:
         raise ValueError("yi and vi differ in length")
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
+    if not (np.isfinite(y).all() and np.isfinite(v).all()):
         raise ValueError("yi and vi must be finite (no missing values)")
-    if np.any(v < 0):
+    if (v < 0).any():
         raise ValueError("sampling variances must be non-negative")
     k = int(y.size)
-    X, names = _model_matrix(k, mods, intercept)
+    int_only = mods is None and intercept
+    X, names = (np.ones((k, 1)), ("intrcpt",)) if int_only else _model_matrix(k, mods, intercept)
     p = X.shape[1]
-    int_only = p == 1 and intercept
     if not (int_only and k == 1):
         needed = p if method == "FE" else p + 1
         if k < needed:
@@ -433,18 +442,23 @@ def rma(
             stacklevel=2,
         )
     control = control or Control()
-    if labels is None:
-        labels = [f"Study {i + 1}" for i in range(k)]
-    labels = tuple(str(s) for s in labels)
+    if labels is not None:
+        labels = tuple(str(s) for s in labels)
+        if len(labels) != k:
+            raise ValueError(f"{len(labels)} labels for {k} studies")
 
     est = estimate_tau2(y, v, X, "FE") if k == 1 else estimate_tau2(y, v, X, method, control)
     tau2 = 0.0 if method == "FE" else est.tau2
 
     w = 1.0 / (v + tau2)
-    WX = X * w[:, None]
-    vb = np.linalg.inv(X.T @ WX)
-    beta = vb @ (WX.T @ y)
-    rss_f = float(np.sum(w * (y - X @ beta) ** 2))
+    if int_only:  # sums in one compiled pass (the general algebra costs ~20 NumPy calls)
+        beta0, sum_w, rss_f, sum_log_v, q_fe, trace_p_fe = _intercept.fit_summary(y, v, tau2)
+        beta, vb = np.array([beta0]), np.array([[1.0 / sum_w]])
+    else:
+        WX = X * w[:, None]
+        vb = np.linalg.inv(X.T @ WX)
+        beta = vb @ (WX.T @ y)
+        rss_f = float(np.sum(w * (y - X @ beta) ** 2))
     s2w = 1.0
     if test == "knha":
         s2w = 0.0 if rss_f <= np.finfo(float).eps else rss_f / (k - p)
@@ -456,10 +470,13 @@ def rma(
     ddf: int | None = None
     btt = np.arange(1, p) if (intercept and p > 1) else np.arange(p)
     m = len(btt)
-    try:
-        qm = float(beta[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], beta[btt]))
-    except np.linalg.LinAlgError:  # e.g. knha with s^2 = 0, as metafor: QM = NA
-        qm = float("nan")
+    if int_only:
+        qm = float(beta[0] ** 2 / vb[0, 0]) if vb[0, 0] > 0 else float("nan")
+    else:
+        try:
+            qm = float(beta[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], beta[btt]))
+        except np.linalg.LinAlgError:  # e.g. knha with s^2 = 0, as metafor: QM = NA
+            qm = float("nan")
     if test == "knha":
         ddf = k - p
         qm /= m
@@ -478,14 +495,15 @@ def rma(
     ci_ub = beta + crit * se
 
     # heterogeneity statistics (always with fixed-effect weights)
-    allvipos = bool(np.all(v > 0))
+    allvipos = bool((v > 0).all())
     vt = float("nan")
     if allvipos and k > p:
-        yc = y - y.mean()
-        P = _Proj(X, 1.0 / v)
-        q = max(0.0, P.quad(yc))
+        if not int_only:
+            P = _Proj(X, 1.0 / v)
+            q_fe, trace_p_fe = P.quad(y - y.mean()), P.trace()
+        q = max(0.0, q_fe)
         q_p = float(special.chdtrc(k - p, q))
-        vt = (k - p) / P.trace()
+        vt = (k - p) / trace_p_fe
         if method == "FE":
             i2 = max(0.0, 100.0 * (q - (k - p)) / q) if q > 0 else 0.0
             h2 = q / (k - p)
@@ -502,14 +520,13 @@ def rma(
         tau2_ci = qprofile_ci(y, v, X, tau2, level, control)
 
     # log-likelihood (ML for ML, else REML as metafor reports)
-    ll_ml = -0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * rss_f
-    ll_reml = (
-        -0.5 * (k - p) * np.log(2 * np.pi)
-        + 0.5 * np.linalg.slogdet(X.T @ X)[1]
-        - 0.5 * np.sum(np.log(v + tau2))
-        - 0.5 * np.linalg.slogdet(X.T @ WX)[1]
-        - 0.5 * rss_f
-    )
+    if int_only:  # log det(X'X) = log k, log det(X'WX) = log sum(w)
+        logdet_xx, logdet_xwx = np.log(k), np.log(sum_w)
+    else:
+        sum_log_v = np.sum(np.log(v + tau2))
+        logdet_xx, logdet_xwx = np.linalg.slogdet(X.T @ X)[1], np.linalg.slogdet(X.T @ WX)[1]
+    ll_ml = -0.5 * k * np.log(2 * np.pi) - 0.5 * sum_log_v - 0.5 * rss_f
+    ll_reml = -0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * logdet_xx - 0.5 * sum_log_v - 0.5 * logdet_xwx - 0.5 * rss_f
     ll = float(ll_reml if method == "REML" else ll_ml)
 
     r2: float | None = None
@@ -544,7 +561,6 @@ def rma(
         vi=v,
         X=X,
         coef_names=names,
-        labels=labels,
         beta=beta,
         vb=vb,
         se=se,
@@ -571,6 +587,7 @@ def rma(
         weights=weights,
         control=control,
         tau2_iterations=est.iterations,
+        study_labels=labels,
     )
 
 
