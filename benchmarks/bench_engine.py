@@ -100,11 +100,14 @@ def mesa_compare(plan: list[tuple[int, int]], check: tuple[int, int]) -> dict[st
 
 def speed_of_light(n_iter: int) -> dict[str, object]:
     """The speed-of-light estimate (see speed_of_light.py), measured now."""
-    from speed_of_light import estimate, measure_costs
+    from speed_of_light import COUNTS, estimate, measure_costs, measure_vector_peak
 
     load_before = load()
     out = estimate(measure_costs(n_iter))
-    return {**out, "load_before": load_before, "load_after": load()}
+    gflops = measure_vector_peak(reps=max(1000, n_iter // 100))
+    flops = COUNTS["arith"] + COUNTS["div"]
+    return {**out, "vector_gflops_f64": gflops, "vector_flops_per_patient_day": flops,
+            "vector_ns_per_patient_day_arith": flops / gflops, "load_before": load_before, "load_after": load()}
 
 
 def run_isolated(n: int, days: int, jobs: int) -> dict[str, float]:
@@ -172,6 +175,14 @@ def tables(res: dict) -> str:
             f"{s['kernel_ns_per_patient_day_1_thread']:.1f} ns per patient-day = "
             f"**{s['ratio_kernel_to_speed_of_light']:.2f} × the speed-of-light estimate** "
             f"({s['patient_days_per_s']:,.0f} patient-days/s; load average {s['load_before'][0]:.2f} when measured)."]
+    if "vector_gflops_f64" in s:
+        ratio = s["kernel_ns_per_patient_day_1_thread"] / s["vector_ns_per_patient_day_arith"]
+        out += ["", f"SIMD bound (not reached by design; see below): one core's measured vector FMA throughput is "
+                f"{s['vector_gflops_f64']:.1f} GFLOP/s (float64), so the kernel's "
+                f"{s['vector_flops_per_patient_day']:g} arithmetic operations per patient-day could take "
+                f"{s['vector_ns_per_patient_day_arith']:.1f} ns if "
+                f"vectorised across patients, transcendental functions and random numbers not counted: the kernel "
+                f"is {ratio:.0f} × that bound."]
     m = res.get("million_5y")
     if m:
         out += ["", f"1,000,000 patients x 1,825 days (5 years), summaries only, 2 threads: {m['seconds']:.0f} s, "

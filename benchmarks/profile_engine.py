@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,11 +27,16 @@ def work(n: int, days: int) -> None:
     result.daily()
 
 
+def py_spy() -> str | None:
+    """The py-spy executable: on PATH or beside this Python (a virtual environment's bin/)."""
+    return shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+
+
 def profile(n: int, days: int, rate: int = 200) -> dict[str, object]:
     """Run ``work`` under py-spy; shares of samples by function (leaf = self, any frame = total)."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.txt"
-        subprocess.run(["py-spy", "record", "--native", "-r", str(rate), "-f", "raw", "-o", str(raw), "--",
+        subprocess.run([py_spy(), "record", "--native", "-r", str(rate), "-f", "raw", "-o", str(raw), "--",
                         sys.executable, __file__, "--work", "--n", str(n), "--days", str(days)],
                        check=True, capture_output=True, text=True)
         by_python: collections.Counter[str] = collections.Counter()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,13 +38,15 @@ def run(results: Path, quick: bool, profile: bool) -> None:
     for name, args in (("engine", ["--no-million"]), ("meta", []), ("sweep", [])):
         subprocess.run([sys.executable, str(HERE / f"bench_{name}.py"), *extra, *args,
                         "--out", str(results / f"{name}.json")], check=True)
-    if profile and shutil.which("py-spy"):
-        import profile_engine
+    import profile_engine
 
+    if profile and profile_engine.py_spy():
         n, days = (2_000, 60) if quick else (20_000, 365)
         prof = {"n": n, "days": days, "load_before": load(), **profile_engine.profile(n, days)}
         prof["load_after"] = load()
         (results / "profile.json").write_text(json.dumps(prof, indent=2))
+    elif profile:
+        print("py-spy not found (pip install -e '.[bench]'): skipping the profile", file=sys.stderr)
     status["load_end"] = load()
     status["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     (results / "run.json").write_text(json.dumps({**status, "machine": machine()}, indent=2))

@@ -143,6 +143,35 @@ def measure_costs(n: int = 20_000_000, repeat: int = 3) -> dict[str, float]:
     return costs
 
 
+@nb.njit(fastmath={"contract"}, nogil=True)
+def _vector_fma(x, reps):
+    # element-wise and independent across i, so LLVM vectorises it (SIMD, fused multiply-add);
+    # "contract" allows FMA but no reassociation, so the 8 steps cannot be folded into one
+    for _ in range(reps):
+        for i in range(x.size):
+            v = x[i]
+            for _ in range(8):
+                v = v * 0.999 + 0.001
+            x[i] = v
+    return x
+
+
+def measure_vector_peak(reps: int = 200_000, repeat: int = 5) -> float:
+    """Single-core SIMD floating-point throughput (float64 GFLOP/s) on an L1-resident array.
+
+    The bound a kernel vectorised across patients could approach for its arithmetic; the
+    engine's kernel is a per-patient recurrence over days, i.e. scalar (see
+    docs/performance.md)."""
+    x = np.full(512, 0.5)
+    _vector_fma(x, 1)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        _vector_fma(x, reps)
+        best = min(best, time.perf_counter() - t0)
+    return x.size * reps * 16 / best / 1e9
+
+
 def estimate(costs: dict[str, float]) -> dict[str, object]:
     """Speed-of-light time per patient-day (ns) and its breakdown by operation class."""
     parts = {name: COUNTS[name] * costs[name] for name in COUNTS}
@@ -155,4 +184,4 @@ def estimate(costs: dict[str, float]) -> dict[str, object]:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(estimate(measure_costs()), indent=2))
+    print(json.dumps({**estimate(measure_costs()), "vector_gflops_f64": measure_vector_peak()}, indent=2))
