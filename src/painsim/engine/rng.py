@@ -34,6 +34,8 @@ FLUCTUATION_A = 9
 FLUCTUATION_B = 10
 ATTENDANCE = 11
 EXERCISE = 12
+QUESTIONNAIRE_A = 13  # measurement error of a trial's questionnaires (painsim.trials), "day" = visit
+QUESTIONNAIRE_B = 14
 INITIAL_STATE = 20
 TRAITS_BASE = 100  # traits use TRAITS_BASE + 2k and TRAITS_BASE + 2k + 1
 

@@ -80,12 +80,13 @@ def power_curve(spec: TrialSpec, ns: Sequence[int], reps: int | None = None, see
     return curve[["n", "reps", "rejections", "power", "power_lb", "power_ub", "md_mean", "smd_mean"]], replicates
 
 
-def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion k/n."""
-    p = k / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
+def wilson(k: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion k/n (statsmodels' ``proportion_confint``, which
+    puts the bounds exactly at 0 and 1 when k = 0 or k = n)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(np.asarray(k), np.asarray(n), alpha=alpha, method="wilson")
+    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
 
 
 def parse_range(text: str) -> list[int]:

@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from painsim.engine import Cohort, Record, simulate
+from painsim.engine import Cohort, Record, rng, simulate
 from painsim.trials.randomise import allocate, strata_of
 from painsim.trials.spec import OUTCOMES, TrialSpec
 
 # Tags of the trial's own random streams (randomisation, follow-up, imputation).
 RANDOMISATION, FOLLOW_UP, IMPUTATION = 0x7A11, 0x7A12, 0x7A13
+BASELINE_VISIT = 0
 
 Progress = Callable[[str, int, int], None]
 
@@ -83,6 +84,8 @@ def screen(spec: TrialSpec, seed: int, progress: Progress | None = None) -> tupl
         run_in = simulate(candidates, elig.screening_days,
                           Record(variables=("pain", "disability"), every=elig.screening_days))
         base = {o: run_in.trajectories[v][0].astype(np.float64) for o, v in OUTCOMES.items()}
+        base["rmdq"] = rdq_score(base["rmdq"], spec.outcomes.rmdq_measurement_sd, seed, BASELINE_VISIT,
+                                 candidates.ids)
         low_pain = base["pain"] < elig.min_pain
         high_pain = base["pain"] > elig.max_pain
         low_rmdq = base["rmdq"] < elig.min_rmdq
@@ -146,6 +149,9 @@ def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | Non
             attended[members] = care["sessions_attended"].to_numpy()
             care_dropout[members] = care["dropout_day"].to_numpy()
         report(f"arm {name}", k + 1, len(arms))
+    for j, week in enumerate(weeks):
+        values[f"rmdq_{week}"] = rdq_score(values[f"rmdq_{week}"], spec.outcomes.rmdq_measurement_sd, seed,
+                                           j + 1, cohort.ids)
     frame = pd.concat([frame, pd.DataFrame(values)], axis=1)
     frame["sessions_attended"] = attended
     frame["care_dropout_day"] = care_dropout
@@ -155,6 +161,19 @@ def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | Non
     data = TrialData(spec=spec, seed=seed, frame=frame)
     data.flow = consort(data, counts)
     return data
+
+
+def rdq_score(disability: np.ndarray, sd: float, seed: int, visit: int, ids: np.ndarray) -> np.ndarray:
+    """What the RDQ questionnaire reads at one visit: the model's disability plus measurement
+    error (normal, SD ``sd`` points), rounded to whole items and kept in 0-24.
+
+    The error is a common random number keyed by (seed, participant id, visit), so it does
+    not depend on arm sizes, the order of simulation or how many candidates were screened.
+    """
+    if sd == 0:
+        return disability
+    error = rng.normals_for(seed, np.asarray(ids, dtype=np.int64), rng.QUESTIONNAIRE_A, rng.QUESTIONNAIRE_B, visit)
+    return np.clip(np.round(disability + sd * error), 0.0, 24.0)
 
 
 def follow_up(spec: TrialSpec, seed: int, care_dropout: np.ndarray) -> np.ndarray:

@@ -142,6 +142,13 @@ class Outcomes(BaseModel):
     responder_thresholds: tuple[float, ...] = Field(
         (0.3, 0.5), description="responder: improvement from baseline of at least this share")
     primary: Primary = Field(default_factory=Primary)
+    rmdq_measurement_sd: float = Field(
+        2.0, ge=0, le=6,
+        description="SD of the RDQ questionnaire's measurement error at baseline and at each visit (points); "
+                    "the score is then rounded to whole items and kept in 0-24. Default: a minimum detectable "
+                    "change (90%) of 4-5 points (Stratford et al. 1996, Phys Ther 76:359), i.e. a standard "
+                    "error of measurement of about 4.5 / (1.645 sqrt 2) = 1.9. 0 reads the model's disability "
+                    "without error.")
 
     @field_validator("responder_thresholds")
     @classmethod
