@@ -39,8 +39,17 @@ def test_published_targets_load_with_sources():
     for source in ("Costa LdCM et al. 2012", "Costa LdCM et al. 2009", "Henschke", "da Silva", "Cherkin"):
         assert source in cited
     cherkin = targets.target("cherkin_rmdq_10w")
-    assert cherkin.source.contrast == "usual_care" and cherkin.statistic.day == 70
-    assert cherkin.band == (-4.0, -1.4)
+    assert cherkin.source.kind == "trial" and cherkin.source.comparator == "usual_care" and cherkin.source.week == 10
+    assert cherkin.statistic.name == "md" and cherkin.band == (-4.0, -1.4)
+    assert targets.target("cherkin_rmdq_10w_ci").statistic.name == "ci_halfwidth"
+
+
+def test_the_calibration_trial_is_the_example_trial():
+    from painsim.trials import load_trial
+
+    targets, _ = load_targets(TARGETS)
+    example = load_trial(ROOT / "examples" / "trials" / "cherkin2011.toml")
+    assert targets.trials["cherkin2011"].model_dump(exclude={"name"}) == example.model_dump(exclude={"name"})
 
 
 def test_packaged_copy_is_identical():
@@ -94,3 +103,80 @@ def test_holdout_names_are_checked():
         targets.check_holdout(["nope"])
     with pytest.raises(TargetsError, match="at least one target"):
         targets.check_holdout(["recovered"])
+
+
+TRIAL_TARGETS = """
+[fit]
+n = 50
+[parameters]
+massage_decay = { low = 0.15, high = 0.32 }
+[trials.small]
+seed = 3
+[trials.small.arms.massage]
+n = 30
+massage = { schedule = { count = 4 } }
+[trials.small.arms.usual_care]
+n = 30
+usual_care = {}
+[trials.small.visits]
+weeks = [4, 12]
+[trials.small.analysis]
+missing = "complete_case"
+[[targets]]
+name = "md_4w"
+citation = "a trial"
+source = { kind = "trial", trial = "small", week = 4, arm = "massage", comparator = "usual_care", reps = 2 }
+statistic = { name = "md" }
+value = -2.0
+band = [-4.0, 0.0]
+[[targets]]
+name = "ci_4w"
+citation = "a trial"
+source = { kind = "trial", trial = "small", week = 4, arm = "massage", comparator = "usual_care", reps = 2 }
+statistic = { name = "ci_halfwidth" }
+value = 2.0
+band = [1.0, 3.0]
+"""
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (('trial = "small", week', 'trial = "smal", week'), ["targets.0.source.trial", "unknown trial 'smal'",
+                                                               "trials in this file: small"]),
+    (("week = 4, arm", "week = 5, arm"), ["targets.0.source.week", "no visit at week 5", "visits: 4, 12"]),
+    (('comparator = "usual_care", reps = 2 }\nstatistic = { name = "md" }',
+      'comparator = "usual", reps = 2 }\nstatistic = { name = "md" }'),
+     ["targets.0.source.comparator", "unknown arm 'usual'", "massage, usual_care"]),
+    (('statistic = { name = "md" }', 'statistic = { name = "recovered_fraction", day = 10 }'),
+     ["targets.0.statistic.name", "md, smd, ci_halfwidth"]),
+    (("reps = 2 }\nstatistic = { name = \"md\" }", "reps = 0 }\nstatistic = { name = \"md\" }"),
+     ["targets.0.source.trial.reps", "greater than or equal to 1"]),
+])
+def test_trial_target_errors(change, expected):
+    assert change[0] in TRIAL_TARGETS
+    with pytest.raises(TargetsError) as err:
+        parse_targets(TRIAL_TARGETS.replace(*change, 1))
+    for part in expected:
+        assert part in str(err.value), str(err.value)
+
+
+def test_a_scenario_target_cannot_use_a_trial_statistic():
+    bad = MINIMAL.replace('statistic = { name = "recovered_fraction", day = 364 }', 'statistic = { name = "md" }')
+    with pytest.raises(TargetsError, match=r"targets.0.statistic.name.*statistic of a trial comparison"):
+        parse_targets(bad)
+
+
+def test_trial_targets_equal_the_trials_own_analysis():
+    from painsim.calibration import evaluate
+    from painsim.trials import analyse, replicate_seed, run_trial
+
+    targets = parse_targets(TRIAL_TARGETS)
+    values = evaluate({"massage_decay": 0.23}, targets)
+    spec = targets.trials["small"].model_copy(update={"care_params": targets.trials["small"].care_params.model_copy(
+        update={"massage_decay": 0.23})})
+    rows = [analyse(run_trial(spec, seed=replicate_seed(spec.seed, spec.n_total, rep))).comparisons
+            for rep in range(2)]
+    mine = [r[(r.outcome == "rmdq") & (r.week == 4) & (r.arm == "massage")].iloc[0] for r in rows]
+    assert values["md_4w"] == pytest.approx(sum(r.md for r in mine) / 2, rel=1e-12)
+    assert values["ci_4w"] == pytest.approx(sum((r.ci_ub - r.ci_lb) / 2 for r in mine) / 2, rel=1e-12)
+    slower = evaluate({"massage_decay": 0.15}, targets)  # relief decays more slowly: a larger benefit
+    assert slower["md_4w"] < values["md_4w"]

@@ -17,9 +17,10 @@ from typing import Any
 import pandas as pd
 
 from painsim.calibration import statistics
-from painsim.calibration.targets import Target, TargetsFile, split_params
+from painsim.calibration.targets import ScenarioSource, Target, TargetsFile, TrialSource, split_params
 from painsim.scenario import RecordSpec, run_scenario
 from painsim.sweeps import ResultsFolder, Sweep, run_sweep
+from painsim.trials import TrialSpec, analyse, replicate_seed, run_trial
 
 
 def evaluate(values: dict[str, float], targets: TargetsFile, names: list[str] | None = None) -> dict[str, float]:
@@ -28,22 +29,51 @@ def evaluate(values: dict[str, float], targets: TargetsFile, names: list[str] | 
     model, care = split_params(values)
     fit = targets.fit
     out: dict[str, float] = {}
-    for scenario_name in dict.fromkeys(t.source.scenario for t in chosen):
+    for trial_name in dict.fromkeys(t.source.trial for t in chosen if isinstance(t.source, TrialSource)):
+        spec = _with_params(targets.trials[trial_name], model, care)
+        of_trial = [t for t in chosen if isinstance(t.source, TrialSource) and t.source.trial == trial_name]
+        out.update(_trial_targets(spec, of_trial))
+    for scenario_name in dict.fromkeys(t.source.scenario for t in chosen if isinstance(t.source, ScenarioSource)):
         scenario = targets.scenarios[scenario_name]
-        needed = {a for t in chosen if t.source.scenario == scenario_name for a in (t.source.arm, t.source.contrast)
-                  if a is not None}
-        scenario = scenario.model_copy(update={
-            "model": scenario.model.model_copy(update=model),
-            "care_params": scenario.care_params.model_copy(update=care),
+        of_scenario = [t for t in chosen if isinstance(t.source, ScenarioSource) and t.source.scenario == scenario_name]
+        needed = {a for t in of_scenario for a in (t.source.arm, t.source.contrast) if a is not None}
+        scenario = _with_params(scenario, model, care).model_copy(update={
             "record": RecordSpec(variables=("pain",), every=7, patients=fit.n),
             "arms": {k: v for k, v in scenario.arms.items() if k in needed},
         })
-        # model_copy skips validation: validate the updated parameters once.
-        type(scenario.model).model_validate(scenario.model.model_dump())
-        type(scenario.care_params).model_validate(scenario.care_params.model_dump())
         result = run_scenario(scenario, n=fit.n, seed=fit.seed)
-        for target in (t for t in chosen if t.source.scenario == scenario_name):
+        for target in of_scenario:
             out[target.name] = _target_value(target, result.arms)
+    return {t.name: out[t.name] for t in chosen}
+
+
+def _with_params(holder: Any, model: dict[str, float], care: dict[str, float]) -> Any:
+    """A scenario or trial spec with the given model and care parameter values (validated)."""
+    updated = holder.model_copy(update={"model": holder.model.model_copy(update=model),
+                                        "care_params": holder.care_params.model_copy(update=care)})
+    # model_copy skips validation: validate the updated parameters once.
+    type(updated.model).model_validate(updated.model.model_dump())
+    type(updated.care_params).model_validate(updated.care_params.model_dump())
+    return updated
+
+
+def _trial_targets(spec: TrialSpec, chosen: list[Target]) -> dict[str, float]:
+    """Run the replicate trials the targets need (once each) and average each target's statistic."""
+    pairs = list(dict.fromkeys((t.source.arm, t.source.comparator) for t in chosen))
+    outcomes = tuple(dict.fromkeys(t.source.outcome for t in chosen))
+    weeks = tuple(sorted({t.source.week for t in chosen}))
+    rows = []
+    for rep in range(max(t.source.reps for t in chosen)):
+        data = run_trial(spec, seed=replicate_seed(spec.seed, spec.n_total, rep))
+        result = analyse(data, pairs=pairs, outcomes=outcomes, weeks=weeks, responders=False)
+        rows.append(result.comparisons.assign(rep=rep))
+    frame = pd.concat(rows, ignore_index=True)
+    out = {}
+    for target in chosen:
+        s = target.source
+        sel = frame[(frame.outcome == s.outcome) & (frame.week == s.week) & (frame.arm == s.arm)
+                    & (frame.comparator == s.comparator) & (frame.rep < s.reps)]
+        out[target.name] = statistics.trial_statistic(target.statistic.name, sel)
     return out
 
 
@@ -96,7 +126,7 @@ class CalibrationResult:
             simulated = float(best[f"sim.{target.name}"])
             rows.append({
                 "target": target.name, "role": "holdout" if target.name in self.holdout else "fit",
-                "statistic": target.statistic.describe(), "value": target.value, "band_low": target.band[0],
+                "statistic": target.describe(), "value": target.value, "band_low": target.band[0],
                 "band_high": target.band[1], "simulated": simulated, "within": target.within(simulated),
                 "citation": target.citation,
             })
@@ -165,8 +195,8 @@ def _offset(progress: Callable[[int, int], None] | None, base: int, total: int) 
 
 
 def _defaults(targets: TargetsFile) -> dict[str, float]:
-    """Current values of the fitted parameters (in the first scenario of the file)."""
-    scenario = next(iter(targets.scenarios.values()))
+    """Current values of the fitted parameters (in the first scenario of the file, else its first trial)."""
+    scenario = next(iter(targets.scenarios.values()), None) or next(iter(targets.trials.values()))
     out = {}
     for name in targets.parameters:
         holder = scenario.model if name in type(scenario.model).model_fields else scenario.care_params

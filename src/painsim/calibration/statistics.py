@@ -24,9 +24,15 @@ STATISTICS: dict[str, str] = {
     "responder_share": "share of clients in `responder_class` (non_responder, transient, lasting)",
     "relief_median_days": "median duration (days) of all relief episodes after sessions",
 }
+# Statistics of a virtual trial's comparison (source kind "trial"), averaged over replicate trials.
+TRIAL_STATISTICS: dict[str, str] = {
+    "md": "adjusted mean difference, arm minus comparator (ANCOVA on change, the trial's analysis)",
+    "smd": "Hedges' g of that difference",
+    "ci_halfwidth": "half-width of its confidence interval (how variable the outcome is)",
+}
 StatisticName = Literal[
     "pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "recurrence_share", "chronic_share",
-    "chronic_screen_share", "responder_share", "relief_median_days",
+    "chronic_screen_share", "responder_share", "relief_median_days", "md", "smd", "ci_halfwidth",
 ]  # fmt: skip
 NEEDS_DAY = {"pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "chronic_share",
              "chronic_screen_share"}
@@ -47,6 +53,15 @@ def _weekly_pain(result: Any) -> np.ndarray:
 
 def every_patient_recorded(result: Any) -> bool:
     return result.every == 7 and result.recorded.size == len(result.cohort)
+
+
+def trial_statistic(name: str, comparisons: Any) -> float:
+    """A :data:`TRIAL_STATISTICS` entry from rows of ``TrialResult.comparisons`` (their mean)."""
+    if name == "ci_halfwidth":
+        return float(((comparisons["ci_ub"] - comparisons["ci_lb"]) / 2).mean())
+    if name in ("md", "smd"):
+        return float(comparisons[name].mean())
+    raise ValueError(f"unknown trial statistic {name!r}; allowed: {', '.join(TRIAL_STATISTICS)}")
 
 
 def compute(name: str, result: Any, day: int | None = None, window: int = 1, baseline_window: int = 1,

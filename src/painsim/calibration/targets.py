@@ -18,9 +18,18 @@ A targets file has four parts::
     value = 0.42
     band = [0.25, 0.45]
 
-``source.kind`` is a tagged union: today ``"scenario"`` (an arm, or the difference of two
-arms, of a scenario in the same file); a ``"trial"`` kind (a virtual trial of
-painsim.trials) is added by one more member of :data:`Source`.
+``source.kind`` is a tagged union: ``"scenario"`` (the default: an arm, or the difference
+of two arms, of a scenario in the same file) or ``"trial"`` (one comparison of a virtual
+trial of painsim.trials, given in the same file as ``[trials.NAME]``, averaged over
+replicate trials)::
+
+    [trials.cherkin2011]        # a trial spec as in trial files (docs/trials.md)
+    ...
+    [[targets]]
+    name = "cherkin_rmdq_10w"
+    source = { kind = "trial", trial = "cherkin2011", outcome = "rmdq", week = 10,
+               arm = "relaxation", comparator = "usual_care", reps = 5 }
+    statistic = { name = "md" }  # md, smd or ci_halfwidth
 """
 
 from __future__ import annotations
@@ -31,13 +40,14 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from painsim.calibration.statistics import NEEDS_CARE, NEEDS_DAY, StatisticName
+from painsim.calibration.statistics import NEEDS_CARE, NEEDS_DAY, TRIAL_STATISTICS, StatisticName
 from painsim.care import CareParams
 from painsim.engine import ModelParams
 from painsim.scenario import Scenario
 from painsim.tomlfiles import parse_toml_model
+from painsim.trials.spec import TrialSpec
 
 MODEL_PARAMS = tuple(ModelParams.model_fields)
 CARE_PARAMS = tuple(CareParams.model_fields)
@@ -94,9 +104,29 @@ class ScenarioSource(BaseModel):
     contrast: str | None = None
 
 
-# A "trial" kind (painsim.trials, once merged) becomes: Annotated[ScenarioSource | TrialSource,
-# Field(discriminator="kind")], and evaluate() gains one branch.
-Source = Annotated[ScenarioSource, Field(discriminator="kind")]
+class TrialSource(BaseModel):
+    """A target computed from one comparison of a virtual trial of this file: ``outcome`` at
+    visit ``week``, ``arm`` minus ``comparator``, as the trial's analysis estimates it,
+    averaged over ``reps`` replicate trials (seeds as ``painsim trial power`` derives them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["trial"]
+    trial: str
+    outcome: Literal["rmdq", "pain"] = "rmdq"
+    week: int = Field(ge=1)
+    arm: str
+    comparator: str
+    reps: int = Field(5, ge=1, le=200, description="replicate trials averaged")
+
+
+def _source_kind(value: Any) -> str:
+    kind = value.get("kind", "scenario") if isinstance(value, dict) else getattr(value, "kind", "scenario")
+    return kind if kind in ("scenario", "trial") else "scenario"  # an unknown kind fails as a scenario's
+
+
+Source = Annotated[Annotated[ScenarioSource, Tag("scenario")] | Annotated[TrialSource, Tag("trial")],
+                   Discriminator(_source_kind)]
 
 
 class StatisticSpec(BaseModel):
@@ -150,6 +180,13 @@ class Target(BaseModel):
             raise ValueError(f"band must be [low, high] with low < high (given {list(band)})")
         return band
 
+    def describe(self) -> str:
+        """The statistic, and for a trial target the comparison it reads."""
+        if isinstance(self.source, TrialSource):
+            s = self.source
+            return f"{self.statistic.name}: {s.outcome} week {s.week}, {s.arm} - {s.comparator} ({s.reps} trials)"
+        return self.statistic.describe()
+
     @property
     def scale(self) -> float:
         return self.sd or (self.band[1] - self.band[0]) / 2
@@ -175,7 +212,8 @@ class TargetsFile(BaseModel):
     title: str = ""
     fit: FitSettings = Field(default_factory=FitSettings)
     parameters: dict[str, ParameterRange] = Field(default_factory=dict)
-    scenarios: dict[str, TargetScenario] = Field(min_length=1)
+    scenarios: dict[str, TargetScenario] = Field(default_factory=dict)
+    trials: dict[str, TrialSpec] = Field(default_factory=dict)
     targets: list[Target] = Field(min_length=1)
 
     @field_validator("parameters")
@@ -192,23 +230,52 @@ class TargetsFile(BaseModel):
         if duplicates:
             raise ValueError(f"target names must be unique; repeated: {', '.join(duplicates)}")
         for k, target in enumerate(self.targets):
-            source, where = target.source, f"targets.{k}.source"
-            if source.scenario not in self.scenarios:
-                raise ValueError(f"{where}.scenario: unknown scenario {source.scenario!r} (target "
-                                 f"{target.name}); scenarios in this file: {', '.join(self.scenarios)}")
-            scenario = self.scenarios[source.scenario]
-            for field, arm in (("arm", source.arm), ("contrast", source.contrast)):
-                if arm is not None and arm not in scenario.arms:
-                    raise ValueError(f"{where}.{field}: unknown arm {arm!r} (target {target.name}); arms of "
-                                     f"scenario {source.scenario}: {', '.join(scenario.arms)}")
-            day = target.statistic.day
-            if day is not None and day >= scenario.horizon_days:
-                raise ValueError(f"targets.{k}.statistic.day: day {day} is outside the horizon of scenario "
-                                 f"{source.scenario} ({scenario.horizon_days} days: 0-{scenario.horizon_days - 1})")
-            if target.statistic.name in NEEDS_CARE and scenario.arms[source.arm].is_empty:
-                raise ValueError(f"targets.{k}.statistic.name: {target.statistic.name!r} needs an arm with "
-                                 f"care, but arm {source.arm!r} of {source.scenario} has none")
+            if isinstance(target.source, TrialSource):
+                self._check_trial_target(k, target)
+            else:
+                self._check_scenario_target(k, target)
         return self
+
+    def _check_scenario_target(self, k: int, target: Target) -> None:
+        source, where = target.source, f"targets.{k}.source"
+        if source.scenario not in self.scenarios:
+            raise ValueError(f"{where}.scenario: unknown scenario {source.scenario!r} (target "
+                             f"{target.name}); scenarios in this file: {', '.join(self.scenarios) or 'none'}")
+        scenario = self.scenarios[source.scenario]
+        for field, arm in (("arm", source.arm), ("contrast", source.contrast)):
+            if arm is not None and arm not in scenario.arms:
+                raise ValueError(f"{where}.{field}: unknown arm {arm!r} (target {target.name}); arms of "
+                                 f"scenario {source.scenario}: {', '.join(scenario.arms)}")
+        if target.statistic.name in TRIAL_STATISTICS:
+            raise ValueError(f"targets.{k}.statistic.name: {target.statistic.name!r} is a statistic of a trial "
+                             f"comparison; use source.kind = \"trial\" (target {target.name})")
+        day = target.statistic.day
+        if day is not None and day >= scenario.horizon_days:
+            raise ValueError(f"targets.{k}.statistic.day: day {day} is outside the horizon of scenario "
+                             f"{source.scenario} ({scenario.horizon_days} days: 0-{scenario.horizon_days - 1})")
+        if target.statistic.name in NEEDS_CARE and scenario.arms[source.arm].is_empty:
+            raise ValueError(f"targets.{k}.statistic.name: {target.statistic.name!r} needs an arm with "
+                             f"care, but arm {source.arm!r} of {source.scenario} has none")
+
+    def _check_trial_target(self, k: int, target: Target) -> None:
+        source, where = target.source, f"targets.{k}.source"
+        if source.trial not in self.trials:
+            raise ValueError(f"{where}.trial: unknown trial {source.trial!r} (target {target.name}); "
+                             f"trials in this file: {', '.join(self.trials) or 'none'}")
+        spec = self.trials[source.trial]
+        for field, arm in (("arm", source.arm), ("comparator", source.comparator)):
+            if arm not in spec.arms:
+                raise ValueError(f"{where}.{field}: unknown arm {arm!r} (target {target.name}); arms of "
+                                 f"trial {source.trial}: {', '.join(spec.arms)}")
+        if source.week not in spec.visits.weeks:
+            raise ValueError(f"{where}.week: trial {source.trial} has no visit at week {source.week} (target "
+                             f"{target.name}); visits: {', '.join(map(str, spec.visits.weeks))}")
+        if source.outcome not in spec.outcomes.measures:
+            raise ValueError(f"{where}.outcome: trial {source.trial} does not measure {source.outcome!r} "
+                             f"(target {target.name}); measures: {', '.join(spec.outcomes.measures)}")
+        if target.statistic.name not in TRIAL_STATISTICS:
+            raise ValueError(f"targets.{k}.statistic.name: a trial target needs one of "
+                             f"{', '.join(TRIAL_STATISTICS)}, not {target.statistic.name!r} (target {target.name})")
 
     @property
     def text_hash(self) -> str:
@@ -273,7 +340,8 @@ def parse_targets(text: str, source: str = "<targets>") -> TargetsFile:
 
 def _name_scenarios(data: dict[str, Any]) -> None:
     # a scenario table's key is its name unless it says otherwise
-    if isinstance(data.get("scenarios"), dict):
-        for key, scenario in data["scenarios"].items():
-            if isinstance(scenario, dict):
-                scenario.setdefault("name", key)
+    for section in ("scenarios", "trials"):
+        if isinstance(data.get(section), dict):
+            for key, table in data[section].items():
+                if isinstance(table, dict):
+                    table.setdefault("name", key)
