@@ -15,19 +15,23 @@
 """
 
 from painsim.trials.analysis import TrialResult, analyse, ancova
+from painsim.trials.pooling import PooledTrials, VirtualTrial, pool_trials
 from painsim.trials.power import power_curve, replicate_seed
 from painsim.trials.run import TrialData, run_trial
 from painsim.trials.spec import TrialSpec, TrialSpecError, load_trial, parse_trial
 
 __all__ = [
+    "PooledTrials",
     "TrialData",
     "TrialResult",
     "TrialSpec",
     "TrialSpecError",
+    "VirtualTrial",
     "analyse",
     "ancova",
     "load_trial",
     "parse_trial",
+    "pool_trials",
     "power_curve",
     "replicate_seed",
     "run_trial",
