@@ -88,3 +88,39 @@ def test_cherkin_example_runs(tmp_path):
                                                                      "usual_care": 133}
     assert len(out["comparisons"]) == 2 * 3 * 3
     assert (tmp_path / "cherkin2011_by_visit.png").exists()
+
+
+def _two_specs(tmp_path: Path) -> list[str]:
+    paths = []
+    for k, count in enumerate((8, 2)):
+        path = tmp_path / f"pool_{k}.toml"
+        path.write_text(SPEC.replace('name = "cli_trial"', f'name = "pool_{k}"\ntitle = "trial {k}"')
+                        .replace("seed = 5", f"seed = {5 + k}").replace("count = 4 } }\n[arms.sham]",
+                                                                          f"count = {count} }} }}\n[arms.sham]"))
+        paths.append(str(path))
+    return paths
+
+
+def test_trial_pool_json_pools_the_primary_comparisons(tmp_path):
+    forest = tmp_path / "pool.png"
+    result = CliRunner().invoke(app, ["trial", "pool", *_two_specs(tmp_path), "--json", "--forest", str(forest)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["k"] == 2 and out["measure"] == "SMD" and out["method"] == "REML"
+    assert out["outcome"] == "rmdq" and out["week"] == 4
+    assert [t["study"] for t in out["trials"]] == ["trial 0", "trial 1"]
+    assert all(t["arm"] == "massage" and t["comparator"] == "usual_care" for t in out["trials"])  # the default primary
+    assert out["ci_lb"] < out["estimate"] < out["ci_ub"]
+    assert forest.stat().st_size > 10_000
+
+
+def test_trial_pool_bad_input_exits_2(tmp_path):
+    specs = _two_specs(tmp_path)
+    runner = CliRunner()
+    for args, words in ((["trial", "pool", specs[0]], "at least two"),
+                        (["trial", "pool", *specs, "--measure", "OR"], "--measure must be one of SMD, MD, ADJ"),
+                        (["trial", "pool", *specs, "--week", "6"], "no visit at week 6"),
+                        (["trial", "pool", specs[0], str(tmp_path / "missing.toml")], "cannot read")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert words in result.output, result.output

@@ -164,3 +164,82 @@ def power_command(
     console.print(table)
     console.print(f"replicates: [bold]{csv}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+@trial_app.command("pool")
+def pool_command(
+    files: list[Path] = typer.Argument(..., help="Two or more trial specs (TOML); each contributes its primary "
+                                                 "comparison (arm vs comparator)."),
+    outcome: str = typer.Option(None, help="rmdq or pain (default: the first spec's primary outcome)."),
+    week: int = typer.Option(None, min=1, help="Visit week pooled (default: the first spec's primary week)."),
+    measure: str = typer.Option("SMD", help="SMD or MD from each trial's observed means and SDs at the visit, or ADJ "
+                                            "(each trial's adjusted difference and its standard error)."),
+    method: str = typer.Option("REML", help="tau^2 estimator: FE, DL, HE, SJ, ML, REML, EB or PM."),
+    test: str = typer.Option("z", help="z or knha (Hartung-Knapp)."),
+    forest: Path = typer.Option(None, metavar="PNG", help="Write a forest plot."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON result only."),
+) -> None:
+    """Run several virtual trials and meta-analyse their primary comparison (docs/evidence.md)."""
+    from painsim.evidence.heterogeneity import METHODS
+    from painsim.evidence.report import json_safe
+    from painsim.evidence.rma import TESTS
+    from painsim.trials import VirtualTrial, pool_trials
+    from painsim.trials.pooling import MEASURES
+
+    if len(files) < 2:
+        _fail(f"pooling needs at least two trial specs, got {len(files)}", 2)
+    for value, allowed, option in ((measure, MEASURES, "--measure"), (method, METHODS, "--method"),
+                                   (test, TESTS, "--test"), (outcome or "rmdq", ("rmdq", "pain"), "--outcome")):
+        if value.upper() not in (a.upper() for a in allowed):
+            _fail(f"{option} must be one of {', '.join(allowed)} (got {value!r})", 2)
+    if forest is not None and (forest.is_dir() or not forest.parent.exists()):
+        _fail(f"--forest: cannot write {forest} (a folder, or its folder does not exist)", 2)
+    specs = [_load(path) for path in files]
+    first_outcome, first_week, _, _ = specs[0].primary()
+    outcome, week = (outcome or first_outcome).lower(), week or first_week
+    trials = []
+    for path, spec in zip(files, specs, strict=True):
+        _, _, arm, comparator = spec.primary()
+        trials.append(VirtualTrial(spec, arm, comparator, label=spec.title or path.stem))
+    with _progress(as_json) as bar:
+        task = bar.add_task("virtual trials", total=len(trials))
+        try:
+            pooled = pool_trials(trials, outcome=outcome, week=week, measure=measure, method=method, test=test,
+                                 progress=lambda done, total: bar.update(task, completed=done))
+        except ValueError as err:
+            _fail(str(err), 2)
+    if forest is not None:
+        import matplotlib.pyplot as plt
+
+        from painsim.evidence.plots import forest_plot
+
+        plt.close(forest_plot(pooled.fit, forest, title=f"{len(trials)} virtual trials: {outcome} at week {week}"))
+    trials_out = [{"file": str(path), "arm": t.arm, "comparator": t.comparator, **row}
+                  for path, t, row in zip(files, trials, pooled.table.to_dict(orient="records"), strict=True)]
+    payload = json_safe({"outcome": outcome, "week": week, **pooled.fit.to_dict(), "trials": trials_out,
+                         "forest": str(forest) if forest else None})
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    _print_pooled(pooled, trials, outcome, week, forest)
+
+
+def _print_pooled(pooled, trials, outcome: str, week: int, forest: Path | None) -> None:
+    console = Console()
+    fit = pooled.fit
+    table = Table(title=f"Virtual trials pooled: {outcome} at week {week} ({fit.measure}, {fit.method})")
+    for column in ("trial", "arm vs comparator", "n", "effect", "95% CI", "weight"):
+        table.add_column(column, justify="left" if column in ("trial", "arm vs comparator") else "right")
+    for k, row in enumerate(pooled.table.itertuples()):
+        lo, hi = pooled.effects.yi[k] - 1.96 * pooled.effects.vi[k] ** 0.5, \
+            pooled.effects.yi[k] + 1.96 * pooled.effects.vi[k] ** 0.5
+        table.add_row(row.study, f"{trials[k].arm} vs {trials[k].comparator}", f"{row.n1i + row.n2i}",
+                      f"{pooled.effects.yi[k]:+.2f}", f"{lo:+.2f} to {hi:+.2f}", f"{fit.weights[k]:.1f}%")
+    console.print(table)
+    pi = "" if fit.pi_lb is None else f", prediction interval {fit.pi_lb:+.2f} to {fit.pi_ub:+.2f}"
+    console.print(f"pooled {fit.estimate:+.2f} (95% CI {fit.ci_lb[0]:+.2f} to {fit.ci_ub[0]:+.2f}){pi}; "
+                  f"tau^2 {fit.tau2:.3f}, I^2 {fit.i2:.0f}%, Q {fit.q:.1f} (df {fit.q_df}, p {fit.q_p:.2g})",
+                  highlight=False)
+    if forest is not None:
+        console.print(f"forest plot: [bold]{forest}[/bold]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
