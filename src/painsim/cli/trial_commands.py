@@ -213,7 +213,9 @@ def pool_command(
 
         from painsim.evidence.plots import forest_plot
 
-        plt.close(forest_plot(pooled.fit, forest, title=f"{len(trials)} virtual trials: {outcome} at week {week}"))
+        name = {"rmdq": "RMDQ", "pain": "pain"}[outcome]
+        plt.close(forest_plot(pooled.fit, forest, title=f"{len(trials)} virtual trials: {name} at week {week}",
+                              favours=("favours the arm", "favours the comparator")))
     trials_out = [{"file": str(path), "arm": t.arm, "comparator": t.comparator, **row}
                   for path, t, row in zip(files, trials, pooled.table.to_dict(orient="records"), strict=True)]
     payload = json_safe({"outcome": outcome, "week": week, **pooled.fit.to_dict(), "trials": trials_out,
