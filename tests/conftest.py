@@ -4,6 +4,13 @@ import pytest
 matplotlib.use("Agg")
 
 
+@pytest.fixture(autouse=True)
+def _private_store(tmp_path_factory, monkeypatch):
+    """No test writes to the user's own results store: the default store is a temporary one."""
+    if "PAINSIM_STORE" not in __import__("os").environ:
+        monkeypatch.setenv("PAINSIM_STORE", str(tmp_path_factory.mktemp("store")))
+
+
 @pytest.fixture(scope="session")
 def chronic_small():
     import painsim.engine as pe

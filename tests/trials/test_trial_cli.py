@@ -124,3 +124,21 @@ def test_trial_pool_bad_input_exits_2(tmp_path):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert words in result.output, result.output
+
+
+def test_power_resumes_from_its_results_folder(tmp_path):
+    args = ["trial", "power", str(_spec(tmp_path)), "--n", "10:20:10", "--reps", "12", "--jobs", "1",
+            "--method", "complete_case", "--json", "--out", str(tmp_path), "--store", str(tmp_path / "store")]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    folder = Path(json.loads(first.output)["results"])
+    assert folder.is_relative_to(tmp_path / "store" / "sweeps")
+    parts = sorted(folder.glob("*.parquet"))
+    assert len(parts) == 4  # 2 n x (10 + 2 replicates), in batches of 10
+    kept = {p.name: p.stat().st_mtime_ns for p in parts[1:]}
+    parts[0].unlink()  # as if the run had been killed before this batch finished
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.output)["curve"] == json.loads(first.output)["curve"]
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.parquet") if p.name in kept} == kept
+    assert len(list(folder.glob("*.parquet"))) == 4

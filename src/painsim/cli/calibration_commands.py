@@ -3,10 +3,8 @@ docs/sensitivity.md, docs/scaling.md)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -17,37 +15,12 @@ from rich.table import Table
 
 from painsim.cli.app import app
 from painsim.cli.engine_commands import DISCLAIMER, STORE_HELP, _fail, _progress
-
-SCHEDULER_HELP = ("Dask scheduler address (tcp://HOST:PORT) of an existing cluster; default: a local cluster "
-                  "with one worker process per core. 'serial' runs in this process.")
-RESULTS_HELP = ("Results folder of the sweep (resumable: rerunning computes only missing tasks); default: "
-                "sweeps/<name>-<hash> in the store.")
+from painsim.cli.sweep_options import RESULTS_HELP, SCHEDULER_HELP, cluster_client, results_folder
 
 
 class Method(StrEnum):
     sobol = "sobol"
     morris = "morris"
-
-
-@contextmanager
-def _client(scheduler: str | None, workers: int | None):
-    from painsim.sweeps import SchedulerUnreachableError, sweep_client
-
-    try:
-        with sweep_client(scheduler, workers) as client:
-            yield client
-    except SchedulerUnreachableError as err:
-        _fail(str(err), 1)
-
-
-def _results_folder(results: Path | None, store: Path | None, name: str, key: str):
-    from painsim.store import default_root
-    from painsim.sweeps import ResultsFolder
-
-    if results is not None:
-        return ResultsFolder(results)
-    root = Path(store).expanduser() if store is not None else default_root()
-    return ResultsFolder(root / "sweeps" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}")
 
 
 def _n_workers(client: Any) -> int:
@@ -95,9 +68,9 @@ def calibrate(
     if not targets.parameters:
         _fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}",
               2)
-    folder = _results_folder(results, store, f"calibration-{targets.name}", targets.text_hash)
+    folder = results_folder(results, store, f"calibration-{targets.name}", targets.text_hash)
     start = time.perf_counter()
-    with _client(scheduler, workers) as client, _progress(as_json) as bar:
+    with cluster_client(scheduler, workers) as client, _progress(as_json) as bar:
         task = bar.add_task("calibration trials", total=budget)
         fit = run_calibration(targets, budget, folder, client, holdout=names, n_workers=_n_workers(client),
                               progress=lambda done, total: bar.update(task, completed=done))
@@ -187,9 +160,9 @@ def sensitivity(
         _fail(f"--outputs: {err}", 2)
     key = json.dumps([scenario.model_dump(mode="json"), method.value, names, ranges, loop_max, budget, n, seed],
                      sort_keys=True)
-    folder = _results_folder(results, store, f"sensitivity-{scenario.name}", key)
+    folder = results_folder(results, store, f"sensitivity-{scenario.name}", key)
     start = time.perf_counter()
-    with _client(scheduler, workers) as client, _progress(as_json) as bar:
+    with cluster_client(scheduler, workers) as client, _progress(as_json) as bar:
         task = bar.add_task(f"{method.value} samples", total=None)
         result = run_sensitivity(scenario, method.value, names, ranges, budget, n, folder, client, seed=seed,
                                  loop_max=loop_max,

@@ -11,7 +11,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DEFAULT_JOBS, DISCLAIMER, _fail, _progress
+from painsim.cli.engine_commands import DEFAULT_JOBS, DISCLAIMER, STORE_HELP, _fail, _progress
+from painsim.cli.sweep_options import RESULTS_HELP, SCHEDULER_HELP, cluster_client, results_folder
 
 
 class _RunByDefault(TyperGroup):
@@ -123,11 +124,19 @@ def power_command(
     reps: int = typer.Option(None, min=1, max=100_000, help="Virtual trials per n (default: the spec's power.reps)."),
     seed: int = typer.Option(None, min=0, help="Override the spec's seed."),
     method: str = typer.Option(None, help="Missing-data handling (default: power.missing, else the trial's)."),
-    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Worker processes (results do not depend on it)."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Local Dask worker processes (results do not depend on it)."),
+    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
+    results: Path = typer.Option(None, help=RESULTS_HELP),
+    store: Path = typer.Option(None, help=STORE_HELP),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the power CSV."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON power curve only."),
 ) -> None:
-    """Power of the primary comparison by repeated virtual trials at each n per arm."""
+    """Power of the primary comparison by repeated virtual trials at each n per arm.
+
+    The trials run as a resumable Dask sweep: a local cluster of --jobs processes, or the
+    cluster at --scheduler; every finished batch of trials is kept in the results folder, so
+    an interrupted run repeated with the same command computes only what is missing."""
+    from painsim.sweeps import SweepError
     from painsim.trials.power import parse_range, power_curve
 
     spec = _load(file)
@@ -137,10 +146,17 @@ def power_command(
         _fail(str(err), 2)
     if method is not None and method not in ("mi", "mixed", "complete_case"):
         _fail(f"--method must be one of mi, mixed, complete_case; got {method!r}", 2)
-    with _progress(as_json) as bar:
+    key = json.dumps({"spec": spec.model_dump(mode="json"), "ns": ns, "reps": reps, "seed": seed,
+                      "method": method}, sort_keys=True)
+    folder = results_folder(results, store, f"power-{spec.name}", key)
+    with cluster_client(scheduler or ("serial" if jobs <= 1 else None), jobs) as client, _progress(as_json) as bar:
         task = bar.add_task("virtual trials", total=len(ns) * (reps or spec.power.reps))
-        curve, replicates = power_curve(spec, ns, reps=reps, seed=seed, jobs=jobs, method=method,
-                                        progress=lambda done, total: bar.update(task, completed=done))
+        try:
+            curve, replicates = power_curve(spec, ns, reps=reps, seed=seed, method=method, client=client,
+                                            results=folder,
+                                            progress=lambda done, total: bar.update(task, completed=done))
+        except SweepError as err:
+            _fail(str(err), 1)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{spec.name}_power.csv"
     replicates.to_csv(csv, index=False)
@@ -150,7 +166,7 @@ def power_command(
                "seed": spec.seed if seed is None else seed,
                "curve": [{k: (int(v) if k in ("n", "reps", "rejections") else float(v)) for k, v in row.items()}
                          for row in curve.to_dict(orient="records")],
-               "replicates_csv": str(csv)}
+               "replicates_csv": str(csv), "results": str(folder.path)}
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
         return

@@ -1,18 +1,25 @@
-"""Power by repeated virtual trials, run in parallel.
+"""Power by repeated virtual trials, run as a resumable sweep on Dask (painsim.sweeps).
 
 Replicate ``rep`` at ``n`` per arm uses the seed derived from ``(seed, n, rep)``
-(:func:`replicate_seed`), so the curve is identical for any number of workers.
+(:func:`replicate_seed`), so the curve is identical for any number of workers, on one
+machine or a cluster, in one go or resumed after an interruption.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from painsim.trials.spec import TrialSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from painsim.sweeps import ResultsFolder, Sweep
 
 
 def replicate_seed(seed: int, n: int, rep: int) -> int:
@@ -35,42 +42,68 @@ def one_trial(spec: TrialSpec, n: int, rep: int, seed: int, method: str) -> dict
             "p": float(row.p), "smd": float(row.smd), "reject": bool(row.p < spec.analysis.alpha)}
 
 
-def _chunk(args: tuple) -> list[dict]:
-    spec, tasks, seed, method = args
-    return [one_trial(spec, n, rep, seed, method) for n, rep in tasks]
+POWER_CHUNK = 10  # virtual trials per sweep task: a fixed size, so task keys do not depend on the cluster
+
+
+@dataclass(frozen=True)
+class PowerCommon:
+    """What every power task shares (sent once to each worker)."""
+
+    spec: TrialSpec
+    seed: int
+    method: str
+
+
+def power_task(params: dict, common: PowerCommon) -> dict:
+    """One sweep task: replicates ``first`` to ``stop - 1`` at ``n`` per arm."""
+    return {"rows": [one_trial(common.spec, params["n"], rep, common.seed, common.method)
+                     for rep in range(params["first"], params["stop"])]}
+
+
+def power_sweep(spec: TrialSpec, ns: Sequence[int], reps: int, seed: int, method: str) -> Sweep:
+    """The power curve as a resumable sweep (painsim.sweeps): chunks of replicates per n."""
+    from painsim.sweeps import Sweep
+
+    tasks = [{"n": int(n), "first": first, "stop": min(reps, first + POWER_CHUNK)}
+             for n in ns for first in range(0, reps, POWER_CHUNK)]
+    return Sweep("power", power_task, tasks, spec={"trial": spec.model_dump(mode="json"), "method": method},
+                 seed=seed, common=PowerCommon(spec, seed, method))
 
 
 def power_curve(spec: TrialSpec, ns: Sequence[int], reps: int | None = None, seed: int | None = None,
                 jobs: int = 1, method: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                progress: Callable[[int, int], None] | None = None, client: Any = None,
+                results: ResultsFolder | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Power of the primary comparison at each ``n`` per arm by ``reps`` virtual trials.
+
+    The trials run as a sweep (painsim.sweeps): on ``client`` (a ``distributed.Client``, e.g.
+    from :func:`painsim.sweeps.sweep_client`, or ``"serial"``) when given, else in this
+    process (``jobs = 1``) or on a local Dask cluster of ``jobs`` worker processes. With a
+    ``results`` folder every finished task is kept there and a rerun computes only the
+    missing ones. Results do not depend on where they ran.
 
     Returns (curve, replicates): ``curve`` has n, reps, power, its 95% Wilson interval and the
     mean estimate; ``replicates`` has one row per virtual trial.
     """
+    from painsim.sweeps import SERIAL, ResultsFolder, run_sweep, sweep_client
+
     reps = reps or spec.power.reps
     seed = spec.seed if seed is None else seed
     method = method or spec.power.missing or spec.analysis.missing
-    tasks = [(int(n), rep) for n in ns for rep in range(reps)]
-    size = max(1, min(8, len(tasks) // max(1, 4 * jobs)))
-    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    rows: list[dict] = []
-    done = 0
-    if jobs <= 1:
-        for chunk in chunks:
-            rows += _chunk((spec, chunk, seed, method))
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(tasks))
-    else:
-        import multiprocessing as mp
+    sweep = power_sweep(spec, ns, reps, seed, method)
+    n_trials = len(ns) * reps
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-            for chunk, out in zip(chunks, pool.map(_chunk, [(spec, c, seed, method) for c in chunks]), strict=True):
-                rows += out
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, len(tasks))
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(sum(t["stop"] - t["first"] for t in sweep.tasks[:done]) if done < total else n_trials, n_trials)
+
+    with ExitStack() as stack:
+        if results is None:
+            results = ResultsFolder(stack.enter_context(tempfile.TemporaryDirectory(prefix="painsim-power-")))
+        if client is None:
+            client = SERIAL if jobs <= 1 else stack.enter_context(sweep_client(None, n_workers=jobs))
+        outcome = run_sweep(sweep, results, client, progress=report)
+    rows = [row for result in outcome.results for row in result["rows"]]
     replicates = pd.DataFrame(rows).sort_values(["n", "rep"], ignore_index=True)
     curve = replicates.groupby("n", sort=True).agg(reps=("reject", "size"), rejections=("reject", "sum"),
                                                   md_mean=("md", "mean"), smd_mean=("smd", "mean")).reset_index()

@@ -1,0 +1,45 @@
+"""Options shared by the commands that sweep (calibrate, sensitivity, trial power): where the
+tasks run (a local Dask cluster or ``--scheduler``) and where their results are kept."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from painsim.cli.engine_commands import _fail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from painsim.sweeps import ResultsFolder
+
+SCHEDULER_HELP = ("Dask scheduler address (tcp://HOST:PORT) of an existing cluster; default: a local cluster "
+                  "with one worker process per core. 'serial' runs in this process.")
+RESULTS_HELP = ("Results folder of the sweep (resumable: rerunning computes only missing tasks); default: "
+                "sweeps/<name>-<hash> in the store.")
+
+
+@contextmanager
+def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A Dask client for ``--scheduler`` (or a local cluster of ``workers`` processes, or
+    ``"serial"``); an unreachable scheduler exits with a one-paragraph error (code 1)."""
+    from painsim.sweeps import SchedulerUnreachableError, sweep_client
+
+    try:
+        with sweep_client(scheduler, workers) as client:
+            yield client
+    except SchedulerUnreachableError as err:
+        _fail(str(err), 1)
+
+
+def results_folder(results: Path | None, store: Path | None, name: str, key: str) -> ResultsFolder:
+    """``--results`` if given, else ``sweeps/<name>-<hash of key>`` in the store: the same
+    command finds the same folder again, which is what makes a rerun resume."""
+    from painsim.store import default_root
+    from painsim.sweeps import ResultsFolder
+
+    if results is not None:
+        return ResultsFolder(results)
+    root = Path(store).expanduser() if store is not None else default_root()
+    return ResultsFolder(root / "sweeps" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}")
