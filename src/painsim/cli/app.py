@@ -39,6 +39,7 @@ from painsim.cli import (  # noqa: E402,F401
     meta_commands,
     report_commands,
     store_commands,
+    sweep_commands,
     trial_commands,
     web_commands,
 )

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from painsim.cli.app import app
 from painsim.cli.engine_commands import DISCLAIMER, STORE_HELP, _fail, _progress
-from painsim.cli.sweep_options import RESULTS_HELP, SCHEDULER_HELP, cluster_client, results_folder
+from painsim.cli.sweep_options import RESULTS_HELP, SCHEDULER_HELP, cluster_client, results_folder, store_sweep_run
 
 
 class Method(StrEnum):
@@ -27,19 +27,6 @@ def _n_workers(client: Any) -> int:
     if isinstance(client, str):
         return 1
     return max(1, len(client.scheduler_info().get("workers", {})))
-
-
-def _store_run(store: Path | None, text: str, seed: int, name: str, meta: dict, tables: dict, summary: dict) -> str:
-    from painsim.store import Store, StoreError
-
-    try:
-        with Store(store).new_run(text, seed=seed, name=name, meta=meta) as run:
-            for table_name, frame in tables.items():
-                run.write_table(table_name, frame)
-            run.set_summary(summary)
-    except (StoreError, OSError) as err:
-        _fail(f"the sweep finished but could not be stored: {err}", 1)
-    return run.run_id
 
 
 @app.command()
@@ -77,7 +64,7 @@ def calibrate(
     seconds = time.perf_counter() - start
     summary = {**fit.summary(), "ran": fit.ran, "reused": fit.reused, "seconds": round(seconds, 1),
                "results": str(folder.path)}
-    run_id = _store_run(store, text, targets.fit.seed, f"calibration:{targets.name}",
+    run_id = store_sweep_run(store, text, targets.fit.seed, f"calibration:{targets.name}",
                         {"budget": budget, "holdout": names, "scheduler": scheduler or "local",
                          "results": str(folder.path)},
                         {"trials": fit.trials, "best": fit.top(5), "fit": fit.fit_table()}, summary)
@@ -172,7 +159,7 @@ def sensitivity(
     plot(result, plot_path)
     summary = {**result.summary(), "ran": result.ran, "reused": result.reused, "seconds": round(seconds, 1),
                "plot": str(plot_path), "results": str(folder.path), "n": n}
-    run_id = _store_run(store, scenario_file.read_text(), scenario.seed if seed is None else seed,
+    run_id = store_sweep_run(store, scenario_file.read_text(), scenario.seed if seed is None else seed,
                         f"sensitivity:{scenario.name}", {"method": method.value, "budget": budget, "n": n,
                                                          "params": ranges, "loop_max": loop_max},
                         {"samples": result.samples, "indices": result.indices}, summary)

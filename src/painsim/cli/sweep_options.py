@@ -43,3 +43,18 @@ def results_folder(results: Path | None, store: Path | None, name: str, key: str
         return ResultsFolder(results)
     root = Path(store).expanduser() if store is not None else default_root()
     return ResultsFolder(root / "sweeps" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}")
+
+
+def store_sweep_run(store: Path | None, text: str, seed: int, name: str, meta: dict, tables: dict,
+                    summary: dict) -> str:
+    """Keep a finished sweep as a run of the store (its input text, tables and summary)."""
+    from painsim.store import Store, StoreError
+
+    try:
+        with Store(store).new_run(text, seed=seed, name=name, meta=meta) as run:
+            for table_name, frame in tables.items():
+                run.write_table(table_name, frame)
+            run.set_summary(summary)
+    except (StoreError, OSError) as err:
+        _fail(f"the sweep finished but could not be stored: {err}", 1)
+    return run.run_id
