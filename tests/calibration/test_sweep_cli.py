@@ -67,3 +67,16 @@ def test_sweep_bad_grid_exits_2(tmp_path):
     assert result.exit_code == 2 and "did you mean 'heal_rate'" in result.output
     result = CliRunner().invoke(app, ["sweep", str(path), "--grid", "heal_rate=0.05", "--grid", "heal_rate=0.06"])
     assert result.exit_code == 2 and "given twice" in result.output
+
+
+def test_sweep_on_an_existing_cluster_by_address_equals_serial(tmp_path, cluster_client):
+    path = tmp_path / "grid.toml"
+    path.write_text(SCENARIO)
+    common = ["sweep", str(path), "--grid", "loop.guarding=0.5,1.0,1.5", "--out", str(tmp_path), "--json"]
+    address = cluster_client.scheduler.address
+    assert address.startswith("tcp://")
+    remote = CliRunner().invoke(app, [*common, "--scheduler", address, "--store", str(tmp_path / "a")])
+    assert remote.exit_code == 0, remote.output
+    serial = CliRunner().invoke(app, [*common, "--scheduler", "serial", "--store", str(tmp_path / "b")])
+    assert json.loads(remote.output)["rows"] == json.loads(serial.output)["rows"]
+    assert json.loads(remote.output)["ran"] == 3
