@@ -29,6 +29,12 @@ def test_generated_model_docs_are_up_to_date():
     assert check.returncode == 0, check.stdout
 
 
+def test_api_reference_is_up_to_date():
+    check = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_api_docs.py"), "--check"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
 def test_demo_json_outputs_and_store(tmp_path):
     args = ["demo", "--n", "200", "--json", "--out", str(tmp_path), "--store", str(tmp_path / "store")]
     result = CliRunner().invoke(app, args)

@@ -109,13 +109,16 @@ class CalibrationResult:
 
     @property
     def best(self) -> pd.Series:
+        """The trial with the lowest loss (parameters, loss, simulated targets)."""
         return self.trials.loc[self.trials["loss"].idxmin()]
 
     @property
     def best_values(self) -> dict[str, float]:
+        """The fitted parameters of the best trial."""
         return {name: float(self.best[f"param.{name}"]) for name in self.targets.parameters}
 
     def top(self, k: int = 5) -> pd.DataFrame:
+        """The ``k`` trials with the lowest loss."""
         return self.trials.nsmallest(k, "loss").reset_index(drop=True)
 
     def fit_table(self) -> pd.DataFrame:
@@ -133,6 +136,7 @@ class CalibrationResult:
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
+        """Best parameters, loss and the fit target by target, as plain Python types."""
         table = self.fit_table()
         fit, hold = table[table.role == "fit"], table[table.role == "holdout"]
         return {

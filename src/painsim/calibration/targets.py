@@ -189,9 +189,11 @@ class Target(BaseModel):
 
     @property
     def scale(self) -> float:
+        """The uncertainty used by the loss: ``sd``, else half the band."""
         return self.sd or (self.band[1] - self.band[0]) / 2
 
     def within(self, simulated: float) -> bool:
+        """Whether a simulated value lies in the band (NaN never does)."""
         return bool(math.isfinite(simulated) and self.band[0] <= simulated <= self.band[1])
 
     def loss(self, simulated: float) -> float:
@@ -279,12 +281,15 @@ class TargetsFile(BaseModel):
 
     @property
     def text_hash(self) -> str:
+        """A hash of the validated file (keys of the sweep results)."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     def target(self, name: str) -> Target:
+        """The target called ``name``."""
         return next(t for t in self.targets if t.name == name)
 
     def check_holdout(self, names: list[str]) -> list[str]:
+        """Validate ``--holdout`` names (known, and at least one target left in the fit)."""
         known = [t.name for t in self.targets]
         unknown = [n for n in names if n not in known]
         if unknown:

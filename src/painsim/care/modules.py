@@ -36,6 +36,7 @@ class Schedule(BaseModel):
         return self
 
     def session_days(self) -> np.ndarray:
+        """Session days (from the start of the simulation): ``days`` if given, else the series."""
         if self.days is not None:
             return np.array(self.days, dtype=np.int64)
         return self.start_day + self.every_days * np.arange(self.count, dtype=np.int64)
@@ -65,6 +66,7 @@ class Massage(CareModule):
     dose: float = Field(1.0, ge=0.0, le=3.0, description="relief impulse per session (1 = typical)")
 
     def session_days(self) -> np.ndarray:
+        """The days of this module's sessions (its schedule's)."""
         return self.schedule.session_days()
 
 
@@ -118,6 +120,7 @@ class Education(CareModule):
     cost_per_session: float = Field(50.0, ge=0.0)
 
     def session_days(self) -> np.ndarray:
+        """The days of this module's sessions (its schedule's)."""
         return self.schedule.session_days()
 
 

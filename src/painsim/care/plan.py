@@ -37,6 +37,7 @@ class CompiledCare:
 
     @property
     def n_sessions(self) -> int:
+        """Number of scheduled massage (or sham) sessions of the compiled plan."""
         return int(self.massage_days.size)
 
 
@@ -69,6 +70,7 @@ class CarePlan(BaseModel):
 
     @property
     def is_empty(self) -> bool:
+        """True when the plan adds no care (usual care or nothing)."""
         return all(getattr(self, kind) is None for kind in ("massage", "sham", "exercise", "sleep_stress",
                                                             "education"))
 

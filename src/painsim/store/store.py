@@ -61,6 +61,7 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 
 def scenario_hash(text: str) -> str:
+    """SHA-256 of a scenario text (hex), as stored with each run."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -131,14 +132,17 @@ class Store:
 
     @property
     def db_path(self) -> Path:
+        """The DuckDB file with the runs' metadata."""
         return self.root / DB_FILE
 
     @property
     def runs_dir(self) -> Path:
+        """The folder of finished runs (one subfolder per run)."""
         return self.root / RUNS_DIR
 
     @property
     def staging_dir(self) -> Path:
+        """Where a run is written before it is committed (atomic rename)."""
         return self.root / STAGING_DIR
 
     # ------------------------------------------------------------------ writing
@@ -346,6 +350,7 @@ class RunWriter:
 
     @property
     def tables(self) -> list[str]:
+        """Names of the tables written so far."""
         return list(self._tables)
 
     # commit / abort
@@ -417,14 +422,17 @@ class StoredRun:
 
     @property
     def scenario_text(self) -> str:
+        """The scenario (or other input) text the run was made from."""
         return self._row["scenario_text"]
 
     @property
     def summary(self) -> dict:
+        """The run's summary object."""
         return json.loads(self._row["summary"])
 
     @property
     def tables(self) -> list[str]:
+        """Names of the run's tables."""
         return list(self._row["tables"])
 
     def _table_path(self, name: str) -> Path:
@@ -448,6 +456,7 @@ class StoredRun:
         return {name: pq.ParquetFile(self._table_path(name)).metadata.num_rows for name in self.tables}
 
     def iter_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Every table of the run as (name, DataFrame)."""
         for name in self.tables:
             yield name, self.table(name)
 

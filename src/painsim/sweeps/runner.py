@@ -84,6 +84,7 @@ class Sweep:
     common: Any = None
 
     def keys(self) -> list[str]:
+        """The deterministic key of every task, in task order."""
         spec = {"fn": f"{self.fn.__module__}.{self.fn.__qualname__}", "spec": self.spec}
         return [task_key(spec, params, self.seed) for params in self.tasks]
 

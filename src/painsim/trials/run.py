@@ -47,6 +47,7 @@ class TrialData:
 
     @property
     def weeks(self) -> tuple[int, ...]:
+        """The visit weeks of the trial."""
         return self.spec.visits.weeks
 
     def observed(self, outcome: str, week: int) -> pd.Series:

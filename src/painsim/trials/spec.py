@@ -261,10 +261,12 @@ class TrialSpec(BaseModel):
 
     @property
     def horizon_days(self) -> int:
+        """Days simulated after randomisation: through the last visit week."""
         return 7 * max(self.visits.weeks)
 
     @property
     def n_total(self) -> int:
+        """Participants randomised in all arms together."""
         return sum(a.n for a in self.arms.values())
 
     def screening_population(self) -> Population:
