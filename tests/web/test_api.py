@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -23,6 +24,10 @@ def test_health_openapi_and_front_end(client):
     page = client.get("/")
     assert page.status_code == 200 and "research model, not medical advice" in page.text
     assert client.get("/static/app.js").status_code == 200
+    docs = client.get("/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs)
+    assert assets and all(a.startswith("/") for a in assets)  # shipped with painsim, no CDN
+    assert all(client.get(a).status_code == 200 for a in assets)
     diagram = client.get("/api/diagram").json()
     assert {loop["name"] for loop in diagram["loops"]} >= {"wind_up", "sleep", "fear_avoidance", "strain", "guarding"}
 

@@ -144,3 +144,18 @@ def test_evidence_page(page):
 def test_navigation(page, hash_, heading):
     page.goto("/" + hash_)
     assert heading in page.locator("section.page.active h2").inner_text()
+
+
+def test_api_docs_render_offline(page):
+    """Swagger UI at /docs comes from files shipped with painsim (no CDN): it renders here,
+    where the browser cannot reach the internet."""
+    external = []
+    page.on("request", lambda request: external.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "http://localhost", "data:")) else None)
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    assert "painsim web" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/trial" in p for p in paths)
+    assert external == []

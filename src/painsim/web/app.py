@@ -21,6 +21,7 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
 from painsim.web.evidence import MAX_UPLOAD_BYTES, MEASURES, METHODS, TESTS, EvidenceInputError, analyse_csv
@@ -104,7 +105,9 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
         yield
         jobs.shutdown()
 
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from files shipped
+    # with the package, not from a CDN, so the API docs work on machines without internet
+    app = FastAPIOffline(
         title="painsim web",
         version=_version(),
         description="An in-silico laboratory for chronic back pain: patient twins, the massage question, "
