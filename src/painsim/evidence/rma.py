@@ -308,6 +308,67 @@ class RMAResult:
         return self.summary()
 
 
+@dataclass(frozen=True)
+class _WeightedFit:
+    """The weighted least-squares fit at one tau^2 and the sums ``rma`` reports from it."""
+
+    k: int
+    p: int
+    beta: NDArray[np.float64]
+    vb: NDArray[np.float64]
+    rss: float  # sum of w (y - X beta)^2
+    sum_log_v: float  # sum of log(v + tau^2)
+    logdet_xx: float
+    logdet_xwx: float
+    q_fe: float  # Q with fixed-effect weights on the centred outcomes (NaN if some v is 0)
+    trace_p_fe: float  # tr(P) with fixed-effect weights
+
+    def loglik(self, reml: bool) -> float:
+        """Log-likelihood at the fit's tau^2: restricted (REML) or full (ML), as metafor reports."""
+        k, p = self.k, self.p
+        if reml:
+            return float(-0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * self.logdet_xx - 0.5 * self.sum_log_v
+                         - 0.5 * self.logdet_xwx - 0.5 * self.rss)
+        return float(-0.5 * k * np.log(2 * np.pi) - 0.5 * self.sum_log_v - 0.5 * self.rss)
+
+
+def _weighted_fit(y: NDArray[np.float64], v: NDArray[np.float64], X: NDArray[np.float64], tau2: float,
+                  int_only: bool) -> _WeightedFit:
+    k, p = X.shape
+    if int_only:  # one compiled pass over the studies (the algebra below is ~20 NumPy calls)
+        beta0, sum_w, rss, sum_log_v, q_fe, trace = _intercept.fit_summary(y, v, tau2)
+        # X'X = k and X'WX = sum(w) for a column of ones
+        return _WeightedFit(k, p, np.array([beta0]), np.array([[1.0 / sum_w]]), rss, sum_log_v, float(np.log(k)),
+                            float(np.log(sum_w)), q_fe, trace)
+    w = 1.0 / (v + tau2)
+    WX = X * w[:, None]
+    vb = np.linalg.inv(X.T @ WX)
+    beta = vb @ (WX.T @ y)
+    q_fe = trace = float("nan")
+    if (v > 0).all():
+        P = _Proj(X, 1.0 / v)
+        q_fe, trace = P.quad(y - y.mean()), P.trace()
+    return _WeightedFit(k, p, beta, vb, float(np.sum(w * (y - X @ beta) ** 2)), float(np.sum(np.log(v + tau2))),
+                        float(np.linalg.slogdet(X.T @ X)[1]), float(np.linalg.slogdet(X.T @ WX)[1]), q_fe, trace)
+
+
+def _heterogeneity(fit: _WeightedFit, method: str, tau2: float, k: int, p: int,
+                   allvipos: bool) -> tuple[float, float, float, float, float]:
+    """Q, its p-value, I^2 (%), H^2 and the typical sampling variance, as metafor computes
+    them (always with fixed-effect weights)."""
+    if not allvipos:
+        nan = float("nan")
+        return nan, nan, nan, nan, nan
+    if k <= p:
+        return 0.0, 1.0, 0.0, 1.0, 0.0
+    q = max(0.0, fit.q_fe)
+    q_p = float(special.chdtrc(k - p, q))
+    vt = (k - p) / fit.trace_p_fe
+    if method == "FE":
+        return q, q_p, (max(0.0, 100.0 * (q - (k - p)) / q) if q > 0 else 0.0), q / (k - p), vt
+    return q, q_p, 100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0, vt
+
+
 def _model_matrix(
     k: int, mods: ArrayLike | Mapping[str, ArrayLike] | None, intercept: bool
 ) -> tuple[NDArray[np.float64], tuple[str, ...]]:
@@ -450,15 +511,8 @@ def rma(
     est = estimate_tau2(y, v, X, "FE") if k == 1 else estimate_tau2(y, v, X, method, control)
     tau2 = 0.0 if method == "FE" else est.tau2
 
-    w = 1.0 / (v + tau2)
-    if int_only:  # sums in one compiled pass (the general algebra costs ~20 NumPy calls)
-        beta0, sum_w, rss_f, sum_log_v, q_fe, trace_p_fe = _intercept.fit_summary(y, v, tau2)
-        beta, vb = np.array([beta0]), np.array([[1.0 / sum_w]])
-    else:
-        WX = X * w[:, None]
-        vb = np.linalg.inv(X.T @ WX)
-        beta = vb @ (WX.T @ y)
-        rss_f = float(np.sum(w * (y - X @ beta) ** 2))
+    fit = _weighted_fit(y, v, X, tau2, int_only)
+    beta, vb, rss_f = fit.beta, fit.vb, fit.rss
     s2w = 1.0
     if test == "knha":
         s2w = 0.0 if rss_f <= np.finfo(float).eps else rss_f / (k - p)
@@ -494,40 +548,14 @@ def rma(
     ci_lb = beta - crit * se
     ci_ub = beta + crit * se
 
-    # heterogeneity statistics (always with fixed-effect weights)
     allvipos = bool((v > 0).all())
-    vt = float("nan")
-    if allvipos and k > p:
-        if not int_only:
-            P = _Proj(X, 1.0 / v)
-            q_fe, trace_p_fe = P.quad(y - y.mean()), P.trace()
-        q = max(0.0, q_fe)
-        q_p = float(special.chdtrc(k - p, q))
-        vt = (k - p) / trace_p_fe
-        if method == "FE":
-            i2 = max(0.0, 100.0 * (q - (k - p)) / q) if q > 0 else 0.0
-            h2 = q / (k - p)
-        else:
-            i2 = 100.0 * tau2 / (vt + tau2)
-            h2 = tau2 / vt + 1.0
-    elif allvipos:
-        q, q_p, i2, h2, vt = 0.0, 1.0, 0.0, 1.0, 0.0
-    else:
-        q = q_p = i2 = h2 = float("nan")
+    q, q_p, i2, h2, vt = _heterogeneity(fit, method, tau2, k, p, allvipos)
 
     tau2_ci = None
     if compute_ci and method != "FE" and k > p and allvipos:
         tau2_ci = qprofile_ci(y, v, X, tau2, level, control)
 
-    # log-likelihood (ML for ML, else REML as metafor reports)
-    if int_only:  # log det(X'X) = log k, log det(X'WX) = log sum(w)
-        logdet_xx, logdet_xwx = np.log(k), np.log(sum_w)
-    else:
-        sum_log_v = np.sum(np.log(v + tau2))
-        logdet_xx, logdet_xwx = np.linalg.slogdet(X.T @ X)[1], np.linalg.slogdet(X.T @ WX)[1]
-    ll_ml = -0.5 * k * np.log(2 * np.pi) - 0.5 * sum_log_v - 0.5 * rss_f
-    ll_reml = -0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * logdet_xx - 0.5 * sum_log_v - 0.5 * logdet_xwx - 0.5 * rss_f
-    ll = float(ll_reml if method == "REML" else ll_ml)
+    ll = fit.loglik(reml=method == "REML")
 
     r2: float | None = None
     if compute_r2 and p > 1 and intercept:
@@ -549,6 +577,7 @@ def rma(
             except (ValueError, RuntimeError):
                 r2 = None
 
+    w = 1.0 / (v + tau2)
     weights = 100.0 * w / np.sum(w)
     return RMAResult(
         measure=measure,
