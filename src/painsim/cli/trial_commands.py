@@ -1,4 +1,5 @@
-"""Commands for virtual trials: ``painsim trial FILE`` and ``painsim trial power FILE``."""
+"""Commands for virtual trials: ``painsim trial FILE``, ``painsim trial power FILE`` and
+``painsim trial pool FILE FILE...``."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class _RunByDefault(TyperGroup):
 trial_app = typer.Typer(
     cls=_RunByDefault,
     help="Virtual randomised trials: `painsim trial FILE [--json]` runs and analyses a trial spec; "
-    "`painsim trial power FILE --n 50:400:50` gives a power curve (docs/trials.md).",
+    "`painsim trial power FILE --n 50:400:50` gives a power curve (docs/trials.md); "
+    "`painsim trial pool FILE FILE...` meta-analyses several virtual trials (docs/evidence.md).",
     no_args_is_help=True,
 )
 app.add_typer(trial_app, name="trial")
