@@ -14,8 +14,16 @@ from rich.console import Console
 from rich.table import Table
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DISCLAIMER, STORE_HELP, _fail, _progress
-from painsim.cli.sweep_options import RESULTS_HELP, SCHEDULER_HELP, cluster_client, results_folder, store_sweep_run
+from painsim.cli.engine_commands import DISCLAIMER, _fail, _progress
+from painsim.cli.sweep_options import (
+    ResultsOption,
+    SchedulerOption,
+    StoreOption,
+    WorkersOption,
+    cluster_client,
+    results_folder,
+    store_sweep_run,
+)
 
 
 class Method(StrEnum):
@@ -34,10 +42,10 @@ def calibrate(
     targets_file: Path = typer.Argument(..., metavar="TARGETS", help="Targets file (TOML); see docs/calibration.md."),
     budget: int = typer.Option(..., "--budget", help="Number of optimiser trials (> 0)."),
     holdout: str = typer.Option("", help="Targets left out of the fit (NAME[,NAME]); their prediction is reported."),
-    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
-    workers: int = typer.Option(None, min=1, help="Local worker processes (default: every core)."),
-    results: Path = typer.Option(None, help=RESULTS_HELP),
-    store: Path = typer.Option(None, help=STORE_HELP),
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    results: ResultsOption = None,
+    store: StoreOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
     """Fit the parameters a targets file names to its published targets (Optuna, on Dask)."""
@@ -126,10 +134,10 @@ def sensitivity(
     n: int = typer.Option(1000, min=10, max=1_000_000, help="Patients in the cohort."),
     seed: int = typer.Option(None, min=0, help="Seed (default: the scenario's)."),
     plot_path: Path = typer.Option(Path("painsim-output/sensitivity.png"), "--plot", help="Where to write the plot."),
-    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
-    workers: int = typer.Option(None, min=1, help="Local worker processes (default: every core)."),
-    results: Path = typer.Option(None, help=RESULTS_HELP),
-    store: Path = typer.Option(None, help=STORE_HELP),
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    results: ResultsOption = None,
+    store: StoreOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
     """Which loops and parameters control the outcomes? Sobol or Morris indices (SALib), on Dask."""

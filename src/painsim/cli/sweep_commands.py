@@ -12,10 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DISCLAIMER, STORE_HELP, _fail, _progress
+from painsim.cli.engine_commands import DISCLAIMER, _fail, _progress
 from painsim.cli.sweep_options import (
-    RESULTS_HELP,
-    SCHEDULER_HELP,
+    ResultsOption,
+    SchedulerOption,
+    StoreOption,
+    WorkersOption,
     cluster_client,
     results_folder,
     store_sweep_run,
@@ -74,10 +76,10 @@ def sweep(
     n: int = typer.Option(None, min=10, max=1_000_000, help="Patients per grid point (default: the scenario's)."),
     seed: int = typer.Option(None, min=0, help="Seed (default: the scenario's); the same patients at every point."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the CSV of the grid."),
-    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
-    workers: int = typer.Option(None, min=1, help="Local worker processes (default: every core)."),
-    results: Path = typer.Option(None, help=RESULTS_HELP),
-    store: Path = typer.Option(None, help=STORE_HELP),
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    results: ResultsOption = None,
+    store: StoreOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
     """Run a scenario at every point of a parameter grid (resumable, on Dask; docs/scaling.md).

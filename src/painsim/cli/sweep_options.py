@@ -7,9 +7,11 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from painsim.cli.engine_commands import _fail
+import typer
+
+from painsim.cli.engine_commands import STORE_HELP, _fail
 
 if TYPE_CHECKING:  # pragma: no cover
     from painsim.sweeps import ResultsFolder
@@ -18,6 +20,12 @@ SCHEDULER_HELP = ("Dask scheduler address (tcp://HOST:PORT) of an existing clust
                   "with one worker process per core. 'serial' runs in this process.")
 RESULTS_HELP = ("Results folder of the sweep (resumable: rerunning computes only missing tasks); default: "
                 "sweeps/<name>-<hash> in the store.")
+
+# The options every sweeping command takes, declared once.
+SchedulerOption = Annotated[str | None, typer.Option(help=SCHEDULER_HELP)]
+WorkersOption = Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: every core).")]
+ResultsOption = Annotated[Path | None, typer.Option(help=RESULTS_HELP)]
+StoreOption = Annotated[Path | None, typer.Option(help=STORE_HELP)]
 
 
 @contextmanager

@@ -12,8 +12,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DEFAULT_JOBS, DISCLAIMER, STORE_HELP, _fail, _progress
-from painsim.cli.sweep_options import RESULTS_HELP, SCHEDULER_HELP, cluster_client, results_folder
+from painsim.cli.engine_commands import DEFAULT_JOBS, DISCLAIMER, _fail, _progress
+from painsim.cli.sweep_options import ResultsOption, SchedulerOption, StoreOption, cluster_client, results_folder
 
 
 class _RunByDefault(TyperGroup):
@@ -127,9 +127,9 @@ def power_command(
     seed: int = typer.Option(None, min=0, help="Override the spec's seed."),
     method: str = typer.Option(None, help="Missing-data handling (default: power.missing, else the trial's)."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Local Dask worker processes (results do not depend on it)."),
-    scheduler: str = typer.Option(None, help=SCHEDULER_HELP),
-    results: Path = typer.Option(None, help=RESULTS_HELP),
-    store: Path = typer.Option(None, help=STORE_HELP),
+    scheduler: SchedulerOption = None,
+    results: ResultsOption = None,
+    store: StoreOption = None,
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the power CSV."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON power curve only."),
 ) -> None:
@@ -198,6 +198,7 @@ def pool_command(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON result only."),
 ) -> None:
     """Run several virtual trials and meta-analyse their primary comparison (docs/evidence.md)."""
+    from painsim.cli.meta_commands import _BadInputError, _check_png_target, _choice
     from painsim.evidence.heterogeneity import METHODS
     from painsim.evidence.report import json_safe
     from painsim.evidence.rma import TESTS
@@ -206,15 +207,16 @@ def pool_command(
 
     if len(files) < 2:
         _fail(f"pooling needs at least two trial specs, got {len(files)}", 2)
-    for value, allowed, option in ((measure, MEASURES, "--measure"), (method, METHODS, "--method"),
-                                   (test, TESTS, "--test"), (outcome or "rmdq", ("rmdq", "pain"), "--outcome")):
-        if value.upper() not in (a.upper() for a in allowed):
-            _fail(f"{option} must be one of {', '.join(allowed)} (got {value!r})", 2)
-    if forest is not None and (forest.is_dir() or not forest.parent.exists()):
-        _fail(f"--forest: cannot write {forest} (a folder, or its folder does not exist)", 2)
+    try:  # the same checks and messages as `painsim meta`
+        measure, method, test = (_choice(measure, MEASURES, "--measure"), _choice(method, METHODS, "--method"),
+                                 _choice(test, TESTS, "--test"))
+        outcome = outcome and _choice(outcome, ("rmdq", "pain"), "--outcome")
+        forest = forest and _check_png_target(str(forest), "--forest")
+    except _BadInputError as err:
+        _fail(str(err), 2)
     specs = [_load(path) for path in files]
     first_outcome, first_week, _, _ = specs[0].primary()
-    outcome, week = (outcome or first_outcome).lower(), week or first_week
+    outcome, week = outcome or first_outcome, week or first_week
     trials = []
     for path, spec in zip(files, specs, strict=True):
         _, _, arm, comparator = spec.primary()

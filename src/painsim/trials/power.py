@@ -92,10 +92,11 @@ def power_curve(spec: TrialSpec, ns: Sequence[int], reps: int | None = None, see
     method = method or spec.power.missing or spec.analysis.missing
     sweep = power_sweep(spec, ns, reps, seed, method)
     n_trials = len(ns) * reps
+    trials_by_tasks = np.cumsum([0] + [t["stop"] - t["first"] for t in sweep.tasks])  # trials in the first k tasks
 
-    def report(done: int, total: int) -> None:
+    def report(done: int, _total: int) -> None:
         if progress is not None:
-            progress(sum(t["stop"] - t["first"] for t in sweep.tasks[:done]) if done < total else n_trials, n_trials)
+            progress(int(trials_by_tasks[done]), n_trials)
 
     with ExitStack() as stack:
         if results is None:
