@@ -147,3 +147,17 @@ def test_report_without_trajectories_sessions_or_care(stored):
     assert "This run has no sessions" in html and "This run has no responder classes" in html
     assert "This run has no costs" in html
     assert len(re.findall(r'<img[^>]*src="data:image/png;base64,', html)) == 3  # pain, disability, diagram
+
+
+def test_cli_damaged_table_exits_2_naming_run_and_table(stored, tmp_path):
+    import shutil
+
+    run, store = stored
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    (copy / "runs" / run.run_id / "daily.parquet").write_bytes(b"not parquet" * 100)
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", run.run_id, "--store", str(copy), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert run.run_id in result.output and "'daily'" in result.output and "Traceback" not in result.output
+    assert not out.exists()

@@ -26,13 +26,20 @@ class ExportFormat(StrEnum):
 
 @contextmanager
 def _friendly_errors() -> Iterator[None]:
-    """Turn store failures into one paragraph on stderr and exit code 1, never a traceback."""
+    """Turn store failures into one paragraph on stderr, never a traceback.
+
+    Damaged or lost data (a damaged table or run, a damaged or missing index) exits with code 2,
+    like bad input; other store failures (unknown run, locked or unwritable store) with code 1.
+    """
     import duckdb
 
-    from painsim.store import StoreError
+    from painsim.store import DamagedStoreError, StoreError
 
     try:
         yield
+    except DamagedStoreError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     except StoreError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -10,11 +10,25 @@
 See docs/store.md.
 """
 
-from painsim.store.errors import AmbiguousRunError, RunNotFoundError, StoreError
+from painsim.store.errors import (
+    AmbiguousRunError,
+    DamagedIndexError,
+    DamagedRunError,
+    DamagedStoreError,
+    DamagedTableError,
+    MissingIndexError,
+    RunNotFoundError,
+    StoreError,
+)
 from painsim.store.store import RunWriter, Store, StoredRun, default_root, new_run_id, scenario_hash
 
 __all__ = [
     "AmbiguousRunError",
+    "DamagedIndexError",
+    "DamagedRunError",
+    "DamagedStoreError",
+    "DamagedTableError",
+    "MissingIndexError",
     "RunNotFoundError",
     "RunWriter",
     "Store",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from painsim.store.errors import StoreError
+from painsim.store.errors import StoreError, damaged_index
 
 SCHEMA_VERSION = 1
 
@@ -50,6 +50,24 @@ def is_lock_error(error: BaseException) -> bool:
     return isinstance(error, duckdb.Error) and ("could not set lock" in text or "conflicting lock" in text)
 
 
+_ACCESS_WORDS = ("permission denied", "read-only file system", "no space left", "disk quota", "access is denied")
+
+
+def is_access_error(error: BaseException) -> bool:
+    """True when DuckDB failed for lack of permission or space, not because the file is damaged."""
+    text = str(error).lower()
+    return any(word in text for word in _ACCESS_WORDS)
+
+
+def _open_error(path: Path, error: BaseException) -> StoreError:
+    if is_access_error(error):
+        return StoreError(
+            f"cannot open the painsim store database {path}: {error}. Check that its folder is readable and "
+            "writable, or point painsim at another store with PAINSIM_STORE (or --store PATH)."
+        )
+    return damaged_index(path, str(error))
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path`` briefly, retrying while another process holds the lock (at most ``timeout`` s)."""
@@ -61,11 +79,7 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.D
             break
         except duckdb.Error as error:
             if not is_lock_error(error):
-                raise StoreError(
-                    f"cannot open the painsim store database {path}: {error}. Check that the file is a "
-                    "painsim store database and that its folder is readable and writable, or point painsim "
-                    "at another store with PAINSIM_STORE (or --store PATH)."
-                ) from error
+                raise _open_error(path, error) from error
             if time.monotonic() + delay > deadline:
                 raise StoreError(
                     f"the painsim store database {path} stayed locked by another process for {timeout:.0f} s. "
@@ -77,12 +91,13 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.D
     try:
         yield con
     except duckdb.Error as error:
-        hint = ("the store folder must be writable (and have free space) to record runs"
-                if isinstance(error, duckdb.IOException) else "the database may be damaged")
-        raise StoreError(
-            f"the painsim store database {path} failed: {error}. Note that {hint}; point painsim at another "
-            "store with PAINSIM_STORE (or --store PATH) if this one cannot be fixed."
-        ) from error
+        if is_access_error(error):
+            raise StoreError(
+                f"the painsim store database {path} failed: {error}. Note that the store folder must be "
+                "writable (and have free space) to record runs; point painsim at another store with "
+                "PAINSIM_STORE (or --store PATH) if this one cannot be fixed."
+            ) from error
+        raise damaged_index(path, str(error)) from error
     finally:
         con.close()
 

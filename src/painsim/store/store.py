@@ -14,6 +14,7 @@ has been renamed atomically from ``staging/`` to ``runs/``. See docs/store.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -28,7 +29,15 @@ from typing import Any, Literal
 import pandas as pd
 
 from painsim.store import _db, _fs
-from painsim.store.errors import AmbiguousRunError, RunNotFoundError, StoreError, unwritable
+from painsim.store.errors import (
+    AmbiguousRunError,
+    RunNotFoundError,
+    StoreError,
+    damaged_run,
+    damaged_table,
+    missing_index,
+    unwritable,
+)
 
 DB_FILE = "painsim.duckdb"
 RUNS_DIR = "runs"
@@ -84,6 +93,19 @@ def to_json(obj: Any, what: str) -> str:
         return json.dumps(obj, default=_json_default, allow_nan=True)
     except (TypeError, ValueError) as error:
         raise TypeError(f"the run {what} must be JSON serialisable: {error}") from error
+
+
+@functools.cache
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged Parquet file can raise (evaluated only when an exception is caught)."""
+    import pyarrow as pa
+
+    return (OSError, ValueError, TypeError, KeyError, IndexError, pa.ArrowException)
+
+
+def _reason(error: BaseException) -> str:
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return text.strip().rstrip(".")
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -169,8 +191,15 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def _query(self, sql: str, params: list | None = None) -> list[tuple]:
-        """Run a read query on a brief read-only connection; [] when no run was ever committed."""
+        """Run a read query on a brief read-only connection; [] when no run was ever committed.
+
+        Raises :class:`MissingIndexError` when the index file is gone but committed run folders remain,
+        :class:`DamagedIndexError` when it cannot be read.
+        """
         if not self.db_path.exists():
+            orphans = self._unindexed_run_folders()
+            if orphans:
+                raise missing_index(self.db_path, len(orphans))
             return []
         with _db.connect(self.db_path, read_only=True, timeout=self.lock_timeout) as con:
             if not _db.has_runs_table(con):
@@ -230,6 +259,47 @@ class Store:
     def export(self, run_id: str, format: Literal["parquet", "csv"], dest: str | os.PathLike[str]) -> list[Path]:
         """Copy (parquet) or convert (csv) every table of a run to ``dest``, with scenario.toml and summary.json."""
         return self.get(run_id).export(format, dest)
+
+    def _unindexed_run_folders(self) -> list[Path]:
+        """Run folders that look committed (a ``_run.json``, no writer record): what an index would list."""
+        try:
+            entries = sorted(self.runs_dir.iterdir())
+        except OSError:
+            return []
+        return [p for p in entries if p.is_dir() and (p / _fs.MANIFEST_FILE).exists()
+                and not (p / _fs.WRITER_FILE).exists()]
+
+    def check_writable(self) -> None:
+        """Raise :class:`StoreError` now if a run could not be committed to this store; else return None.
+
+        Call it before a long simulation whose result will be stored, so that a read-only or
+        unusable store is reported before any work is done::
+
+            store = Store(path)
+            store.check_writable()       # StoreError: "cannot create or write ..." -> exit early
+            result = simulate(...)
+            with store.new_run(...) as run: ...
+
+        It creates and removes a probe file in the store root (where the index and its journal
+        live), in ``staging/`` and in ``runs/``, checks that an existing index file is writable,
+        and opens the index once to make sure it is readable (a damaged index raises
+        :class:`DamagedIndexError`). It does not take any lock for longer than that.
+        """
+        for folder in (self.root, self.staging_dir, self.runs_dir):
+            probe = folder / f".write-probe-{os.getpid()}-{secrets.token_hex(4)}"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe.write_bytes(b"")
+            except OSError as error:
+                raise unwritable(folder, self.root, error) from error
+            finally:
+                with suppress(OSError):
+                    probe.unlink()
+        if self.db_path.exists():
+            if not os.access(self.db_path, os.W_OK):
+                raise unwritable(self.db_path, self.root, PermissionError(13, "Permission denied"))
+            with _db.connect(self.db_path, read_only=True, timeout=self.lock_timeout) as con:
+                _db.has_runs_table(con)
 
     # ------------------------------------------------------------------ housekeeping
     def cleanup(self) -> list[Path]:
@@ -439,21 +509,46 @@ class StoredRun:
         if name not in self._row["tables"]:
             raise StoreError(f"run {self.run_id} has no table {name!r}; its tables are: "
                              f"{', '.join(self.tables) or '(none)'}.")
+        if not self.path.is_dir():
+            raise damaged_run(self.run_id, self.path, "does not exist (the run folder was moved or deleted "
+                              "outside painsim)")
         path = self.path / f"{name}.parquet"
-        if not path.exists():
-            raise StoreError(f"the data of run {self.run_id} is missing: {path} does not exist. The run folder "
-                             f"was moved or deleted outside painsim; restore it from a backup of {self.store.root}.")
+        if not path.is_file():
+            raise damaged_table(self.run_id, name, path, "does not exist (deleted or moved outside painsim)")
         return path
 
     def table(self, name: str) -> pd.DataFrame:
-        """Table ``name`` as a DataFrame (index and dtypes as written)."""
-        return pd.read_parquet(self._table_path(name), engine="pyarrow")
+        """Table ``name`` as a DataFrame (index and dtypes as written).
+
+        Raises :class:`DamagedTableError` (naming the run and the table) when the file is missing or
+        cannot be read as the table that was written.
+        """
+        path = self._table_path(name)
+        try:
+            return pd.read_parquet(path, engine="pyarrow")
+        except _read_errors() as error:
+            raise damaged_table(self.run_id, name, path, f"cannot be read ({_reason(error)})") from error
 
     def table_rows(self) -> dict[str, int]:
-        """Row count of each table, read from the Parquet footers (cheap)."""
+        """Row count of each table, read from the Parquet footers (cheap); :class:`DamagedTableError` if unreadable."""
         import pyarrow.parquet as pq
 
-        return {name: pq.ParquetFile(self._table_path(name)).metadata.num_rows for name in self.tables}
+        counts = {}
+        for name in self.tables:
+            path = self._table_path(name)
+            try:
+                counts[name] = pq.ParquetFile(path).metadata.num_rows
+            except _read_errors() as error:
+                raise damaged_table(self.run_id, name, path, f"cannot be read ({_reason(error)})") from error
+        return counts
+
+    def _verify_readable(self, name: str, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_table(path)
+        except _read_errors() as error:
+            raise damaged_table(self.run_id, name, path, f"cannot be read ({_reason(error)})") from error
 
     def iter_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """Every table of the run as (name, DataFrame)."""
@@ -473,6 +568,7 @@ class StoredRun:
                 source = self._table_path(name)
                 target = dest / f"{name}.{format}"
                 if format == "parquet":
+                    self._verify_readable(name, source)
                     shutil.copyfile(source, target)
                 else:
                     df = self.table(name)
