@@ -12,7 +12,6 @@ from painsim.store import (
     DamagedStoreError,
     DamagedTableError,
     MissingIndexError,
-    Store,
     StoreError,
 )
 
