@@ -3,6 +3,7 @@
 usage: _child.py ROOT hang            write one table, print READY, sleep (to be killed)
        _child.py ROOT many N SYNC K   wait for SYNC/go, write N runs, print their ids
        _child.py ROOT lock SECONDS    hold the DuckDB write lock for SECONDS
+       _child.py ROOT rebuild-hang    rebuild the index, print READY before swapping it in, sleep
 """
 
 import sys
@@ -42,3 +43,15 @@ elif mode == "lock":
     print("READY", flush=True)
     time.sleep(float(sys.argv[3]))
     con.close()
+elif mode == "rebuild-hang":
+    from painsim.store import integrity
+
+    write_index = integrity._write_index
+
+    def _write_then_hang(path, rows, timeout):
+        write_index(path, rows, timeout)
+        print("READY", path, flush=True)
+        time.sleep(60)
+
+    integrity._write_index = _write_then_hang
+    Store(root).rebuild()

@@ -105,3 +105,21 @@ def test_unusable_store_root_exits_1(cli, tmp_path):
     message = _stderr(result)
     assert str(blocker / "store") in message and "PAINSIM_STORE" in message and "--store" in message
     assert "Traceback" not in result.output
+
+
+def test_runs_in_an_80_column_terminal_keeps_each_run_on_one_line(cli, store, frames, write_run, monkeypatch):
+    long_name = "a much longer scenario name for the massage question, weekly sessions"
+    ids = [write_run(store, frames, name=long_name), write_run(store, frames, name="baseline")]
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli.invoke(app, ["runs", "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [line for line in lines if any(i in line for i in ids)]
+    assert len(rows) == 2 and "baseline" in rows[0] and "a much long" in rows[1] and "…" in rows[1]
+    body = lines[lines.index(rows[0]):lines.index(rows[1]) + 2]
+    assert len(body) == 3 and body[-1].startswith("└")  # no row continues on a second line
+    assert "hidden at 80 columns" in result.output  # and says what was left out
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = cli.invoke(app, ["runs", "--store", str(store.root)]).output
+    assert long_name in wide and "trajectories, patients" in wide and "hidden" not in wide

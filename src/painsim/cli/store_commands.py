@@ -1,4 +1,4 @@
-"""Commands that read the results store: ``painsim runs``, ``painsim show``, ``painsim export``."""
+"""Commands of the results store: ``painsim runs``, ``show``, ``export`` and ``painsim store check|rebuild``."""
 
 from __future__ import annotations
 
@@ -95,22 +95,58 @@ def runs_command(
     if listing.empty:
         console.print(f"no runs yet in {escape(str(opened.root))}")
         return
-    table = Table(title=f"{len(listing)} run{'s' if len(listing) != 1 else ''} in {escape(str(opened.root))}")
-    table.add_column("run id", no_wrap=True, style="bold")
-    table.add_column("name", overflow="fold")
-    table.add_column("seed", justify="right")
-    table.add_column("started (UTC)", no_wrap=True)
-    table.add_column("took", justify="right", no_wrap=True)
-    show_version = listing.version.nunique() > 1
-    if show_version:
-        table.add_column("painsim", no_wrap=True)
-    table.add_column("tables", overflow="fold", min_width=6)
+    console.print(_runs_table(listing, str(opened.root), console.width))
+
+
+_NAME_MIN_WIDTH = 12
+
+
+def _runs_table(listing, root: str, width: int) -> Table:
+    """The ``painsim runs`` table, fitted to ``width`` columns.
+
+    Each row stays one line: a long name is cut with an ellipsis, and where the terminal is too
+    narrow the optional columns (took, painsim version, tables) are left out, in that order of
+    need, with a caption saying so (``--json`` and ``painsim show`` give every field).
+    """
+    rows = []
     for row in listing.itertuples(index=False):
-        took = (row.finished - row.started).total_seconds()
-        cells = [row.run_id, escape(row.name) or "-", str(row.seed), _when(row.started, seconds=False),
-                 _duration(took), *([row.version] if show_version else []), escape(", ".join(row.tables))]
-        table.add_row(*cells)
-    console.print(table)
+        rows.append({"run id": row.run_id, "name": row.name or "-", "seed": str(row.seed),
+                     "started (UTC)": _when(row.started, seconds=False),
+                     "took": _duration((row.finished - row.started).total_seconds()),
+                     "painsim": row.version, "tables": ", ".join(row.tables)})
+
+    def widest(key: str) -> int:
+        return max(len(key), *(len(r[key]) for r in rows))
+
+    widths = {key: widest(key) for key in ("run id", "seed", "started (UTC)", "took", "painsim")}
+    widths["name"] = min(widest("name"), _NAME_MIN_WIDTH)
+    widths["tables"] = min(widest("tables"), _NAME_MIN_WIDTH)
+    columns = ["run id", "name", "seed", "started (UTC)"]
+
+    def total() -> int:  # cell widths, one space of padding each side, one rule between and around
+        return sum(widths[key] for key in columns) + 3 * len(columns) + 1
+
+    hidden = []
+    for key in ("took", *(["painsim"] if listing.version.nunique() > 1 else []), "tables"):
+        columns.append(key)
+        if total() > width:
+            columns.remove(key)
+            hidden.append(key)
+    if total() > width:  # not even the essential columns fit: the name gives way first
+        widths["name"] = max(4, widths["name"] - (total() - width))
+    for key in ("name", "tables"):  # what room is left goes to the name first, then to the tables
+        if key in columns:
+            widths[key] += max(0, min(widest(key) - widths[key], width - total()))
+    caption = (f"{' and '.join(hidden)} hidden at {width} columns: see `painsim runs --json`" if hidden else None)
+    table = Table(title=f"{len(listing)} run{'s' if len(listing) != 1 else ''} in {escape(root)}",
+                  caption=caption)
+    for key in columns:
+        table.add_column(key, width=widths[key], no_wrap=True, overflow="ellipsis",
+                         justify="right" if key in ("seed", "took") else "left",
+                         style="bold" if key == "run id" else None)
+    for row in rows:
+        table.add_row(*(escape(row[key]) for key in columns))
+    return table
 
 
 @app.command("show")
@@ -123,6 +159,7 @@ def show_command(
     with _friendly_errors():
         stored = _open(store).get(run)
         rows = stored.table_rows()
+        stored.verify()  # every table against its checksum: a damaged run is never shown as fine
     metadata = stored.metadata
     if as_json:
         _print_json({"metadata": _jsonable(metadata), "scenario_text": stored.scenario_text,
@@ -186,3 +223,62 @@ def export_command(
     console.print(f"exported run [bold]{stored.run_id}[/bold] to [bold]{escape(str(dest))}[/bold]:")
     for path in paths:
         console.print(f"  {escape(path.name)}")
+
+
+store_app = typer.Typer(name="store", no_args_is_help=True,
+                        help="Check the store's integrity and rebuild its index (see docs/store.md).")
+app.add_typer(store_app)
+
+
+@store_app.command("check")
+def store_check_command(
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Verify every run's tables against their SHA-256 checksums; exit 2 naming what is damaged, 0 when clean."""
+    with _friendly_errors():
+        report = _open(store).check()
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        _print_check(report)
+    if not report.ok:
+        raise typer.Exit(2)
+
+
+def _print_check(report) -> None:
+    checked = (f"checked {report.runs_checked} run{'s' if report.runs_checked != 1 else ''} "
+               f"({report.tables_checked} table{'s' if report.tables_checked != 1 else ''}) in {report.root}")
+    if report.tables_without_checksum:
+        checked += (f"; {report.tables_without_checksum} table(s) of runs written before checksums were read "
+                    "in full instead")
+    if report.ok:
+        typer.echo(f"{checked}: every table matches its checksum.")
+        return
+    typer.echo(f"{checked}: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
+               + (f", damaged runs: {', '.join(report.damaged_runs)}" if report.damaged_runs else "") + ".")
+    for problem in report.problems:
+        where = f"run {problem.run_id}" + (f", table {problem.table}" if problem.table else "") \
+            if problem.run_id else "index"
+        typer.echo(f"  [{problem.kind}] {where}: {problem.message}")
+
+
+@store_app.command("rebuild")
+def store_rebuild_command(
+    store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Restore the index (painsim.duckdb) from the run folders; atomic and idempotent, never deletes a run."""
+    with _friendly_errors():
+        report = _open(store).rebuild()
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    previous = {"ok": "", "damaged": " (the previous index was damaged)",
+                "missing": " (there was no index)"}[report.previous_index]
+    typer.echo(f"rebuilt {report.index} from {len(report.indexed)} run folder"
+               f"{'s' if len(report.indexed) != 1 else ''}{previous}.")
+    if report.backup:
+        typer.echo(f"the previous index is kept as {report.backup}")
+    for skipped in report.skipped:
+        typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")

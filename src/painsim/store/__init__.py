@@ -6,6 +6,8 @@
 ...     run.write_table("trajectories", df)
 ...     run.set_summary({"pain_mean": 5.2})
 >>> store.get(run.run_id[:12]).table("trajectories")                  # doctest: +SKIP
+>>> store.check().ok          # every table against its SHA-256 checksum    # doctest: +SKIP
+>>> store.rebuild()           # restore painsim.duckdb from the run folders  # doctest: +SKIP
 
 See docs/store.md.
 """
@@ -20,15 +22,19 @@ from painsim.store.errors import (
     RunNotFoundError,
     StoreError,
 )
+from painsim.store.integrity import CheckReport, Problem, RebuildReport
 from painsim.store.store import RunWriter, Store, StoredRun, default_root, new_run_id, scenario_hash
 
 __all__ = [
     "AmbiguousRunError",
+    "CheckReport",
     "DamagedIndexError",
     "DamagedRunError",
     "DamagedStoreError",
     "DamagedTableError",
     "MissingIndexError",
+    "Problem",
+    "RebuildReport",
     "RunNotFoundError",
     "RunWriter",
     "Store",

@@ -105,14 +105,21 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.D
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables when missing (idempotent) and check the schema version."""
     con.execute(SCHEMA)
+    if check_version(con) is None:
+        con.execute("INSERT INTO store_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def check_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The store's schema version (None when not recorded yet); StoreError when newer than this painsim's."""
     row = con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()
     if row is None:
-        con.execute("INSERT INTO store_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    elif int(row[0]) > SCHEMA_VERSION:
+        return None
+    if int(row[0]) > SCHEMA_VERSION:
         raise StoreError(
             f"this painsim store was written by a newer painsim (store schema {row[0]}, this painsim reads "
             f"up to {SCHEMA_VERSION}). Upgrade painsim, or use another store with PAINSIM_STORE (or --store PATH)."
         )
+    return int(row[0])
 
 
 def has_runs_table(con: duckdb.DuckDBPyConnection) -> bool:

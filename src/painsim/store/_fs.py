@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -122,3 +123,29 @@ def writer_gone(run_dir: Path, *, stale_after: float = STALE_AFTER_S, age_file: 
             return not alive
     marker = run_dir / age_file
     return _age(marker if marker.exists() else run_dir, now) > stale_after
+
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size in bytes of the file at ``path``, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def copy_hashing(source: Path, target: Path) -> tuple[str, int]:
+    """Copy ``source`` to ``target`` in one pass and return the SHA-256 (hex) and size of what was copied."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

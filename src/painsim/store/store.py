@@ -28,9 +28,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from painsim.store import _db, _fs
+from painsim.store import _db, _fs, integrity
+from painsim.store._lock import store_lock
 from painsim.store.errors import (
     AmbiguousRunError,
+    DamagedStoreError,
     RunNotFoundError,
     StoreError,
     damaged_run,
@@ -176,13 +178,22 @@ class Store:
                          meta_json=to_json(meta or {}, "meta"))
 
     def _insert(self, row: dict) -> None:
-        with _db.connect(self.db_path, read_only=False, timeout=self.lock_timeout) as con:
+        """Insert a committed run's row: the moment it becomes visible.
+
+        Holds the store lock shared (a rebuild cannot swap the index meanwhile). When the
+        index is new (first run, or the file was lost), the committed run folders already
+        in ``runs/`` are indexed in the same transaction, so that they stay reachable.
+        """
+        with store_lock(self.root, exclusive=False, timeout=self.lock_timeout), \
+                _db.connect(self.db_path, read_only=False, timeout=self.lock_timeout) as con:
             con.execute("BEGIN TRANSACTION")
             try:
+                new_index = not _db.has_runs_table(con)
                 _db.ensure_schema(con)
-                columns = ", ".join(_db.RUN_COLUMNS)
-                marks = ", ".join("?" for _ in _db.RUN_COLUMNS)
-                con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", [row[c] for c in _db.RUN_COLUMNS])
+                if new_index:
+                    existing = integrity.committed_rows(self.runs_dir, exclude={row["run_id"]})
+                    integrity.insert_rows(con, existing, ignore_existing=True)
+                integrity.insert_rows(con, [row])
                 con.execute("COMMIT")
             except BaseException:
                 with suppress(Exception):
@@ -301,6 +312,29 @@ class Store:
             with _db.connect(self.db_path, read_only=True, timeout=self.lock_timeout) as con:
                 _db.has_runs_table(con)
 
+    # ------------------------------------------------------------------ integrity
+    def check(self) -> integrity.CheckReport:
+        """Verify every committed run: its folder, its ``_run.json`` and each table's SHA-256 checksum.
+
+        Works with a damaged or missing index too (the run folders are then checked from their
+        ``_run.json``). Returns a :class:`~painsim.store.integrity.CheckReport`; ``report.ok`` is
+        False when anything is damaged, and ``report.problems`` names each damaged run and table
+        (and run folders the index lacks). Tables of runs written before checksums existed are
+        read in full instead (``report.tables_without_checksum``).
+        """
+        return integrity.check(self)
+
+    def rebuild(self) -> integrity.RebuildReport:
+        """Restore the index (``painsim.duckdb``) from the run folders and their ``_run.json``.
+
+        Idempotent, and atomic: a new index is written beside the old one, then swapped in with
+        one rename; the old file is kept as ``painsim.duckdb.before-rebuild``. Run folders are
+        never removed. Runs being committed meanwhile wait (the store lock), so none is lost.
+        Folders still holding a writer record and unknown to the old index are not committed
+        runs and are skipped (``report.skipped`` says why).
+        """
+        return integrity.rebuild(self)
+
     # ------------------------------------------------------------------ housekeeping
     def cleanup(self) -> list[Path]:
         """Remove what dead writers left: staging folders, and run folders never recorded in the database.
@@ -327,6 +361,7 @@ class Store:
                         shutil.rmtree(path, ignore_errors=True)
                         if not path.exists():
                             removed.append(path)
+        removed.extend(integrity.remove_stale_rebuilds(self.root))
         return removed
 
 
@@ -341,6 +376,7 @@ class RunWriter:
         self._meta_json = meta_json
         self._summary_json = "{}"
         self._tables: list[str] = []
+        self._checksums: dict[str, dict] = {}
         self.run_id: str | None = None
         self.path: Path | None = None
         self.started: dt.datetime | None = None
@@ -406,9 +442,11 @@ class RunWriter:
         try:
             df.to_parquet(target, engine="pyarrow")
             _fs.fsync_file(target)
+            digest, size = _fs.sha256_file(target)
         except OSError as error:
             raise unwritable(target, self.store.root, error) from error
         self._tables.append(name)
+        self._checksums[name] = {"sha256": digest, "bytes": size}
         return target
 
     def set_summary(self, obj: dict) -> None:
@@ -439,7 +477,8 @@ class RunWriter:
         final = store.runs_dir / run_id
         try:
             manifest = {**row, "started": self.started.isoformat(), "finished": finished.isoformat(),
-                        "summary": json.loads(self._summary_json), "meta": json.loads(self._meta_json)}
+                        "summary": json.loads(self._summary_json), "meta": json.loads(self._meta_json),
+                        integrity.CHECKSUMS_KEY: dict(self._checksums)}
             _fs.write_json(self.path / _fs.MANIFEST_FILE, manifest)
             _fs.fsync_dir(self.path)
             os.replace(self.path, final)  # atomic: same filesystem, fresh name
@@ -517,20 +556,40 @@ class StoredRun:
             raise damaged_table(self.run_id, name, path, "does not exist (deleted or moved outside painsim)")
         return path
 
-    def table(self, name: str) -> pd.DataFrame:
+    @functools.cached_property
+    def _manifest(self) -> dict:
+        return integrity.read_manifest(self.run_id, self.path)
+
+    @property
+    def checksums(self) -> dict[str, str]:
+        """SHA-256 (hex) of each table file as committed ({} for runs older than the checksums)."""
+        return {name: str(c.get("sha256")) for name, c in integrity.recorded_checksums(self._manifest).items()}
+
+    def _verify_table(self, name: str, path: Path) -> None:
+        expected = integrity.recorded_checksums(self._manifest).get(name)
+        if expected:
+            problem = integrity.table_damage(self.run_id, name, path, expected)
+            if problem is not None:
+                raise problem
+
+    def table(self, name: str, *, verify: bool = True) -> pd.DataFrame:
         """Table ``name`` as a DataFrame (index and dtypes as written).
 
-        Raises :class:`DamagedTableError` (naming the run and the table) when the file is missing or
-        cannot be read as the table that was written.
+        With ``verify`` (the default) the file's SHA-256 is checked against the checksum recorded
+        at commit first (a flipped bit can otherwise read back as wrong numbers). Raises
+        :class:`DamagedTableError` (naming the run and the table) when the file is missing, fails
+        its checksum or cannot be read, :class:`DamagedRunError` when ``_run.json`` is damaged.
         """
         path = self._table_path(name)
+        if verify:
+            self._verify_table(name, path)
         try:
             return pd.read_parquet(path, engine="pyarrow")
         except _read_errors() as error:
             raise damaged_table(self.run_id, name, path, f"cannot be read ({_reason(error)})") from error
 
     def table_rows(self) -> dict[str, int]:
-        """Row count of each table, read from the Parquet footers (cheap); :class:`DamagedTableError` if unreadable."""
+        """Row count of each table, read from the Parquet footers (cheap, no checksum); :class:`DamagedTableError`."""
         import pyarrow.parquet as pq
 
         counts = {}
@@ -542,13 +601,31 @@ class StoredRun:
                 raise damaged_table(self.run_id, name, path, f"cannot be read ({_reason(error)})") from error
         return counts
 
-    def _verify_readable(self, name: str, path: Path) -> None:
-        import pyarrow.parquet as pq
+    def damage(self) -> list[DamagedStoreError]:
+        """Every problem of this run (missing folder, damaged ``_run.json``, tables failing checksums); [] if intact."""
+        return integrity.run_damage(self.run_id, self.path, self.tables)[0]
 
-        try:
-            pq.read_table(path)
-        except _read_errors() as error:
-            raise damaged_table(self.run_id, name, path, f"cannot be read ({_reason(error)})") from error
+    def verify(self) -> None:
+        """Raise the first problem :meth:`damage` finds (a :class:`DamagedStoreError`); return None when intact."""
+        problems = self.damage()
+        if problems:
+            raise problems[0]
+
+    def _copy_table(self, name: str, source: Path, target: Path) -> None:
+        """Copy a table file, verifying what was copied against its checksum (or, for older runs, reading it)."""
+        expected = integrity.recorded_checksums(self._manifest).get(name)
+        if not expected:
+            problem = integrity.table_damage(self.run_id, name, source, None)
+            if problem is not None:
+                raise problem
+            shutil.copyfile(source, target)
+            return
+        digest, _ = _fs.copy_hashing(source, target)
+        if digest != expected.get("sha256"):
+            with suppress(OSError):
+                target.unlink()
+            problem = integrity.table_damage(self.run_id, name, source, expected)
+            raise problem or damaged_table(self.run_id, name, source, "changed while it was being exported")
 
     def iter_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """Every table of the run as (name, DataFrame)."""
@@ -556,7 +633,11 @@ class StoredRun:
             yield name, self.table(name)
 
     def export(self, format: Literal["parquet", "csv"], dest: str | os.PathLike[str]) -> list[Path]:
-        """Write every table (``<name>.parquet`` or ``<name>.csv``), scenario.toml and summary.json to ``dest``."""
+        """Write every table (``<name>.parquet`` or ``<name>.csv``), scenario.toml and summary.json to ``dest``.
+
+        Every table is verified against its checksum on the way: a damaged table raises
+        :class:`DamagedTableError` and the files this export already wrote are removed.
+        """
         if format not in ("parquet", "csv"):
             raise ValueError(f"export format must be 'parquet' or 'csv', not {format!r}")
         dest = Path(dest).expanduser()
@@ -568,8 +649,7 @@ class StoredRun:
                 source = self._table_path(name)
                 target = dest / f"{name}.{format}"
                 if format == "parquet":
-                    self._verify_readable(name, source)
-                    shutil.copyfile(source, target)
+                    self._copy_table(name, source, target)
                 else:
                     df = self.table(name)
                     df.to_csv(target, index=not isinstance(df.index, pd.RangeIndex))
@@ -580,6 +660,11 @@ class StoredRun:
             target = dest / "summary.json"
             target.write_text(json.dumps(self.summary, indent=2) + "\n", encoding="utf-8")
             written.append(target)
+        except DamagedStoreError:
+            for path in written:  # no partial export of a damaged run
+                with suppress(OSError):
+                    path.unlink()
+            raise
         except OSError as error:
             reason = error.strerror or str(error)
             raise StoreError(f"cannot export run {self.run_id} to {target} ({reason}). Choose a writable folder "
