@@ -23,6 +23,7 @@ PACKAGES = (
     ("painsim.sweeps", "resumable sweeps on Dask"),
     ("painsim.store", "the results store"),
     ("painsim.report", "HTML reports"),
+    ("painsim.limits", "documented limits and what a run will cost"),
 )
 
 

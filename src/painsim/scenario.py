@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from painsim.care import CareParams, CarePlan
 from painsim.engine import Cohort, ModelParams, Population, Record, SimulationResult, simulate
+from painsim.engine.recording import check_recordable
+from painsim.limits import Cost, LimitError, check_arm_count, check_scenario_cost
 from painsim.tomlfiles import load_toml_model, parse_toml_model
 
 REPORT_DAYS = (0, 70, 182, 365, 547, 729)
@@ -32,6 +34,11 @@ class RecordSpec(BaseModel):
     variables: tuple[str, ...] = ("pain", "disability", "pain_worst")
     every: int = Field(7, ge=1, le=365)
     patients: int = Field(2000, ge=0)
+
+    @field_validator("variables")
+    @classmethod
+    def _recordable(cls, variables: tuple[str, ...]) -> tuple[str, ...]:
+        return check_recordable(variables)
 
 
 class Scenario(BaseModel):
@@ -50,6 +57,15 @@ class Scenario(BaseModel):
     record: RecordSpec = Field(default_factory=RecordSpec)
     arms: dict[str, CarePlan] = Field(min_length=1)
 
+    @field_validator("arms")
+    @classmethod
+    def _not_too_many(cls, arms: dict[str, CarePlan]) -> dict[str, CarePlan]:
+        try:
+            check_arm_count(len(arms))
+        except LimitError as err:
+            raise ValueError(err.detail) from None  # the error's location already names the field
+        return arms
+
     @model_validator(mode="after")
     def _schedules_fit_horizon(self) -> Scenario:
         for name, plan in self.arms.items():
@@ -57,7 +73,13 @@ class Scenario(BaseModel):
                 plan.compile(self.horizon_days, self.care_params)
             except ValueError as err:
                 raise ValueError(f"arms.{name}.{err}") from None
+        self.cost()  # refuse what cannot finish within the limits (painsim.limits)
         return self
+
+    def cost(self, n: int | None = None) -> Cost:
+        """What running this scenario (with ``n`` per arm, default its own) will cost; raises
+        :class:`painsim.limits.LimitError` when that is above a documented limit."""
+        return check_scenario_cost(self, n)
 
     @property
     def text_hash(self) -> str:
@@ -130,9 +152,16 @@ class ScenarioResult:
 
 def run_scenario(scenario: Scenario, n: int | None = None, seed: int | None = None, n_jobs: int = 1,
                  progress: Callable[[str, int, int], None] | None = None) -> ScenarioResult:
-    """Build the cohort once and simulate every arm on it."""
+    """Build the cohort once and simulate every arm on it.
+
+    Raises :class:`painsim.limits.LimitError` if the run (with this ``n``) would exceed a
+    documented limit, and :class:`painsim.engine.screening.ScreeningError` if screening
+    cannot find ``n`` patients of the population within its limit; ``progress`` is called
+    after every screening batch and every arm (an exception it raises stops the run).
+    """
     n = n or scenario.n
     seed = scenario.seed if seed is None else seed
+    scenario.cost(n)
     report = progress or (lambda stage, done, total: None)
     cohort = Cohort.build(scenario.population, n=n, seed=seed, params=scenario.model,
                           progress=lambda done, total: report("building cohort", done, total))

@@ -44,8 +44,14 @@ def _load(path: Path):
 
 
 def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
+    from painsim.engine.screening import ScreeningError
+    from painsim.limits import LimitError
     from painsim.scenario import run_scenario
 
+    try:
+        scenario.cost(n)
+    except LimitError as err:
+        _fail(str(err), 2)
     with _progress(quiet) as bar:
         tasks: dict[str, Any] = {}
 
@@ -55,7 +61,10 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
                 tasks[key] = bar.add_task("building cohort" if key == "cohort" else "simulating arms", total=total)
             bar.update(tasks[key], completed=done, description=stage)
 
-        return run_scenario(scenario, n=n, seed=seed, n_jobs=jobs, progress=report)
+        try:
+            return run_scenario(scenario, n=n, seed=seed, n_jobs=jobs, progress=report)
+        except ScreeningError as err:
+            _fail(str(err), 2)
 
 
 def _save(result, text: str, store_path: Path | None, overrides: dict[str, Any]) -> str:
@@ -152,12 +161,32 @@ def run(
 
 
 @app.command()
-def validate(file: Path = typer.Argument(..., help="Scenario file (TOML).")) -> None:
-    """Check a scenario file and say what is wrong, where, and what is allowed."""
+def validate(file: Path = typer.Argument(..., help="Scenario file or trial spec (TOML).")) -> None:
+    """Check a scenario file or a trial spec and say what is wrong, where, and what is allowed,
+    and what a run will cost (docs/scenarios.md, docs/trials.md: "Limits")."""
+    if _is_trial_spec(file):
+        from painsim.cli.trial_commands import _load as load_trial_spec
+
+        spec = load_trial_spec(file)
+        typer.echo(f"{file}: valid trial spec '{spec.name}': {len(spec.arms)} arm(s) ({', '.join(spec.arms)}), "
+                   f"{spec.n_total:,} randomised, visits at weeks {', '.join(map(str, spec.visits.weeks))}, "
+                   f"seed {spec.seed}")
+        typer.echo(spec.cost().describe())
+        return
     scenario = _load(file)
     arms = ", ".join(scenario.arms)
     typer.echo(f"{file}: valid scenario '{scenario.name}': {len(scenario.arms)} arm(s) ({arms}), "
                f"n = {scenario.n:,}, horizon {scenario.horizon_days} days, seed {scenario.seed}")
+    typer.echo(scenario.cost().describe())
+
+
+def _is_trial_spec(path: Path) -> bool:
+    from painsim.trials.spec import is_trial_spec
+
+    try:
+        return is_trial_spec(path.read_text())
+    except (OSError, UnicodeDecodeError):
+        return False  # the scenario reader says why the file cannot be read
 
 
 @app.command()

@@ -54,6 +54,7 @@ def run_command(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON result only (schema in docs/trials.md)."),
 ) -> None:
     """Run a virtual trial: screen, randomise, simulate each arm, follow up and analyse (ITT)."""
+    from painsim.engine.screening import ScreeningError
     from painsim.trials import analyse, run_trial
 
     spec = _load(file)
@@ -68,7 +69,10 @@ def run_command(
                 tasks[key] = bar.add_task("screening" if key == "screen" else "simulating arms", total=total)
             bar.update(tasks[key], completed=done, total=total, description=stage)
 
-        data = run_trial(spec, seed=seed, progress=report, n_jobs=jobs)
+        try:
+            data = run_trial(spec, seed=seed, progress=report, n_jobs=jobs)
+        except ScreeningError as err:
+            _fail(str(err), 2)
         result = analyse(data, method=method)
     out.mkdir(parents=True, exist_ok=True)
     figure = out / f"{spec.name}_by_visit.png"
@@ -138,12 +142,15 @@ def power_command(
     The trials run as a resumable Dask sweep: a local cluster of --jobs processes, or the
     cluster at --scheduler; every finished batch of trials is kept in the results folder, so
     an interrupted run repeated with the same command computes only what is missing."""
+    from painsim.engine.screening import ScreeningError
+    from painsim.limits import check_power_cost
     from painsim.sweeps import SweepError
     from painsim.trials.power import parse_range, power_curve
 
     spec = _load(file)
     try:
         ns = parse_range(n)
+        check_power_cost(spec, ns, reps or spec.power.reps)
     except ValueError as err:
         _fail(str(err), 2)
     if method is not None and method not in ("mi", "mixed", "complete_case"):
@@ -159,6 +166,8 @@ def power_command(
                                             progress=lambda done, total: bar.update(task, completed=done))
         except SweepError as err:
             _fail(str(err), 1)
+        except ScreeningError as err:
+            _fail(str(err), 2)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{spec.name}_power.csv"
     replicates.to_csv(csv, index=False)

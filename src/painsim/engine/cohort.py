@@ -32,10 +32,7 @@ from painsim.engine.variables import (
     S_I,
     S_K,
     S_N,
-    S_NREC,
     S_PS,
-    S_REC,
-    S_RUN,
     S_S,
     S_T,
     S_U,
@@ -52,6 +49,7 @@ from painsim.engine.variables import (
     TR_WORK,
     TRAITS,
 )  # fmt: skip
+from painsim.limits import DEFAULT_LIMITS, Limits, screening_candidate_limit
 
 Progress = Callable[[int, int], None]
 
@@ -94,8 +92,14 @@ class Cohort:
         seed: int = 0,
         params: ModelParams | None = None,
         progress: Progress | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Cohort:
         """Build ``n`` patients of ``population`` ("chronic", "acute" or a Population).
+
+        A chronic cohort is screened from acute episodes in batches, ``progress(found, n)``
+        after each (an exception it raises stops screening); screening examines at most
+        ``limits``' number of candidates (painsim.limits) and raises
+        :class:`painsim.engine.screening.ScreeningError` when it cannot find ``n``.
 
         Examples
         --------
@@ -108,7 +112,7 @@ class Cohort:
         params = params or ModelParams()
         if population.entry == "acute":
             return cls._acute(population, np.arange(n, dtype=np.int64), seed, params)
-        return cls._screen_chronic(population, n, seed, params, progress)
+        return cls._screen_chronic(population, n, seed, params, progress, limits)
 
     @classmethod
     def _acute(cls, population: Population, ids: np.ndarray, seed: int,
@@ -125,30 +129,19 @@ class Cohort:
 
     @classmethod
     def _screen_chronic(cls, population: Population, n: int, seed: int, params: ModelParams,
-                        progress: Progress | None) -> Cohort:
-        """Simulate acute episodes and keep, in id order, the first ``n`` whose pain persists."""
-        days = population.chronic_min_days
-        kept: list[Cohort] = []
-        found, next_id = 0, 0
-        while found < n:
-            batch = max(256, min(200_000, 4 * (n - found)))
-            candidates = cls._acute(population, np.arange(next_id, next_id + batch), seed, params)
-            result = simulate(candidates, days, Record(variables=("pain",), every=7))
-            weekly = result.trajectories["pain"]
-            blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
-            persistent = np.all(np.array(blocks) >= population.chronic_min_pain, axis=0)
-            persistent &= weekly[-1] >= population.chronic_min_pain
-            chosen = np.flatnonzero(persistent)[: n - found]
-            kept.append(result.cohort.subset(chosen))
-            found += chosen.size
-            next_id += batch
-            if progress is not None:
-                progress(found, n)
-        cohort = Cohort.concat(kept)
-        cohort.state[[S_RUN, S_REC, S_NREC]] = 0.0
-        cohort.state[S_FIRST] = -1.0
+                        progress: Progress | None, limits: Limits = DEFAULT_LIMITS) -> Cohort:
+        """Simulate acute episodes and keep, in id order, the first ``n`` whose pain persists.
+
+        Candidates are screened in batches of bounded size, ``progress(found, n)`` after each,
+        at most :func:`painsim.limits.screening_candidate_limit` of them; when the cohort
+        cannot be filled, :class:`painsim.engine.screening.ScreeningError` says how many
+        candidates met each criterion (painsim.engine.screening).
+        """
+        from painsim.engine.screening import screen_chronic
+
+        limit = screening_candidate_limit(n, population.chronic_min_days, limits)
+        cohort = Cohort.concat(screen_chronic(population, n, seed, params, limit, progress, limits))
         cohort.population = population
-        cohort.entry_day = cohort.day
         return cohort
 
     def copy(self) -> Cohort:

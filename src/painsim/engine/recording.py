@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,10 +40,7 @@ class Record(BaseModel):
     @field_validator("variables")
     @classmethod
     def _known(cls, variables: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [v for v in variables if v not in RECORDABLE]
-        if unknown:
-            raise ValueError(f"unknown variable(s) {unknown}; allowed: {list(RECORDABLE)}")
-        return variables
+        return check_recordable(variables)
 
     @classmethod
     def daily(cls, *variables: str, patients: int | Sequence[int] | None = None) -> Record:
@@ -93,6 +91,19 @@ class Record(BaseModel):
                 f"{self.max_bytes / 2**30:.1f} GiB): record weekly, sample patients "
                 "(patients=k) or keep summaries only"
             )
+
+
+def check_recordable(variables: Sequence[str]) -> tuple[str, ...]:
+    """``variables`` as a tuple, or ValueError naming each unknown one (with the closest
+    recordable name) and listing the recordable variables."""
+    unknown = [v for v in variables if v not in RECORDABLE]
+    if unknown:
+        named = []
+        for name in unknown:
+            close = difflib.get_close_matches(str(name), RECORDABLE, n=1, cutoff=0.6)
+            named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ValueError(f"unknown variable(s) {', '.join(named)}; recordable: {', '.join(RECORDABLE)}")
+    return tuple(variables)
 
 
 def _as_patients(patients: int | Sequence[int] | None) -> int | tuple[int, ...] | None:

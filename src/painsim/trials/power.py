@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from painsim.trials.spec import TrialSpec
+from painsim.limits import DEFAULT_LIMITS, LimitError, Limits, check_power_cost, range_size
+from painsim.trials.spec import MAX_N_PER_ARM, TrialSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from painsim.sweeps import ResultsFolder, Sweep
@@ -82,12 +83,16 @@ def power_curve(spec: TrialSpec, ns: Sequence[int], reps: int | None = None, see
     ``results`` folder every finished task is kept there and a rerun computes only the
     missing ones. Results do not depend on where they ran.
 
+    Raises :class:`painsim.limits.LimitError` when the curve would exceed a documented limit
+    (:func:`painsim.limits.check_power_cost`).
+
     Returns (curve, replicates): ``curve`` has n, reps, power, its 95% Wilson interval and the
     mean estimate; ``replicates`` has one row per virtual trial.
     """
     from painsim.sweeps import SERIAL, ResultsFolder, run_sweep, sweep_client
 
     reps = reps or spec.power.reps
+    check_power_cost(spec, list(ns), reps, n_option="ns", reps_option="reps")
     seed = spec.seed if seed is None else seed
     method = method or spec.power.missing or spec.analysis.missing
     sweep = power_sweep(spec, ns, reps, seed, method)
@@ -123,8 +128,13 @@ def wilson(k: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarra
     return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
 
 
-def parse_range(text: str) -> list[int]:
-    """'50:400:50' -> [50, 100, ..., 400] (inclusive); '100' -> [100]; '50,80' -> [50, 80]."""
+def parse_range(text: str, limits: Limits = DEFAULT_LIMITS) -> list[int]:
+    """'50:400:50' -> [50, 100, ..., 400] (inclusive); '100' -> [100]; '50,80' -> [50, 80].
+
+    Raises ValueError naming ``--n`` when the text is malformed, has more than
+    ``limits.max_power_points`` values (checked before they are listed) or an n per arm
+    outside 2 to the arms' limit.
+    """
     text = text.strip()
     try:
         if ":" in text:
@@ -134,11 +144,22 @@ def parse_range(text: str) -> list[int]:
             start, stop, step = parts[0], parts[1], parts[2] if len(parts) == 3 else 1
             if step <= 0 or stop < start:
                 raise ValueError
+            count = range_size(start, stop, step)
+            if count > limits.max_power_points:
+                raise LimitError("--n", f"{text} gives {count:,} values of n per arm; at most "
+                                        f"{limits.max_power_points:,} (use a larger STEP)")
             values = list(range(start, stop + 1, step))
         else:
             values = [int(p) for p in text.split(",")]
+    except LimitError:
+        raise
     except ValueError:
         raise ValueError(f"--n must look like START:STOP:STEP (e.g. 50:400:50) or a comma list, got {text!r}") from None
+    if len(values) > limits.max_power_points:
+        raise LimitError("--n", f"{len(values):,} values of n per arm; at most {limits.max_power_points:,}")
     if not values or min(values) < 2:
         raise ValueError(f"--n: every n per arm must be >= 2, got {text!r}")
+    if max(values) > MAX_N_PER_ARM:
+        raise LimitError("--n", f"n per arm is at most {MAX_N_PER_ARM:,} (the limit of arms.*.n), got "
+                                f"{max(values):,}")
     return values

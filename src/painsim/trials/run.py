@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from painsim.engine import Cohort, Record, rng, simulate
+from painsim.engine.screening import ChronicScreen, ScreeningError
+from painsim.limits import DEFAULT_LIMITS, Limits, screening_candidate_limit, screening_cannot_fill
 from painsim.trials.randomise import allocate, strata_of
 from painsim.trials.spec import OUTCOMES, TrialSpec
 
@@ -68,8 +70,18 @@ class TrialData:
         return pd.concat(rows, ignore_index=True)
 
 
-def screen(spec: TrialSpec, seed: int, progress: Progress | None = None) -> tuple[Cohort, dict[str, np.ndarray], dict]:
+def screen(spec: TrialSpec, seed: int, progress: Progress | None = None,
+           limits: Limits = DEFAULT_LIMITS) -> tuple[Cohort, dict[str, np.ndarray], dict]:
     """Screen candidates in id order until ``spec.n_total`` are eligible.
+
+    Candidates with chronic pain (``spec.screening_population()``) come in batches of bounded
+    size (painsim.engine.screening); each batch has its run-in and baseline, and
+    ``progress("screening", eligible, needed)`` is called after it (an exception it raises
+    stops screening). Participants are the first eligible in id order, whatever the batches.
+    At most :func:`painsim.limits.screening_candidate_limit` candidates are screened (with
+    ``limits``); when
+    they cannot fill the trial, :class:`~painsim.engine.screening.ScreeningError` says how
+    many met each criterion and which field to relax.
 
     Returns the enrolled cohort (state at the end of the run-in), their baseline values and
     the screening counts (screened, excluded by reason, eligible).
@@ -77,46 +89,98 @@ def screen(spec: TrialSpec, seed: int, progress: Progress | None = None) -> tupl
     elig = spec.eligibility
     population = spec.screening_population()
     need = spec.n_total
-    pool = math.ceil(1.6 * need) + 16
-    while True:
+    limit = screening_candidate_limit(need, population.chronic_min_days + elig.screening_days, limits)
+    chronic = ChronicScreen(population, seed, spec.model, limit, limits)
+    tally = _EligibilityTally()
+    parts: list[tuple[Cohort, dict[str, np.ndarray]]] = []
+    found = 0
+    while found < need:
+        if screening_cannot_fill(found, need, chronic.counts.screened, limit):
+            raise ScreeningError(_screening_failure(spec, chronic, tally, found))
+        still = need - found
+        rate = found / tally.seen if found else 0.625  # eligible per chronic candidate (first guess: 1/1.6)
+        batch = chronic.next_batch(math.ceil(still / rate) + 16, extra_days=elig.screening_days)
+        if len(batch):
+            run_in = simulate(batch, elig.screening_days,
+                              Record(variables=("pain", "disability"), every=elig.screening_days))
+            base = {o: run_in.trajectories[v][0].astype(np.float64) for o, v in OUTCOMES.items()}
+            base["rmdq"] = rdq_score(base["rmdq"], spec.outcomes.rmdq_measurement_sd, seed, BASELINE_VISIT,
+                                     batch.ids)
+            eligible = tally.add(base, elig, still)
+            chosen = np.flatnonzero(eligible)[:still]
+            parts.append((run_in.cohort.subset(chosen), {o: b[chosen] for o, b in base.items()}))
+            found += chosen.size
         if progress is not None:
-            progress("screening", 0, pool)
-        candidates = Cohort.build(population, n=pool, seed=seed, params=spec.model)
-        run_in = simulate(candidates, elig.screening_days,
-                          Record(variables=("pain", "disability"), every=elig.screening_days))
-        base = {o: run_in.trajectories[v][0].astype(np.float64) for o, v in OUTCOMES.items()}
-        base["rmdq"] = rdq_score(base["rmdq"], spec.outcomes.rmdq_measurement_sd, seed, BASELINE_VISIT,
-                                 candidates.ids)
-        low_pain = base["pain"] < elig.min_pain
-        high_pain = base["pain"] > elig.max_pain
-        low_rmdq = base["rmdq"] < elig.min_rmdq
-        high_rmdq = base["rmdq"] > elig.max_rmdq
-        eligible = ~(low_pain | high_pain | low_rmdq | high_rmdq)
-        if eligible.sum() >= need:
-            break
-        pool = math.ceil(pool * 1.25 * need / max(int(eligible.sum()), 1)) + 16
-    chosen = np.flatnonzero(eligible)[:need]
-    screened = int(chosen[-1]) + 1
-    seen = slice(0, screened)
-    counts = {
-        "screened": screened,
-        "excluded": screened - need,
-        "excluded_reasons": {
-            "pain below minimum": int(low_pain[seen].sum()),
-            "pain above maximum": int(high_pain[seen].sum()),
-            "rmdq below minimum": int(low_rmdq[seen].sum()),
-            "rmdq above maximum": int(high_rmdq[seen].sum()),
-        },
-        "eligible": need,
-    }
-    if progress is not None:
-        progress("screening", pool, pool)
-    return run_in.cohort.subset(chosen), {o: b[chosen] for o, b in base.items()}, counts
+            progress("screening", found, need)
+    counts = {"screened": tally.seen, "excluded": tally.seen - need, "excluded_reasons": tally.reasons(),
+              "eligible": need}
+    cohort = Cohort.concat([cohort for cohort, _ in parts if len(cohort)])
+    baseline = {o: np.concatenate([b[o] for _, b in parts]) for o in OUTCOMES}
+    return cohort, baseline, counts
+
+
+_EXCLUSIONS = {"low_pain": "pain below minimum", "high_pain": "pain above maximum",
+               "low_rmdq": "rmdq below minimum", "high_rmdq": "rmdq above maximum"}
+
+
+class _EligibilityTally:
+    """Counts of the chronic candidates screened up to the last one enrolled: how many fell
+    below or above each eligibility bound."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.excluded = dict.fromkeys(_EXCLUSIONS, 0)
+
+    def add(self, base: dict[str, np.ndarray], elig, still: int) -> np.ndarray:
+        """Eligibility of one batch; counts the batch through its ``still``-th eligible
+        candidate (all of it if it has fewer)."""
+        out = {"low_pain": base["pain"] < elig.min_pain, "high_pain": base["pain"] > elig.max_pain,
+               "low_rmdq": base["rmdq"] < elig.min_rmdq, "high_rmdq": base["rmdq"] > elig.max_rmdq}
+        eligible = ~(out["low_pain"] | out["high_pain"] | out["low_rmdq"] | out["high_rmdq"])
+        positions = np.flatnonzero(eligible)
+        seen = int(positions[still - 1]) + 1 if positions.size >= still else eligible.size
+        self.seen += seen
+        for name, excluded in out.items():
+            self.excluded[name] += int(excluded[:seen].sum())
+        return eligible
+
+    def reasons(self) -> dict[str, int]:
+        """Excluded candidates by reason (the CONSORT flow's ``excluded_reasons``)."""
+        return {label: self.excluded[name] for name, label in _EXCLUSIONS.items()}
+
+
+def _screening_failure(spec: TrialSpec, chronic: ChronicScreen, tally: _EligibilityTally, found: int) -> str:
+    """Why screening could not fill the trial: counts per criterion and the field to relax."""
+    elig = spec.eligibility
+    need = spec.n_total
+    met = {"eligibility.min_pain": (f"pain >= {elig.min_pain:g}", tally.seen - tally.excluded["low_pain"]),
+           "eligibility.max_pain": (f"pain <= {elig.max_pain:g}", tally.seen - tally.excluded["high_pain"]),
+           "eligibility.min_rmdq": (f"RMDQ >= {elig.min_rmdq:g}", tally.seen - tally.excluded["low_rmdq"]),
+           "eligibility.max_rmdq": (f"RMDQ <= {elig.max_rmdq:g}", tally.seen - tally.excluded["high_rmdq"])}
+    criteria = "; ".join(f"{text} ({field}): {count:,}" for field, (text, count) in met.items())
+    days_field = "population.chronic_min_days / eligibility.min_duration_months"
+    if chronic.counts.chronic < need:
+        population = spec.screening_population()
+        relax = (f"relax population.chronic_min_pain ({population.chronic_min_pain:g}) or the duration of pain "
+                 f"({days_field}: {population.chronic_min_days:,} days)")
+    else:
+        fewest = min(count for _, count in met.values())
+        fields = [f"{field} ({getattr(elig, field.split('.')[1]):g})" for field, (_, count) in met.items()
+                  if count == fewest]
+        relax = f"relax {' or '.join(fields)}, met by the fewest ({fewest:,})"
+    return (f"eligibility: {chronic.stop_reason()}, {found:,} of the {need:,} participants wanted eligible. "
+            f"{chronic.describe(days_field)}. Of the {tally.seen:,} with chronic pain, at the run-in baseline: "
+            f"{criteria}; all criteria: {found:,}. To fill the trial, {relax}, or randomise fewer participants")
 
 
 def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | None = None,
               n_jobs: int = 1) -> TrialData:
-    """Screen, randomise, simulate every arm on its own participants, and follow them up."""
+    """Screen, randomise, simulate every arm on its own participants, and follow them up.
+
+    Raises :class:`painsim.limits.LimitError` if the trial would exceed a documented limit
+    and :class:`painsim.engine.screening.ScreeningError` if screening cannot fill it.
+    """
+    spec.cost()  # a spec changed without validation (e.g. TrialSpec.with_n) is checked here
     seed = spec.seed if seed is None else int(seed)
     report = progress or (lambda stage, done, total: None)
     cohort, baseline, counts = screen(spec, seed, progress)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from painsim.care import CareParams, CarePlan
 from painsim.engine import ModelParams, Population
+from painsim.limits import Cost, LimitError, check_arm_count, check_trial_cost
 from painsim.scenario import ScenarioError
 from painsim.tomlfiles import load_toml_model, parse_toml_model
 
@@ -23,6 +24,7 @@ from painsim.tomlfiles import load_toml_model, parse_toml_model
 OUTCOMES: dict[str, str] = {"rmdq": "disability", "pain": "pain"}
 SCHEMES: tuple[str, ...] = ("simple", "complete", "blocks", "stratified")
 MISSING: tuple[str, ...] = ("mi", "mixed", "complete_case")
+MAX_N_PER_ARM = 1_000_000
 _FROZEN = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
@@ -64,7 +66,7 @@ class Arm(CarePlan):
     to ``n``; complete randomisation allocates exactly ``n``).
     """
 
-    n: int = Field(ge=2, le=1_000_000, description="participants randomised to this arm")
+    n: int = Field(ge=2, le=MAX_N_PER_ARM, description="participants randomised to this arm")
     ratio: int = Field(1, ge=1, le=20, description="allocation ratio in permuted blocks")
     label: str = ""
 
@@ -214,6 +216,15 @@ class TrialSpec(BaseModel):
     analysis: Analysis = Field(default_factory=Analysis)
     power: Power = Field(default_factory=Power)
 
+    @field_validator("arms")
+    @classmethod
+    def _not_too_many(cls, arms: dict[str, Arm]) -> dict[str, Arm]:
+        try:
+            check_arm_count(len(arms))
+        except LimitError as err:
+            raise ValueError(err.detail) from None  # the error's location already names the field
+        return arms
+
     @model_validator(mode="after")
     def _consistent(self) -> TrialSpec:
         names = list(self.arms)
@@ -242,7 +253,13 @@ class TrialSpec(BaseModel):
             if bad:
                 raise ValueError(f"randomisation.block_sizes: {bad} not a multiple of the sum of the arm ratios "
                                  f"({ratio_sum})")
+        self.cost()  # refuse what cannot finish within the limits (painsim.limits)
         return self
+
+    def cost(self) -> Cost:
+        """What one run of this trial will cost; raises :class:`painsim.limits.LimitError`
+        when that is above a documented limit."""
+        return check_trial_cost(self)
 
     def _named_arms(self) -> list[tuple[str, str]]:
         named = [("analysis.comparators", c) for c in self.analysis.comparators]
@@ -308,6 +325,24 @@ class TrialSpec(BaseModel):
         """The same trial with ``n`` participants per arm."""
         arms = {name: arm.model_copy(update={"n": n}) for name, arm in self.arms.items()}
         return self.model_copy(update={"arms": arms})
+
+
+#: Top-level tables that only a trial spec has (a scenario file has none of them).
+TRIAL_ONLY_KEYS: tuple[str, ...] = ("eligibility", "randomisation", "visits", "outcomes", "follow_up", "analysis",
+                                    "power", "source")
+
+
+def is_trial_spec(text: str) -> bool:
+    """Whether TOML ``text`` is a trial spec rather than a scenario file: it has a top-level key
+    only trial specs have (``[visits]``, ``[eligibility]``, ``[randomisation]``, ...). Text
+    that is not valid TOML is not a trial spec (the scenario reader then explains the error)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return False
+    return any(key in data for key in TRIAL_ONLY_KEYS)
 
 
 def load_trial(path: str | Path) -> TrialSpec:
