@@ -86,12 +86,12 @@ DEFAULT_LIMITS = Limits()
 # (the long table of trajectories and its storing).
 MEMORY_FIXED = 400 * 2**20
 MEMORY_PER_PATIENT = 200
-MEMORY_PER_PATIENT_ARM = 500
-MEMORY_PER_PATIENT_SESSION = 40
+MEMORY_PER_PATIENT_ARM = 600
+MEMORY_PER_PATIENT_SESSION = 80
 MEMORY_PER_RECORDED_BYTE = 5
 # A trial keeps, per participant, a row of baseline and visit values, and the analysis holds
 # each imputed data set of each (outcome, visit): bytes per analysed row.
-MEMORY_PER_ANALYSED_ROW = 100
+MEMORY_PER_ANALYSED_ROW = 50
 
 # Screening batches: the sizes of the original rounds (4 candidates per patient still wanted,
 # 256 to 200,000), within the batch limit in patient-days.
@@ -217,15 +217,16 @@ def scenario_cost(scenario: Any, n: int | None = None, limits: Limits = DEFAULT_
     horizon = scenario.horizon_days
     if scenario.population.entry == "chronic":
         candidates, days_min, days_max = _screening(n, scenario.population.chronic_min_days, 0, limits)
+        batch = _batch_memory(scenario.population.chronic_min_days, limits)
     else:
-        candidates = days_min = days_max = 0
+        candidates = days_min = days_max = batch = 0
     record = scenario.record
     recorded = min(record.patients, n) if record.variables else 0
     recording = 4 * len(record.variables) * math.ceil(horizon / record.every) * recorded * arms
     sessions = sum(plan.compile(horizon, scenario.care_params).n_sessions for plan in scenario.arms.values())
     memory = (MEMORY_FIXED + n * (MEMORY_PER_PATIENT + arms * MEMORY_PER_PATIENT_ARM
                                   + sessions * MEMORY_PER_PATIENT_SESSION)
-              + recording * MEMORY_PER_RECORDED_BYTE + _batch_memory(scenario.population.chronic_min_days, limits))
+              + recording * MEMORY_PER_RECORDED_BYTE + batch)
     return Cost(arms=arms, patients=n, screening_candidates_max=candidates, screening_patient_days_min=days_min,
                 screening_patient_days_max=days_max, simulated_patient_days=n * horizon * arms,
                 recording_bytes=recording, memory_bytes=memory)
