@@ -158,7 +158,8 @@ def case_demo(work: Path) -> Record:
     store, out = work / "store", work / "out"
     summary = run_cli(["demo", "--n", "300", "--jobs", JOBS, "--json", "--out", str(out), "--store", str(store)])
     runs, tables = stored_runs(store)
-    tables["file:massage_question.json"] = {"json": json.loads((out / "massage_question.json").read_text())}
+    written = Path(summary["figure"]).with_suffix(".json")  # named after the scenario and the run (docs/cli.md)
+    tables["file:massage_question.json"] = {"json": json.loads(written.read_text())}
     return {"summary": without(summary, ("run_id", "figure")), "stored": runs, "tables": tables}
 
 
@@ -216,7 +217,7 @@ def case_sweep(work: Path) -> Record:
                        "--n", "50", "--scheduler", "serial", "--json", "--out", str(out), "--store", str(store),
                        "--results", str(work / "results")])
     runs, tables = stored_runs(store, SWEEP_VOLATILE)
-    tables["file:massage_question_sweep.csv"] = frame_digest(read_csv_exactly(out / "massage_question_sweep.csv"))
+    tables["file:massage_question_sweep.csv"] = frame_digest(read_csv_exactly(Path(summary["csv"])))
     return {"summary": without(summary, (*SWEEP_VOLATILE, "run_id")), "stored": runs, "tables": tables}
 
 

@@ -42,7 +42,10 @@ def test_demo_json_outputs_and_store(tmp_path):
     summary = json.loads(result.output)
     assert summary["scenario"] == "massage_question"
     assert len(summary["arms"]) == 8 and all(arm["n"] == 200 for arm in summary["arms"].values())
-    assert (tmp_path / "massage_question.png").stat().st_size > 10_000
+    stem = f"massage_question-{summary['run_id']}"  # files are named after the scenario and the run
+    assert summary["figure"] == str(tmp_path / f"{stem}.png")
+    assert (tmp_path / f"{stem}.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / f"{stem}.json").read_text()) == summary["arms"]
     assert summary["run_id"] in CliRunner().invoke(app, ["runs", "--store", str(tmp_path / "store")]).output
 
 

@@ -2,11 +2,13 @@
 
 Shared by scenario files and trial specs: an error names the file, the field path and the
 line where it can be found, what was given and what is allowed; an unknown key suggests
-the closest allowed key.
+the closest allowed key. A file that is too large, is not UTF-8 text or nests too deeply
+is refused with the same kind of error, naming the file and where the problem is.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import tomllib
 import typing
@@ -18,14 +20,43 @@ from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
+#: Largest TOML file read (bytes): scenario files, trial specs and targets files are a few
+#: kilobytes; anything near this is a mistake, refused before it is parsed.
+MAX_TOML_BYTES = 1_048_576
+
+
+def read_text_file(path: str | Path, error: type[Exception], what: str, max_bytes: int = MAX_TOML_BYTES) -> str:
+    """The UTF-8 text of ``path``; raise ``error`` naming the file when it cannot be read,
+    is larger than ``max_bytes`` or is not UTF-8 (with the byte offset and line of the
+    first bad byte)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as err:
+        raise error(f"{path}: cannot read the {what} ({err.strerror or err})") from None
+    if len(data) > max_bytes:
+        raise error(f"{path}: the {what} is larger than the limit of {max_bytes:,} bytes")
+    return decode_utf8(data, path, error, what)
+
+
+def decode_utf8(data: bytes, source: str | Path, error: type[Exception], what: str) -> str:
+    """``data`` decoded as UTF-8 (a leading byte-order mark is dropped, line ends become
+    ``\\n`` as in text mode); raise ``error`` naming ``source``, the byte offset and the
+    line of the first byte that is not UTF-8."""
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skip:].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as err:
+        offset = skip + err.start
+        line = data.count(b"\n", 0, offset) + 1
+        raise error(f"{source}: the {what} is not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset} "
+                    f"(line {line}) cannot be decoded; save the file as UTF-8") from None
+
 
 def load_toml_model(path: str | Path, model: type[M], error: type[Exception], what: str) -> M:
     """Read ``path`` and validate it as ``model``; raise ``error`` with a readable message."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise error(f"{path}: cannot read the {what} ({err.strerror})") from None
+    text = read_text_file(path, error, what)
     return parse_toml_model(text, model, error, what, source=str(path))
 
 
@@ -33,16 +64,21 @@ def parse_toml_model(text: str, model: type[M], error: type[Exception], what: st
                      prepare: Callable[[dict[str, Any]], None] | None = None) -> M:
     """Validate TOML ``text`` as ``model`` (``source`` names it in errors); ``prepare`` may
     fill in derived defaults in the parsed data before validation."""
+    too_deep = error(f"{source}: the {what} nests arrays or tables too deeply to read")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise error(f"{source}: not valid TOML: {err}") from None
-    if prepare is not None:
-        prepare(data)
+    except RecursionError:
+        raise too_deep from None
     try:
+        if prepare is not None:
+            prepare(data)
         return model.model_validate(data)
     except ValidationError as err:
         raise error(explain(err, text, source, what, model)) from None
+    except RecursionError:
+        raise too_deep from None
 
 
 def explain(err: ValidationError, text: str, source: str, what: str, model: type[BaseModel]) -> str:

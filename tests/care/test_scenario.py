@@ -102,4 +102,4 @@ def test_cli_run_json_summary(tmp_path):
     assert massage["pain_mean"]["0"] == arms["no_care"]["pain_mean"]["0"]  # same patients, same baseline
     assert abs(sum(massage["responder_classes"].values()) - 1) < 1e-9
     assert "responder_classes" not in arms["no_care"]
-    assert (tmp_path / "out" / "small.png").exists()
+    assert (tmp_path / "out" / f"small-{printed['run_id']}.png").exists()

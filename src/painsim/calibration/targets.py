@@ -46,7 +46,7 @@ from painsim.calibration.statistics import NEEDS_CARE, NEEDS_DAY, TRIAL_STATISTI
 from painsim.care import CareParams
 from painsim.engine import ModelParams
 from painsim.scenario import Scenario
-from painsim.tomlfiles import parse_toml_model
+from painsim.tomlfiles import parse_toml_model, read_text_file
 from painsim.trials.spec import TrialSpec
 
 MODEL_PARAMS = tuple(ModelParams.model_fields)
@@ -330,11 +330,7 @@ def split_params(values: dict[str, float]) -> tuple[dict[str, float], dict[str, 
 
 def load_targets(path: str | Path) -> tuple[TargetsFile, str]:
     """Read and validate a targets file; return it and its text. Raise TargetsError."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise TargetsError(f"{path}: cannot read the targets file ({err.strerror})") from None
+    text = read_text_file(path, TargetsError, "targets file")
     return parse_targets(text, source=str(path)), text
 
 

@@ -1,13 +1,71 @@
-"""The typer application; each pillar registers its commands in its own module."""
+"""The typer application; each pillar registers its commands in its own module.
+
+Every command runs inside a safety net (:class:`SafetyNetGroup`): an exception no command
+turned into a clear error is reported in a few lines as an internal error (exit code 1)
+that says how to report it; the traceback is shown only with ``painsim --debug`` or
+``PAINSIM_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+DEBUG_ENV = "PAINSIM_DEBUG"
+
+
+def debug_requested(ctx: Any = None) -> bool:
+    """True when ``--debug`` was given or ``PAINSIM_DEBUG`` is set to anything but 0/empty."""
+    if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+        return True
+    while ctx is not None:
+        if ctx.params.get("debug"):
+            return True
+        ctx = ctx.parent
+    return False
+
+
+def internal_error_message(error: BaseException) -> str:
+    """The few lines shown for an unexpected exception instead of its traceback."""
+    if isinstance(error, MemoryError):
+        what = "ran out of memory"
+    else:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    return (f"painsim: internal error ({what}).\n"
+            "This is a bug in painsim, or a limit it should have checked, not a mistake in your input. "
+            f"Please report it to the painsim maintainers with the command you ran and the traceback that "
+            f"`painsim --debug ...` (or {DEBUG_ENV}=1) prints.")
+
+
+class SafetyNetGroup(TyperGroup):
+    """The root command group: turns unexpected exceptions into a short internal error."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # exits, Ctrl-C and usage errors (exit 2) as usual
+            raise
+        except Exception as error:
+            if debug_requested(ctx):
+                raise
+            print(internal_error_message(error), file=sys.stderr)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=SafetyNetGroup,
     name="painsim",
     help="painsim: chronic back pain as an emergent biopsychosocial system. "
     "A research model, not medical advice.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
 )
 
 
@@ -23,6 +81,8 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug",
+                               help=f"Show the traceback of an internal error (also: {DEBUG_ENV}=1)."),
 ) -> None:
     """painsim: chronic back pain as an emergent biopsychosocial system."""
 

@@ -11,15 +11,26 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DISCLAIMER, _fail, _progress
+from painsim.cli.common import (
+    DISCLAIMER,
+    check_outputs,
+    check_store,
+    fail,
+    load_scenario_file,
+    plain_text_figures,
+    progress,
+    seed_option,
+)
 from painsim.cli.sweep_options import (
     ResultsOption,
     SchedulerOption,
     StoreOption,
     WorkersOption,
+    check_results_folder,
     cluster_client,
     results_folder,
     store_sweep_run,
@@ -53,19 +64,20 @@ def calibrate(
     from painsim.calibration import calibrate as run_calibration
 
     if budget <= 0:
-        _fail(f"--budget must be a positive number of trials, got {budget}", 2)
+        fail(f"--budget must be a positive number of trials, got {budget}")
     try:
         targets, text = load_targets(targets_file)
         names = [h.strip() for h in holdout.split(",") if h.strip()]
         targets.check_holdout(names)
     except TargetsError as err:
-        _fail(str(err), 2)
+        fail(str(err))
     if not targets.parameters:
-        _fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}",
-              2)
-    folder = results_folder(results, store, f"calibration-{targets.name}", targets.text_hash)
+        fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}")
+    folder = results_folder(results, store, "calibration", targets.name, targets.text_hash)
+    check_results_folder(folder)
+    check_store(store)
     start = time.perf_counter()
-    with cluster_client(scheduler, workers) as client, _progress(as_json) as bar:
+    with cluster_client(scheduler, workers) as client, progress(as_json) as bar:
         task = bar.add_task("calibration trials", total=budget)
         fit = run_calibration(targets, budget, folder, client, holdout=names, n_workers=_n_workers(client),
                               progress=lambda done, total: bar.update(task, completed=done))
@@ -80,12 +92,12 @@ def calibrate(
         typer.echo(json.dumps({**summary, "run_id": run_id}, indent=2))
         return
     console = Console(width=max(Console().width, 140))
-    table = Table(title=f"Calibration fit: {targets.title or targets.name} (best of {budget} trials, "
+    table = Table(title=f"Calibration fit: {escape(targets.title or targets.name)} (best of {budget} trials, "
                         f"n = {targets.fit.n:,} per scenario)")
     for column in ("target", "role", "statistic", "value", "band", "simulated", "within?"):
         table.add_column(column, justify="right" if column in ("value", "simulated") else "left")
     for row in fit.fit_table().itertuples():
-        table.add_row(row.target, row.role, row.statistic, f"{row.value:.3g}",
+        table.add_row(escape(row.target), row.role, escape(row.statistic), f"{row.value:.3g}",
                       f"{row.band_low:.3g} to {row.band_high:.3g}", f"{row.simulated:.3g}",
                       "[green]yes[/green]" if row.within else "[red]no[/red]")
     console.print(table)
@@ -98,7 +110,7 @@ def calibrate(
     console.print(params)
     console.print(f"fit: {summary['fit_within']} targets within their band"
                   + (f"; holdout: {summary['holdout_within']}" if summary["holdout_within"] else "")
-                  + f"; {fit.ran} trials run, {fit.reused} reused from {folder.path} ({seconds:.0f} s)")
+                  + f"; {fit.ran} trials run, {fit.reused} reused from {escape(str(folder.path))} ({seconds:.0f} s)")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
@@ -113,11 +125,11 @@ def _param_ranges(spec: str) -> dict[str, tuple[float, float]]:
         try:
             out[name.strip()] = (float(low), float(high))
         except ValueError:
-            _fail(f"--params: {item!r} must be NAME=LOW:HIGH, e.g. heal_rate=0.05:0.08", 2)
+            fail(f"--params: {item!r} must be NAME=LOW:HIGH, e.g. heal_rate=0.05:0.08")
         try:
             check_parameter(name.strip(), *out[name.strip()])
         except ValueError as err:
-            _fail(f"--params: {err}", 2)
+            fail(f"--params: {err}")
     return out
 
 
@@ -132,7 +144,7 @@ def sensitivity(
     loop_max: float = typer.Option(2.0, help="Loop gains vary on [0, LOOP_MAX] (1 = as calibrated)."),
     budget: int = typer.Option(32, help="Base samples N (Sobol: N(D+2) runs; Morris: N trajectories, N(D+1) runs)."),
     n: int = typer.Option(1000, min=10, max=1_000_000, help="Patients in the cohort."),
-    seed: int = typer.Option(None, min=0, help="Seed (default: the scenario's)."),
+    seed: int = seed_option(None, "Seed (default: the scenario's)."),
     plot_path: Path = typer.Option(Path("painsim-output/sensitivity.png"), "--plot", help="Where to write the plot."),
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
@@ -142,32 +154,37 @@ def sensitivity(
 ) -> None:
     """Which loops and parameters control the outcomes? Sobol or Morris indices (SALib), on Dask."""
     from painsim.calibration.sensitivity import plot, resolve_outputs, run_sensitivity
-    from painsim.cli.engine_commands import _load
 
     if budget <= 0:
-        _fail(f"--budget must be a positive number of base samples, got {budget}", 2)
-    scenario = _load(scenario_file)
+        fail(f"--budget must be a positive number of base samples, got {budget}")
+    scenario, text = load_scenario_file(scenario_file)
     names = [o.strip() for o in outputs.split(",") if o.strip()]
     ranges = _param_ranges(params)
     try:
         resolve_outputs(scenario, names)
     except ValueError as err:
-        _fail(f"--outputs: {err}", 2)
+        fail(f"--outputs: {err}")
     key = json.dumps([scenario.model_dump(mode="json"), method.value, names, ranges, loop_max, budget, n, seed],
                      sort_keys=True)
-    folder = results_folder(results, store, f"sensitivity-{scenario.name}", key)
+    folder = results_folder(results, store, "sensitivity", scenario.name, key)
+    if plot_path.is_dir():
+        fail(f"--plot: is a directory: {plot_path}")
+    check_outputs(plot_path.parent, [plot_path.name], what="--plot: folder")
+    check_results_folder(folder)
+    check_store(store)
     start = time.perf_counter()
-    with cluster_client(scheduler, workers) as client, _progress(as_json) as bar:
+    with cluster_client(scheduler, workers) as client, progress(as_json) as bar:
         task = bar.add_task(f"{method.value} samples", total=None)
         result = run_sensitivity(scenario, method.value, names, ranges, budget, n, folder, client, seed=seed,
                                  loop_max=loop_max,
                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     seconds = time.perf_counter() - start
     plot_path.parent.mkdir(parents=True, exist_ok=True)
-    plot(result, plot_path)
+    with plain_text_figures():
+        plot(result, plot_path)
     summary = {**result.summary(), "ran": result.ran, "reused": result.reused, "seconds": round(seconds, 1),
                "plot": str(plot_path), "results": str(folder.path), "n": n}
-    run_id = store_sweep_run(store, scenario_file.read_text(), scenario.seed if seed is None else seed,
+    run_id = store_sweep_run(store, text, scenario.seed if seed is None else seed,
                         f"sensitivity:{scenario.name}", {"method": method.value, "budget": budget, "n": n,
                                                          "params": ranges, "loop_max": loop_max},
                         {"samples": result.samples, "indices": result.indices}, summary)
@@ -176,14 +193,14 @@ def sensitivity(
         return
     console = Console(width=max(Console().width, 120))
     for output, rows in result.indices.groupby("output", sort=False):
-        table = Table(title=f"{method.value}: {output} ({len(result.samples)} samples, n = {n:,})")
+        table = Table(title=escape(f"{method.value}: {output} ({len(result.samples)} samples, n = {n:,})"))
         columns = ["S1", "S1_conf", "ST", "ST_conf"] if method == Method.sobol else ["mu_star", "mu_star_conf", "sigma"]
         table.add_column("input")
         for column in columns:
             table.add_column(column, justify="right")
         for row in rows.itertuples():
-            table.add_row(row.input, *[f"{getattr(row, c):.3f}" for c in columns])
+            table.add_row(escape(row.input), *[f"{getattr(row, c):.3f}" for c in columns])
         console.print(table)
-    console.print(f"plot: [bold]{plot_path}[/bold]; {result.ran} samples run, {result.reused} reused "
+    console.print(f"plot: [bold]{escape(str(plot_path))}[/bold]; {result.ran} samples run, {result.reused} reused "
                   f"({seconds:.0f} s); stored as run [bold]{run_id}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")

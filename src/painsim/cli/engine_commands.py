@@ -3,44 +3,32 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from painsim.cli.app import app
+from painsim.cli.common import (
+    DEFAULT_JOBS,
+    DISCLAIMER,
+    STORE_HELP,
+    check_outputs,
+    check_store,
+    fail,
+    load_scenario_file,
+    load_trial_file,
+    plain_text_figures,
+    progress,
+    seed_option,
+)
 
-DISCLAIMER = "painsim is a research model, not medical advice."
-STORE_HELP = "Store folder (default: $PAINSIM_STORE, else the painsim user data folder)."
-DEFAULT_JOBS = min(2, os.cpu_count() or 1)
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-        disable=quiet or not sys.stderr.isatty(), console=Console(stderr=True), transient=True,
-    )
-
-
-def _fail(message: str, code: int) -> None:
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _load(path: Path):
-    from painsim.scenario import ScenarioError, load_scenario
-
-    try:
-        return load_scenario(path)
-    except ScenarioError as err:
-        _fail(str(err), 2)
+# Old names, kept for code written against them; new code imports painsim.cli.common.
+_fail, _progress = fail, progress
 
 
 def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
@@ -51,8 +39,8 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
     try:
         scenario.cost(n)
     except LimitError as err:
-        _fail(str(err), 2)
-    with _progress(quiet) as bar:
+        fail(str(err))
+    with progress(quiet) as bar:
         tasks: dict[str, Any] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -64,41 +52,68 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
         try:
             return run_scenario(scenario, n=n, seed=seed, n_jobs=jobs, progress=report)
         except ScreeningError as err:
-            _fail(str(err), 2)
+            fail(str(err))
 
 
-def _save(result, text: str, store_path: Path | None, overrides: dict[str, Any]) -> str:
-    """Store the run atomically; return its id."""
+def _check_places(scenario, out: Path, store: Path | None) -> None:
+    """Before simulating: --out can take this run's files, and the store a new run."""
+    from painsim.outputs import RUN_ID_PLACEHOLDER, output_stem
+
+    stem = output_stem(scenario.name, RUN_ID_PLACEHOLDER)
+    check_outputs(out, [f"{stem}.png", f"{stem}.json"])
+    check_store(store)
+
+
+def _save(result, summary: dict, text: str, store_path: Path | None, overrides: dict[str, Any]) -> str:
+    """Store the run atomically; return its id. Raise StoreError or OSError."""
     from painsim import __version__
     from painsim.outcomes.tables import scenario_tables
-    from painsim.store import Store, StoreError
+    from painsim.store import Store
 
-    try:
-        store = Store(store_path)
-        meta = {"painsim_version": __version__, "n": len(result.cohort), "overrides": overrides}
-        with store.new_run(text, seed=result.cohort.seed, name=result.scenario.name, meta=meta) as run:
-            for name, table in scenario_tables(result).items():
-                run.write_table(name, table)
-            run.set_summary(result.summary())
-    except (StoreError, OSError) as err:
-        _fail(f"the run finished but could not be stored: {err}. The figure and summary in --out were written.", 1)
+    store = Store(store_path)
+    meta = {"painsim_version": __version__, "n": len(result.cohort), "overrides": overrides}
+    with store.new_run(text, seed=result.cohort.seed, name=result.scenario.name, meta=meta) as run:
+        for name, table in scenario_tables(result).items():
+            run.write_table(name, table)
+        run.set_summary(summary)
     return run.run_id
 
 
-def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, overrides: dict[str, Any]) -> None:
+def _write_outputs(result, summary: dict, out: Path, run_id: str | None) -> tuple[Path, Path]:
+    """The figure and JSON summary in ``out``, named after the scenario (and its run id)."""
     from painsim.outcomes.figures import scenario_figure
+    from painsim.outputs import output_path
 
     out.mkdir(parents=True, exist_ok=True)
+    with plain_text_figures():
+        figure = scenario_figure(result, output_path(out, result.scenario.name, ".png", run_id))
+    summary_path = output_path(out, result.scenario.name, ".json", run_id)
+    summary_path.write_text(json.dumps(summary, indent=2))
+    return figure, summary_path
+
+
+def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, overrides: dict[str, Any]) -> None:
+    from painsim.store import StoreError
+
     summary = result.summary()
-    figure = scenario_figure(result, out / f"{result.scenario.name}.png")
-    (out / f"{result.scenario.name}.json").write_text(json.dumps(summary, indent=2))
-    run_id = _save(result, text, store, overrides)
+    try:
+        run_id = _save(result, summary, text, store, overrides)
+    except (StoreError, OSError) as err:
+        figure, summary_path = _write_outputs(result, summary, out, None)
+        fail(f"the run finished but could not be stored: {err}. The figure and summary were written: "
+             f"{figure}, {summary_path}.", 1)
+    try:
+        figure, summary_path = _write_outputs(result, summary, out, run_id)
+    except OSError as err:
+        fail(f"the run is stored as run {run_id} (painsim show {run_id}) but its figure and summary could not be "
+             f"written in {out}: {err.strerror or err}", 1)
     if as_json:
         typer.echo(json.dumps({"scenario": result.scenario.name, "run_id": run_id, "arms": summary,
                                "figure": str(figure)}, indent=2))
         return
     console = Console(width=max(Console().width, 150))
-    table = Table(title=f"{result.scenario.title or result.scenario.name} (n = {len(result.cohort):,} per arm)")
+    label = escape(result.scenario.title or result.scenario.name)
+    table = Table(title=f"{label} (n = {len(result.cohort):,} per arm)")
     horizon = result.scenario.horizon_days
     days = [d for d in ("0", "70", "365", "729") if int(d) < horizon]
     for column in ("arm", *[f"pain d{d}" for d in days], "non-resp", "transient", "lasting",
@@ -114,9 +129,9 @@ def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, ove
                       f"{arm['cost_mean']:,.0f}", f"{per_day:,.0f}" if per_day else "-"]
         else:
             cells += ["-"] * 7
-        table.add_row(name, *cells)
+        table.add_row(escape(name), *cells)
     console.print(table)
-    console.print(f"figure: [bold]{figure}[/bold]\nsummary: [bold]{out / (result.scenario.name + '.json')}[/bold]")
+    console.print(f"figure: [bold]{escape(str(figure))}[/bold]\nsummary: [bold]{escape(str(summary_path))}[/bold]")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id}; painsim report {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
@@ -124,7 +139,7 @@ def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, ove
 @app.command()
 def demo(
     n: int = typer.Option(None, min=1, max=5_000_000, help="Patients per arm (default: the scenario's, 5,000)."),
-    seed: int = typer.Option(None, min=0, help="Random seed (default: the scenario's)."),
+    seed: int = seed_option(None, "Random seed (default: the scenario's)."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and summary."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
@@ -141,6 +156,7 @@ def demo(
 
     text = resources.files("painsim").joinpath("data/massage_question.toml").read_text()
     scenario = parse_scenario(text, source="massage_question.toml (embedded)")
+    _check_places(scenario, out, store)
     _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 
 
@@ -148,15 +164,15 @@ def demo(
 def run(
     file: Path = typer.Argument(..., help="Scenario file (TOML); see docs/scenarios.md."),
     n: int = typer.Option(None, min=1, max=10_000_000, help="Override the scenario's patients per arm."),
-    seed: int = typer.Option(None, min=0, help="Override the scenario's seed."),
+    seed: int = seed_option(None, "Override the scenario's seed."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and summary."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only (docs/cli.md)."),
     store: Path = typer.Option(None, help=STORE_HELP),
 ) -> None:
     """Run a scenario file: every arm on the same cohort; the run is kept in the store."""
-    scenario = _load(file)
-    text = file.read_text()
+    scenario, text = load_scenario_file(file)
+    _check_places(scenario, out, store)
     _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 
 
@@ -165,15 +181,13 @@ def validate(file: Path = typer.Argument(..., help="Scenario file or trial spec 
     """Check a scenario file or a trial spec and say what is wrong, where, and what is allowed,
     and what a run will cost (docs/scenarios.md, docs/trials.md: "Limits")."""
     if _is_trial_spec(file):
-        from painsim.cli.trial_commands import _load as load_trial_spec
-
-        spec = load_trial_spec(file)
+        spec = load_trial_file(file)
         typer.echo(f"{file}: valid trial spec '{spec.name}': {len(spec.arms)} arm(s) ({', '.join(spec.arms)}), "
                    f"{spec.n_total:,} randomised, visits at weeks {', '.join(map(str, spec.visits.weeks))}, "
                    f"seed {spec.seed}")
         typer.echo(spec.cost().describe())
         return
-    scenario = _load(file)
+    scenario, _ = load_scenario_file(file)
     arms = ", ".join(scenario.arms)
     typer.echo(f"{file}: valid scenario '{scenario.name}': {len(scenario.arms)} arm(s) ({arms}), "
                f"n = {scenario.n:,}, horizon {scenario.horizon_days} days, seed {scenario.seed}")
@@ -181,11 +195,13 @@ def validate(file: Path = typer.Argument(..., help="Scenario file or trial spec 
 
 
 def _is_trial_spec(path: Path) -> bool:
+    from painsim.scenario import ScenarioError
+    from painsim.tomlfiles import read_text_file
     from painsim.trials.spec import is_trial_spec
 
     try:
-        return is_trial_spec(path.read_text())
-    except (OSError, UnicodeDecodeError):
+        return is_trial_spec(read_text_file(path, ScenarioError, "scenario file"))
+    except ScenarioError:
         return False  # the scenario reader says why the file cannot be read
 
 
@@ -198,14 +214,17 @@ def schema(out: Path = typer.Option(None, help="Write the schema to this file in
     if out is None:
         typer.echo(text)
     else:
-        out.write_text(text + "\n")
+        try:
+            out.write_text(text + "\n")
+        except OSError as err:
+            fail(f"--out {out}: cannot be written ({err.strerror or err})")
         typer.echo(f"wrote {out}")
 
 
 @app.command("natural-history")
 def natural_history_command(
     n: int = typer.Option(20_000, min=1, max=5_000_000, help="Patients in the cohort."),
-    seed: int = typer.Option(1, min=0, help="Random seed: same seed, same results."),
+    seed: int = seed_option(1, "Random seed: same seed, same results."),
     days: int = typer.Option(365, min=28, max=3650, help="Days to follow the cohort."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and table."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
@@ -214,7 +233,8 @@ def natural_history_command(
     """Natural history of untreated chronic low back pain, and each loop switched off."""
     from painsim.outcomes import natural_history
 
-    with _progress(as_json) as bar:
+    check_outputs(out, ["natural_history.png", "natural_history.csv"])
+    with progress(as_json) as bar:
         task = bar.add_task("building chronic cohort", total=n)
         history = natural_history(n=n, seed=seed, days=days, n_jobs=jobs,
                                   progress=lambda done, total: bar.update(task, completed=done))
@@ -229,7 +249,7 @@ def natural_history_command(
         return
     _print_history(history, headline)
     console = Console()
-    console.print(f"figure: [bold]{figure}[/bold]\ndaily means: [bold]{table_path}[/bold]")
+    console.print(f"figure: [bold]{escape(str(figure))}[/bold]\ndaily means: [bold]{escape(str(table_path))}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from painsim.cli.app import app
+from painsim.cli.common import EXIT_BAD_INPUT, BadInputError, check_png_target, choice, plain_text_figures
 from painsim.evidence.report import json_safe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,31 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from painsim.evidence.effect_sizes import EffectSizes
     from painsim.evidence.rma import RMAResult
 
-EXIT_BAD_INPUT = 2
-
 _MEASURES = ("GEN", "SMD", "MD", "RR", "OR", "RD")
 _METHODS = ("FE", "DL", "HE", "SJ", "ML", "REML", "EB", "PM")
 _TESTS = ("z", "knha")
-
-
-class _BadInputError(Exception):
-    """Raised for any user error; reported as one line with exit code 2."""
-
-
-def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    for a in allowed:
-        if value.lower() == a.lower():
-            return a
-    raise _BadInputError(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
-
-
-def _check_png_target(path: str, option: str) -> Path:
-    p = Path(path)
-    if p.parent and not p.parent.exists():
-        raise _BadInputError(f"{option}: directory does not exist: {p.parent}")
-    if p.is_dir():
-        raise _BadInputError(f"{option}: is a directory: {p}")
-    return p
 
 
 def _run(
@@ -70,19 +48,25 @@ def _run(
     from painsim.evidence.diagnostics import regtest, subgroup_analysis
     from painsim.evidence.diagnostics import trimfill as do_trimfill
     from painsim.evidence.heterogeneity import ConvergenceError
-    from painsim.evidence.io import InputError, effect_sizes_from_frame, numeric_column, read_table
+    from painsim.evidence.io import (
+        MAX_FOREST_STUDIES,
+        InputError,
+        effect_sizes_from_frame,
+        numeric_column,
+        read_table,
+    )
     from painsim.evidence.rma import rma
 
-    measure = _choice(measure, _MEASURES, "--measure")
-    method = _choice(method, _METHODS, "--method")
-    test = _choice(test, _TESTS, "--test")
+    measure = choice(measure, _MEASURES, "--measure")
+    method = choice(method, _METHODS, "--method")
+    test = choice(test, _TESTS, "--test")
     if not 50.0 <= level < 100.0:
-        raise _BadInputError(f"--level must be in [50, 100) (got {level:g})")
-    forest_path = _check_png_target(forest, "--forest") if forest else None
-    funnel_path = _check_png_target(funnel, "--funnel") if funnel else None
+        raise BadInputError(f"--level must be in [50, 100) (got {level:g})")
+    forest_path = check_png_target(forest, "--forest") if forest else None
+    funnel_path = check_png_target(funnel, "--funnel") if funnel else None
     mod_names = [m.strip() for m in mods.split(",") if m.strip()] if mods else []
     if mods is not None and not mod_names:
-        raise _BadInputError("--mods needs one or more column names, e.g. --mods year,dose")
+        raise BadInputError("--mods needs one or more column names, e.g. --mods year,dose")
     if mod_names:
         clash = [
             opt
@@ -96,10 +80,13 @@ def _run(
             if used
         ]
         if clash:
-            raise _BadInputError(f"{', '.join(clash)} cannot be combined with --mods")
+            raise BadInputError(f"{', '.join(clash)} cannot be combined with --mods")
     try:
         df = read_table(file)
         es = effect_sizes_from_frame(df, measure, min_k=2)
+        if forest_path is not None and es.k > MAX_FOREST_STUDIES:
+            raise InputError(f"--forest: {es.k:,} studies are more than a forest plot draws "
+                             f"({MAX_FOREST_STUDIES:,}); leave out --forest")
         missing = [m for m in mod_names if m not in df.columns]
         if missing:
             raise InputError(
@@ -146,9 +133,12 @@ def _run(
                 except (ValueError, RuntimeError):
                     tf = None
     except InputError as exc:
-        raise _BadInputError(str(exc)) from None
+        raise BadInputError(str(exc)) from None
     except (ValueError, ConvergenceError) as exc:
-        raise _BadInputError(f"cannot fit the model: {exc}") from None
+        raise BadInputError(f"cannot fit the model: {exc}") from None
+    except (ArithmeticError, FloatingPointError) as exc:  # e.g. a division by zero deep in an estimator
+        raise BadInputError(f"cannot fit the model: the numbers are too large or too far apart to compute with "
+                            f"({type(exc).__name__}: {exc}); see the input limits in docs/evidence.md") from None
 
     if forest_path is not None or funnel_path is not None:
         import matplotlib.pyplot as plt
@@ -156,15 +146,14 @@ def _run(
         from painsim.evidence.plots import forest_plot, funnel_plot
 
         try:
-            if forest_path is not None:
-                plt.close(forest_plot(fit, forest_path))
-            if funnel_path is not None:
-                if tf is not None and tf.k0 > 0:
-                    plt.close(funnel_plot(tf.fit, funnel_path, fill=tf.fill))
-                else:
-                    plt.close(funnel_plot(fit, funnel_path))
+            with plain_text_figures():
+                if forest_path is not None:
+                    plt.close(forest_plot(fit, forest_path))
+                if funnel_path is not None:
+                    plt.close(funnel_plot(tf.fit, funnel_path, fill=tf.fill) if tf is not None and tf.k0 > 0
+                              else funnel_plot(fit, funnel_path))
         except (OSError, ValueError) as exc:
-            raise _BadInputError(f"cannot write plot: {exc}") from None
+            raise BadInputError(f"cannot write plot: {exc}") from None
 
     if as_json:
         out = fit.to_dict()
@@ -198,6 +187,7 @@ def _print_rich(
 ) -> None:
     import numpy as np
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from painsim.evidence.effect_sizes import LOG_MEASURES
@@ -224,7 +214,7 @@ def _print_rich(
         lo, hi = y - crit * np.sqrt(v), y + crit * np.sqrt(v)
         if ratio:
             y, lo, hi = np.exp(y), np.exp(lo), np.exp(hi)
-        tab.add_row(lab, f"{y:.3f}", f"[{lo:.3f}, {hi:.3f}]", f"{w:.1f}%")
+        tab.add_row(escape(lab), f"{y:.3f}", f"[{lo:.3f}, {hi:.3f}]", f"{w:.1f}%")
     console.print(tab)
     console.print(rich_summary(fit))
     if egger is not None:
@@ -239,7 +229,7 @@ def _print_rich(
             st.add_column(col, justify="left" if col == "group" else "right")
         for g, f in zip(sub.groups, sub.fits, strict=True):
             st.add_row(
-                g,
+                escape(g),
                 str(f.k),
                 f"{f.estimate:.4f}",
                 f"[{f.ci_lb[0]:.4f}, {f.ci_ub[0]:.4f}]",
@@ -262,10 +252,10 @@ def _print_rich(
             lt.add_column(col, justify="left" if col == "omitted" else "right")
         for r in l1o.to_records():
             if r["estimate"] is None:
-                lt.add_row(r["study"], "NA", "", "", "")
+                lt.add_row(escape(r["study"]), "NA", "", "", "")
                 continue
             lt.add_row(
-                r["study"],
+                escape(r["study"]),
                 f"{r['estimate']:.4f}",
                 f"[{r['ci_lb']:.4f}, {r['ci_ub']:.4f}]",
                 f"{r['tau2']:.4f}",
@@ -283,7 +273,7 @@ def _print_rich(
             console.print(line, highlight=False)
     for p, what in ((forest_path, "forest"), (funnel_path, "funnel")):
         if p is not None:
-            console.print(f"Wrote {what} plot to {p}")
+            console.print(f"Wrote {what} plot to {escape(str(p))}")
 
 
 @app.command("meta")
@@ -360,16 +350,6 @@ def meta(
             trimfill,
             mods,
         )
-    except _BadInputError as exc:
+    except BadInputError as exc:
         typer.echo(f"painsim meta: error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except typer.Exit:
-        raise
-    except Exception as exc:  # never show a traceback to the user
-        if os.environ.get("PAINSIM_DEBUG"):
-            raise
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        typer.echo(
-            f"painsim meta: internal error: {msg} (set PAINSIM_DEBUG=1 for details)", err=True
-        )
-        raise typer.Exit(1) from None

@@ -9,15 +9,25 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DISCLAIMER, _fail, _progress
+from painsim.cli.common import (
+    DISCLAIMER,
+    check_outputs,
+    check_store,
+    fail,
+    load_scenario_file,
+    progress,
+    seed_option,
+)
 from painsim.cli.sweep_options import (
     ResultsOption,
     SchedulerOption,
     StoreOption,
     WorkersOption,
+    check_results_folder,
     cluster_client,
     results_folder,
     store_sweep_run,
@@ -74,7 +84,7 @@ def sweep(
                                                          "repeat for more dimensions. NAME: a model or care "
                                                          "parameter, or loop.LOOP (a loop gain)."),
     n: int = typer.Option(None, min=10, max=1_000_000, help="Patients per grid point (default: the scenario's)."),
-    seed: int = typer.Option(None, min=0, help="Seed (default: the scenario's); the same patients at every point."),
+    seed: int = seed_option(None, "Seed (default: the scenario's); the same patients at every point."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the CSV of the grid."),
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
@@ -86,46 +96,70 @@ def sweep(
 
     Per arm and point: mean pain over the last 28 days, the share still chronic and the share
     that recovered."""
-    from painsim.cli.engine_commands import _load
+    from painsim.outputs import RUN_ID_PLACEHOLDER, output_path
     from painsim.sweeps import SweepError, grid_sweep, grid_tasks
 
-    scenario = _load(scenario_file)
+    scenario, text = load_scenario_file(scenario_file)
     axes: dict[str, list[float]] = {}
     for item in grid:
         try:
             name, values = parse_grid_option(item)
         except ValueError as err:
-            _fail(f"--grid: {err}", 2)
+            fail(f"--grid: {err}")
         if name in axes:
-            _fail(f"--grid: {name} is given twice", 2)
+            fail(f"--grid: {name} is given twice")
         axes[name] = values
     points = math.prod(len(v) for v in axes.values())
     if points > MAX_POINTS:
-        _fail(f"--grid: {points:,} points is more than {MAX_POINTS:,}; use fewer values", 2)
+        fail(f"--grid: {points:,} points is more than {MAX_POINTS:,}; use fewer values")
     n = n or scenario.n
     seed = scenario.seed if seed is None else seed
     key = json.dumps([scenario.model_dump(mode="json"), axes, n, seed], sort_keys=True)
-    folder = results_folder(results, store, f"sweep-{scenario.name}", key)
+    folder = results_folder(results, store, "sweep", scenario.name, key)
+    check_outputs(out, [output_path(out, scenario.name, "_sweep.csv", RUN_ID_PLACEHOLDER).name])
+    check_results_folder(folder)
+    check_store(store)
     start = time.perf_counter()
-    with cluster_client(scheduler, workers) as client, _progress(as_json) as bar:
+    with cluster_client(scheduler, workers) as client, progress(as_json) as bar:
         task = bar.add_task("grid points", total=len(grid_tasks(axes)))
         try:
             frame, outcome = grid_sweep(scenario, axes, folder, client, n=n, seed=seed,
                                         progress=lambda done, total: bar.update(task, completed=done, total=total))
         except SweepError as err:
-            _fail(str(err), 1)
+            fail(str(err), 1)
     seconds = time.perf_counter() - start
-    out.mkdir(parents=True, exist_ok=True)
-    csv = out / f"{scenario.name}_sweep.csv"
-    frame.to_csv(csv, index=False)
-    summary = {"scenario": scenario.name, "n": n, "seed": seed, "grid": axes, "points": points, "ran": outcome.ran,
-               "reused": outcome.reused, "seconds": round(seconds, 1), "csv": str(csv), "results": str(folder.path)}
-    run_id = store_sweep_run(store, scenario_file.read_text(), seed, f"sweep:{scenario.name}",
-                             {"grid": axes, "n": n}, {"grid": frame}, summary)
+    summary: dict = {}
+
+    def stored_summary(run_id: str) -> dict:  # the CSV is named after the run
+        csv = output_path(out, scenario.name, "_sweep.csv", run_id)
+        summary.update({"scenario": scenario.name, "n": n, "seed": seed, "grid": axes, "points": points,
+                        "ran": outcome.ran, "reused": outcome.reused, "seconds": round(seconds, 1), "csv": str(csv),
+                        "results": str(folder.path)})
+        return summary
+
+    def not_stored() -> str:
+        csv = _write_csv(frame, output_path(out, scenario.name, "_sweep.csv"))
+        return f"The grid was written to {csv}." if csv else ""
+
+    run_id = store_sweep_run(store, text, seed, f"sweep:{scenario.name}", {"grid": axes, "n": n}, {"grid": frame},
+                             stored_summary, not_stored)
+    if _write_csv(frame, Path(summary["csv"])) is None:
+        fail(f"the sweep is stored as run {run_id} (painsim export {run_id} --format csv) but its CSV could not be "
+             f"written: {summary['csv']}", 1)
     if as_json:
         typer.echo(json.dumps({**summary, "run_id": run_id, "rows": frame.to_dict(orient="records")}, indent=2))
         return
     _print_grid(frame, summary, run_id)
+
+
+def _write_csv(frame, path: Path) -> Path | None:
+    """Write ``frame`` as CSV at ``path``; None when that fails (the caller says so)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False)
+    except OSError:
+        return None
+    return path
 
 
 def long_format(frame, parameters: list[str]):
@@ -147,14 +181,14 @@ def long_format(frame, parameters: list[str]):
 def _print_grid(frame, summary: dict, run_id: str) -> None:
     console = Console(width=max(Console().width, 100))
     rows = long_format(frame, list(summary["grid"]))
-    table = Table(title=f"{summary['scenario']}: {summary['points']} grid points x arms, n = {summary['n']:,}")
+    table = Table(title=escape(f"{summary['scenario']}: {summary['points']} grid points x arms, n = {summary['n']:,}"))
     for column in rows.columns:
         table.add_column(column, justify="left" if column == "arm" else "right")
     for row in rows.head(SHOWN_ROWS).itertuples(index=False):
-        table.add_row(*[v if isinstance(v, str) else f"{v:.4g}" for v in row])
+        table.add_row(*[escape(v) if isinstance(v, str) else f"{v:.4g}" for v in row])
     console.print(table)
     if len(rows) > SHOWN_ROWS:
         console.print(f"... {len(rows) - SHOWN_ROWS} more rows in the CSV (one row per grid point, arms side by side)")
-    console.print(f"CSV: [bold]{summary['csv']}[/bold]; {summary['ran']} points run, {summary['reused']} reused "
-                  f"({summary['seconds']:.0f} s); stored as run [bold]{run_id}[/bold]")
+    console.print(f"CSV: [bold]{escape(summary['csv'])}[/bold]; {summary['ran']} points run, "
+                  f"{summary['reused']} reused ({summary['seconds']:.0f} s); stored as run [bold]{run_id}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")

@@ -8,12 +8,32 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
 from painsim.cli.app import app
-from painsim.cli.engine_commands import DEFAULT_JOBS, DISCLAIMER, _fail, _progress
-from painsim.cli.sweep_options import ResultsOption, SchedulerOption, StoreOption, cluster_client, results_folder
+from painsim.cli.common import (
+    DEFAULT_JOBS,
+    DISCLAIMER,
+    BadInputError,
+    check_outputs,
+    check_png_target,
+    choice,
+    fail,
+    load_trial_file,
+    plain_text_figures,
+    progress,
+    seed_option,
+)
+from painsim.cli.sweep_options import (
+    ResultsOption,
+    SchedulerOption,
+    StoreOption,
+    check_results_folder,
+    cluster_client,
+    results_folder,
+)
 
 
 class _RunByDefault(TyperGroup):
@@ -35,19 +55,10 @@ trial_app = typer.Typer(
 app.add_typer(trial_app, name="trial")
 
 
-def _load(path: Path):
-    from painsim.trials import TrialSpecError, load_trial
-
-    try:
-        return load_trial(path)
-    except TrialSpecError as err:
-        _fail(str(err), 2)
-
-
 @trial_app.command("run")
 def run_command(
     file: Path = typer.Argument(..., help="Trial spec (TOML); see docs/trials.md."),
-    seed: int = typer.Option(None, min=0, help="Override the spec's seed."),
+    seed: int = seed_option(None, "Override the spec's seed."),
     method: str = typer.Option(None, help="Missing-data handling: mi, mixed or complete_case (default: the spec's)."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and result JSON."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads for the simulation."),
@@ -55,12 +66,15 @@ def run_command(
 ) -> None:
     """Run a virtual trial: screen, randomise, simulate each arm, follow up and analyse (ITT)."""
     from painsim.engine.screening import ScreeningError
+    from painsim.outputs import output_path
     from painsim.trials import analyse, run_trial
 
-    spec = _load(file)
+    spec = load_trial_file(file)
     if method is not None and method not in ("mi", "mixed", "complete_case"):
-        _fail(f"--method must be one of mi, mixed, complete_case; got {method!r}", 2)
-    with _progress(as_json) as bar:
+        fail(f"--method must be one of mi, mixed, complete_case; got {method!r}")
+    figure, json_path = output_path(out, spec.name, "_by_visit.png"), output_path(out, spec.name, "_trial.json")
+    check_outputs(out, [figure.name, json_path.name])
+    with progress(as_json) as bar:
         tasks: dict[str, int] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -72,24 +86,24 @@ def run_command(
         try:
             data = run_trial(spec, seed=seed, progress=report, n_jobs=jobs)
         except ScreeningError as err:
-            _fail(str(err), 2)
+            fail(str(err))
         result = analyse(data, method=method)
     out.mkdir(parents=True, exist_ok=True)
-    figure = out / f"{spec.name}_by_visit.png"
-    result.plot(figure)
+    with plain_text_figures():
+        result.plot(figure)
     payload = {**result.to_json(), "figure": str(figure)}
-    (out / f"{spec.name}_trial.json").write_text(json.dumps(payload, indent=2))
+    json_path.write_text(json.dumps(payload, indent=2))
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
         return
-    _print_trial(result, figure, out / f"{spec.name}_trial.json")
+    _print_trial(result, figure, json_path)
 
 
 def _print_trial(result, figure: Path, json_path: Path) -> None:
     console = Console(width=max(Console().width, 120))
     spec = result.data.spec
     flow = result.flow
-    console.print(f"[bold]{spec.title or spec.name}[/bold]")
+    console.print(f"[bold]{escape(spec.title or spec.name)}[/bold]")
     reasons = ", ".join(f"{k}: {v}" for k, v in flow["excluded_reasons"].items() if v)
     console.print(f"screened {flow['screened']:,}; excluded {flow['excluded']:,} ({reasons or 'none'}); "
                   f"eligible and randomised {flow['randomised']:,}")
@@ -98,7 +112,7 @@ def _print_trial(result, figure: Path, json_path: Path) -> None:
     for column in ("arm", "allocated", "received care", "stopped care", *[f"followed up wk {w}" for w in weeks]):
         arms.add_column(column, justify="left" if column == "arm" else "right")
     for name, counts in flow["arms"].items():
-        arms.add_row(name, str(counts["allocated"]), str(counts["received_allocated_care"]),
+        arms.add_row(escape(name), str(counts["allocated"]), str(counts["received_allocated_care"]),
                      str(counts["stopped_care"]), *[str(counts["followed_up"][w]) for w in weeks])
     console.print(arms)
     level = round(100 * (1 - spec.analysis.alpha))
@@ -107,7 +121,7 @@ def _print_trial(result, figure: Path, json_path: Path) -> None:
     for column in ("outcome", "week", "arm", "comparator", "MD", f"{level}% CI", "p", "SMD (g)"):
         table.add_column(column, justify="right" if column in ("week", "MD", "p", "SMD (g)") else "left")
     for row in result.comparisons.itertuples():
-        table.add_row(row.outcome, str(row.week), row.arm, row.comparator, f"{row.md:+.2f}",
+        table.add_row(row.outcome, str(row.week), escape(row.arm), escape(row.comparator), f"{row.md:+.2f}",
                       f"{row.ci_lb:+.2f} to {row.ci_ub:+.2f}", f"{row.p:.3g}", f"{row.smd:+.2f}")
     console.print(table)
     if len(result.responders):
@@ -115,11 +129,11 @@ def _print_trial(result, figure: Path, json_path: Path) -> None:
         for column in ("outcome", "week", "threshold", "arm", "comparator", "arm %", "comparator %", "RD (95% CI)"):
             resp.add_column(column)
         for row in result.responders.itertuples():
-            resp.add_row(row.outcome, str(row.week), f">= {row.threshold:.0%}", row.arm, row.comparator,
+            resp.add_row(row.outcome, str(row.week), f">= {row.threshold:.0%}", escape(row.arm), escape(row.comparator),
                          f"{row.p_arm:.0%}", f"{row.p_comparator:.0%}",
                          f"{row.rd:+.2f} ({row.ci_lb:+.2f} to {row.ci_ub:+.2f})")
         console.print(resp)
-    console.print(f"figure: [bold]{figure}[/bold]\nresult: [bold]{json_path}[/bold]")
+    console.print(f"figure: [bold]{escape(str(figure))}[/bold]\nresult: [bold]{escape(str(json_path))}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
@@ -128,7 +142,7 @@ def power_command(
     file: Path = typer.Argument(..., help="Trial spec (TOML); its primary comparison is tested."),
     n: str = typer.Option(..., "--n", help="n per arm: START:STOP:STEP (inclusive), e.g. 50:400:50, or a list 50,100."),
     reps: int = typer.Option(None, min=1, max=100_000, help="Virtual trials per n (default: the spec's power.reps)."),
-    seed: int = typer.Option(None, min=0, help="Override the spec's seed."),
+    seed: int = seed_option(None, "Override the spec's seed."),
     method: str = typer.Option(None, help="Missing-data handling (default: power.missing, else the trial's)."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Local Dask worker processes (results do not depend on it)."),
     scheduler: SchedulerOption = None,
@@ -144,32 +158,35 @@ def power_command(
     an interrupted run repeated with the same command computes only what is missing."""
     from painsim.engine.screening import ScreeningError
     from painsim.limits import check_power_cost
+    from painsim.outputs import output_path
     from painsim.sweeps import SweepError
     from painsim.trials.power import parse_range, power_curve
 
-    spec = _load(file)
+    spec = load_trial_file(file)
     try:
         ns = parse_range(n)
         check_power_cost(spec, ns, reps or spec.power.reps)
     except ValueError as err:
-        _fail(str(err), 2)
+        fail(str(err))
     if method is not None and method not in ("mi", "mixed", "complete_case"):
-        _fail(f"--method must be one of mi, mixed, complete_case; got {method!r}", 2)
+        fail(f"--method must be one of mi, mixed, complete_case; got {method!r}")
     key = json.dumps({"spec": spec.model_dump(mode="json"), "ns": ns, "reps": reps, "seed": seed,
                       "method": method}, sort_keys=True)
-    folder = results_folder(results, store, f"power-{spec.name}", key)
-    with cluster_client(scheduler or ("serial" if jobs <= 1 else None), jobs) as client, _progress(as_json) as bar:
+    folder = results_folder(results, store, "power", spec.name, key)
+    csv = output_path(out, spec.name, "_power.csv")
+    check_outputs(out, [csv.name])
+    check_results_folder(folder)
+    with cluster_client(scheduler or ("serial" if jobs <= 1 else None), jobs) as client, progress(as_json) as bar:
         task = bar.add_task("virtual trials", total=len(ns) * (reps or spec.power.reps))
         try:
             curve, replicates = power_curve(spec, ns, reps=reps, seed=seed, method=method, client=client,
                                             results=folder,
                                             progress=lambda done, total: bar.update(task, completed=done))
         except SweepError as err:
-            _fail(str(err), 1)
+            fail(str(err), 1)
         except ScreeningError as err:
-            _fail(str(err), 2)
+            fail(str(err))
     out.mkdir(parents=True, exist_ok=True)
-    csv = out / f"{spec.name}_power.csv"
     replicates.to_csv(csv, index=False)
     outcome, week, arm, comparator = spec.primary()
     payload = {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
@@ -182,14 +199,14 @@ def power_command(
         typer.echo(json.dumps(payload, indent=2))
         return
     console = Console()
-    table = Table(title=f"Power: {outcome} at week {week}, {arm} vs {comparator} (alpha {spec.analysis.alpha})")
+    table = Table(title=escape(f"Power: {outcome} at week {week}, {arm} vs {comparator} (alpha {spec.analysis.alpha})"))
     for column in ("n per arm", "trials", "power", "95% CI", "mean MD", "mean SMD"):
         table.add_column(column, justify="right")
     for row in curve.itertuples():
         table.add_row(str(row.n), str(row.reps), f"{row.power:.0%}", f"{row.power_lb:.0%}-{row.power_ub:.0%}",
                       f"{row.md_mean:+.2f}", f"{row.smd_mean:+.2f}")
     console.print(table)
-    console.print(f"replicates: [bold]{csv}[/bold]")
+    console.print(f"replicates: [bold]{escape(str(csv))}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
@@ -207,7 +224,6 @@ def pool_command(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON result only."),
 ) -> None:
     """Run several virtual trials and meta-analyse their primary comparison (docs/evidence.md)."""
-    from painsim.cli.meta_commands import _BadInputError, _check_png_target, _choice
     from painsim.evidence.heterogeneity import METHODS
     from painsim.evidence.report import json_safe
     from painsim.evidence.rma import TESTS
@@ -215,36 +231,37 @@ def pool_command(
     from painsim.trials.pooling import MEASURES
 
     if len(files) < 2:
-        _fail(f"pooling needs at least two trial specs, got {len(files)}", 2)
+        fail(f"pooling needs at least two trial specs, got {len(files)}")
     try:  # the same checks and messages as `painsim meta`
-        measure, method, test = (_choice(measure, MEASURES, "--measure"), _choice(method, METHODS, "--method"),
-                                 _choice(test, TESTS, "--test"))
-        outcome = outcome and _choice(outcome, ("rmdq", "pain"), "--outcome")
-        forest = forest and _check_png_target(str(forest), "--forest")
-    except _BadInputError as err:
-        _fail(str(err), 2)
-    specs = [_load(path) for path in files]
+        measure, method, test = (choice(measure, MEASURES, "--measure"), choice(method, METHODS, "--method"),
+                                 choice(test, TESTS, "--test"))
+        outcome = outcome and choice(outcome, ("rmdq", "pain"), "--outcome")
+        forest = forest and check_png_target(forest, "--forest")
+    except BadInputError as err:
+        fail(str(err))
+    specs = [load_trial_file(path) for path in files]
     first_outcome, first_week, _, _ = specs[0].primary()
     outcome, week = outcome or first_outcome, week or first_week
     trials = []
     for path, spec in zip(files, specs, strict=True):
         _, _, arm, comparator = spec.primary()
         trials.append(VirtualTrial(spec, arm, comparator, label=spec.title or path.stem))
-    with _progress(as_json) as bar:
+    with progress(as_json) as bar:
         task = bar.add_task("virtual trials", total=len(trials))
         try:
             pooled = pool_trials(trials, outcome=outcome, week=week, measure=measure, method=method, test=test,
                                  progress=lambda done, total: bar.update(task, completed=done))
         except ValueError as err:
-            _fail(str(err), 2)
+            fail(str(err))
     if forest is not None:
         import matplotlib.pyplot as plt
 
         from painsim.evidence.plots import forest_plot
 
         name = {"rmdq": "RMDQ", "pain": "pain"}[outcome]
-        plt.close(forest_plot(pooled.fit, forest, title=f"{len(trials)} virtual trials: {name} at week {week}",
-                              favours=("favours the arm", "favours the comparator")))
+        with plain_text_figures():
+            plt.close(forest_plot(pooled.fit, forest, title=f"{len(trials)} virtual trials: {name} at week {week}",
+                                  favours=("favours the arm", "favours the comparator")))
     trials_out = [{"file": str(path), "arm": t.arm, "comparator": t.comparator, **row}
                   for path, t, row in zip(files, trials, pooled.table.to_dict(orient="records"), strict=True)]
     payload = json_safe({"outcome": outcome, "week": week, **pooled.fit.to_dict(), "trials": trials_out,
@@ -264,7 +281,7 @@ def _print_pooled(pooled, trials, outcome: str, week: int, forest: Path | None) 
     for k, row in enumerate(pooled.table.itertuples()):
         lo, hi = pooled.effects.yi[k] - 1.96 * pooled.effects.vi[k] ** 0.5, \
             pooled.effects.yi[k] + 1.96 * pooled.effects.vi[k] ** 0.5
-        table.add_row(row.study, f"{trials[k].arm} vs {trials[k].comparator}", f"{row.n1i + row.n2i}",
+        table.add_row(escape(row.study), escape(f"{trials[k].arm} vs {trials[k].comparator}"), f"{row.n1i + row.n2i}",
                       f"{pooled.effects.yi[k]:+.2f}", f"{lo:+.2f} to {hi:+.2f}", f"{fit.weights[k]:.1f}%")
     console.print(table)
     pi = "" if fit.pi_lb is None else f", prediction interval {fit.pi_lb:+.2f} to {fit.pi_ub:+.2f}"
@@ -272,5 +289,5 @@ def _print_pooled(pooled, trials, outcome: str, week: int, forest: Path | None) 
                   f"tau^2 {fit.tau2:.3f}, I^2 {fit.i2:.0f}%, Q {fit.q:.1f} (df {fit.q_df}, p {fit.q_p:.2g})",
                   highlight=False)
     if forest is not None:
-        console.print(f"forest plot: [bold]{forest}[/bold]")
+        console.print(f"forest plot: [bold]{escape(str(forest))}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")

@@ -1,0 +1,144 @@
+"""Helpers every command module uses: errors and exit codes, progress bars, the options
+several commands share, reading input files and checking output places before work starts.
+
+Exit codes (docs/cli.md): 0 done; 2 bad input or an unusable output place, found before any
+simulation; 1 an error while running (e.g. the store failed after a run) or a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from painsim.scenario import Scenario
+    from painsim.trials import TrialSpec
+
+EXIT_BAD_INPUT = 2
+EXIT_ERROR = 1
+
+DISCLAIMER = "painsim is a research model, not medical advice."
+STORE_HELP = "Store folder (default: $PAINSIM_STORE, else the painsim user data folder)."
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
+#: Seeds are 63-bit: the engine seeds numpy with a non-negative int64 (as scenario files).
+SEED_MAX = 2**63 - 1
+
+
+class BadInputError(Exception):
+    """A user error found by a command; reported as one paragraph with exit code 2."""
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print ``error: message`` on stderr and exit with ``code``."""
+    # the message is text, not markup: "[parameters]" or a path like "[/tmp/x]" print as given
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _check_seed(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= SEED_MAX:
+        raise typer.BadParameter(f"must be a whole number from 0 to {SEED_MAX} (2**63 - 1); got {value}")
+    return value
+
+
+def seed_option(default: int | None, help: str) -> Any:
+    """The ``--seed`` option: a whole number from 0 to :data:`SEED_MAX`, else exit 2 saying so."""
+    return typer.Option(default, "--seed", callback=_check_seed, help=f"{help} 0 to 2**63 - 1.")
+
+
+def progress(quiet: bool) -> Progress:
+    """A progress bar with an ETA on stderr, shown only when stderr is a terminal."""
+    return Progress(
+        TextColumn("{task.description:<24}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        disable=quiet or not sys.stderr.isatty(), console=Console(stderr=True), transient=True,
+    )
+
+
+@contextmanager
+def plain_text_figures() -> Iterator[None]:
+    """Figures drawn inside show names and labels as given: a ``$`` in a scenario name or a
+    study label is text, not the start of a formula that matplotlib cannot parse."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
+
+
+def choice(value: str, allowed: Iterable[str], option: str) -> str:
+    """``value`` matched case-insensitively against ``allowed``; BadInputError otherwise."""
+    allowed = tuple(allowed)
+    for candidate in allowed:
+        if value.lower() == candidate.lower():
+            return candidate
+    raise BadInputError(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
+
+
+def check_png_target(path: str | Path, option: str) -> Path:
+    """A plot file the user named: its folder must exist and be writable, and it must not
+    be a folder itself. Raise BadInputError."""
+    from painsim.outputs import OutputError, check_output_folder
+
+    target = Path(path)
+    if not target.parent.exists():
+        raise BadInputError(f"{option}: directory does not exist: {target.parent}")
+    if target.is_dir():
+        raise BadInputError(f"{option}: is a directory: {target}")
+    try:
+        check_output_folder(target.parent, [target.name], what=f"{option}: folder")
+    except OutputError as err:
+        raise BadInputError(str(err)) from None
+    return target
+
+
+def load_scenario_file(path: Path) -> tuple[Scenario, str]:
+    """The validated scenario in ``path`` and its text (read once); exit 2 on bad input."""
+    from painsim.scenario import ScenarioError, parse_scenario
+    from painsim.tomlfiles import read_text_file
+
+    try:
+        text = read_text_file(path, ScenarioError, "scenario file")
+        return parse_scenario(text, source=str(path)), text
+    except ScenarioError as err:
+        fail(str(err))
+
+
+def load_trial_file(path: Path) -> TrialSpec:
+    """The validated trial spec in ``path``; exit 2 on bad input."""
+    from painsim.trials import TrialSpecError, load_trial
+
+    try:
+        return load_trial(path)
+    except TrialSpecError as err:
+        fail(str(err))
+
+
+def check_outputs(folder: Path, file_names: Iterable[str] = (), what: str = "--out") -> Path:
+    """Create ``folder`` and prove ``file_names`` can be written in it, before any work;
+    exit 2 naming the folder otherwise."""
+    from painsim.outputs import OutputError, check_output_folder
+
+    try:
+        return check_output_folder(folder, list(file_names), what=what)
+    except OutputError as err:
+        fail(str(err))
+
+
+def check_store(store: Path | None) -> None:
+    """Prove the store can take a new run (``Store.check_writable``), before any work; exit 2
+    naming it otherwise."""
+    from painsim.store import Store, StoreError
+
+    try:
+        Store(store).check_writable()
+    except StoreError as err:
+        fail(str(err))
