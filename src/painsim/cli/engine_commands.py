@@ -33,13 +33,8 @@ _fail, _progress = fail, progress
 
 def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
     from painsim.engine.screening import ScreeningError
-    from painsim.limits import LimitError
     from painsim.scenario import run_scenario
 
-    try:
-        scenario.cost(n)
-    except LimitError as err:
-        fail(str(err))
     with progress(quiet) as bar:
         tasks: dict[str, Any] = {}
 
@@ -55,10 +50,16 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
             fail(str(err))
 
 
-def _check_places(scenario, out: Path, store: Path | None) -> None:
-    """Before simulating: --out can take this run's files, and the store a new run."""
+def _check_before_running(scenario, n: int | None, out: Path, store: Path | None) -> None:
+    """Before simulating: the run's cost is within the limits, --out can take its files and
+    the store a new run."""
+    from painsim.limits import LimitError
     from painsim.outputs import RUN_ID_PLACEHOLDER, output_stem
 
+    try:
+        scenario.cost(n)
+    except LimitError as err:
+        fail(str(err))
     stem = output_stem(scenario.name, RUN_ID_PLACEHOLDER)
     check_outputs(out, [f"{stem}.png", f"{stem}.json"])
     check_store(store)
@@ -156,7 +157,7 @@ def demo(
 
     text = resources.files("painsim").joinpath("data/massage_question.toml").read_text()
     scenario = parse_scenario(text, source="massage_question.toml (embedded)")
-    _check_places(scenario, out, store)
+    _check_before_running(scenario, n, out, store)
     _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 
 
@@ -172,7 +173,7 @@ def run(
 ) -> None:
     """Run a scenario file: every arm on the same cohort; the run is kept in the store."""
     scenario, text = load_scenario_file(file)
-    _check_places(scenario, out, store)
+    _check_before_running(scenario, n, out, store)
     _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 
 
