@@ -74,6 +74,8 @@ band = [0.40, 0.70]
 
 ABSOLUTE = f"/tmp/painsim-hostile-{uuid.uuid4().hex}"
 HOSTILE_NAMES = [ABSOLUTE, "../../../escaped", "a/b", "caf\u00e9 \u0000 \u202e [/x] $\\frac{$", "\u00e9" * 200]
+HOSTILE_IDS = ["absolute", "dotdot", "slash", "odd-unicode", "400-bytes"]  # fixed ids: pytest-xdist workers agree
+TWO_NAMES, TWO_IDS = [ABSOLUTE, "../../../" + "\u00e9" * 150], ["absolute", "dotdot-300-bytes"]
 
 
 def _toml_string(text: str) -> str:
@@ -143,7 +145,7 @@ def test_different_names_never_share_a_stem():
 
 
 @pytest.mark.filterwarnings("ignore:Glyph")  # a NUL in a title has no glyph
-@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=HOSTILE_IDS)
 def test_run_writes_only_into_out_and_the_store(tmp_path, workdir, name):
     scenario = _write(tmp_path / "s.toml", SCENARIO, name)
     out, store = workdir / "out", tmp_path / "store"
@@ -159,7 +161,7 @@ def test_run_writes_only_into_out_and_the_store(tmp_path, workdir, name):
     assert table.exit_code == 0 and "massage $x^$ [/b]" in table.output
 
 
-@pytest.mark.parametrize("name", [ABSOLUTE, "../../../" + "\u00e9" * 150])
+@pytest.mark.parametrize("name", TWO_NAMES, ids=TWO_IDS)
 def test_trial_and_power_write_only_into_out_and_the_store(tmp_path, workdir, name):
     spec = _write(tmp_path / "t.toml", TRIAL, name)
     out, store = workdir / "out", tmp_path / "store"
@@ -175,7 +177,7 @@ def test_trial_and_power_write_only_into_out_and_the_store(tmp_path, workdir, na
     _assert_nothing_outside(tmp_path, before, out, store)
 
 
-@pytest.mark.parametrize("name", [ABSOLUTE, "../../../" + "\u00e9" * 150])
+@pytest.mark.parametrize("name", TWO_NAMES, ids=TWO_IDS)
 def test_sweeps_write_only_into_out_and_the_store(tmp_path, workdir, name):
     scenario = _write(tmp_path / "s.toml", SCENARIO, name)
     long_scenario = _write(tmp_path / "long.toml", SCENARIO, name, days=365)
