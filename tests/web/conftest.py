@@ -9,6 +9,7 @@ import time
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
@@ -26,7 +27,18 @@ def client(store_dir):
 
     from painsim.web import create_app
 
-    with TestClient(create_app(store_dir)) as c:
+    with TestClient(create_app(store_dir), base_url="http://localhost") as c:
+        yield c
+
+
+@pytest.fixture
+def thread_client(store_dir):
+    """Jobs on threads of the test process, for tests that patch library functions a job calls."""
+    from fastapi.testclient import TestClient
+
+    from painsim.web import create_app
+
+    with TestClient(create_app(store_dir, isolation="thread"), base_url="http://localhost") as c:
         yield c
 
 
@@ -93,6 +105,10 @@ def page(browser, live_server):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda err: errors.append(str(err)))
+    # the Content-Security-Policy must not block anything the pages use (Chromium logs each refusal);
+    # ReDoc's "powered by" logo from its CDN is blocked on purpose: nothing is loaded from outside
+    pg.on("console", lambda msg: errors.append(msg.text)
+          if msg.type == "error" and "Content Security Policy" in msg.text and REDOC_LOGO not in msg.text else None)
     yield pg
     context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not errors, f"JavaScript errors or CSP refusals in the page: {errors}"

@@ -220,7 +220,8 @@ def test_massage_bounds_are_422(client):
     assert client.post("/api/massage", json={"horizon_days": 30}).status_code == 422
 
 
-def test_cancelled_and_failed_jobs_store_nothing(client, store_dir, monkeypatch, wait_job):
+def test_cancelled_and_failed_jobs_store_nothing(thread_client, store_dir, monkeypatch, wait_job):
+    client = thread_client  # the patch below must reach the job: jobs on threads
     # a run that finished before keeps its place
     done = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 182}).json()["id"])
     assert done["status"] == "done"

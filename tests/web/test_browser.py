@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "evidence"
 SHOTS = os.environ.get("PAINSIM_WEB_SCREENSHOTS")
@@ -89,7 +90,8 @@ def test_massage_page_and_runs_page(page):
 def test_trial_page(page):
     page.goto("/#/trial")
     assert DISCLAIMER in page.locator("#page-trial").inner_text()
-    page.wait_for_function("document.querySelector('#trial-spec').value.includes('[arms.usual_care]')")
+    # expect(), not wait_for_function(string): the page's CSP forbids the eval the latter needs
+    expect(page.locator("#trial-spec")).to_have_value(re.compile(r"\[arms\.usual_care\]"))
     spec = page.input_value("#trial-spec")
     if not SHOTS:  # the default (40 per arm) for the screenshot, a smaller trial for the test
         spec = spec.replace("n = 40", "n = 20").replace("imputations = 10", "imputations = 5")
@@ -132,8 +134,8 @@ def test_evidence_page(page):
     assert "Certainty" in page.locator("#certainty").inner_text()
     page.select_option("#evidence-form select[name=method]", "REML")
     page.click("#evidence-run")
-    page.wait_for_function("document.querySelector('#summary-method') === null && "
-                           "document.querySelector('#evidence-summary').innerText.includes('REML')")
+    expect(page.locator("#summary-method")).to_have_count(0)
+    expect(page.locator("#evidence-summary")).to_contain_text("REML")
     _shot(page, "evidence")
     page.select_option("#evidence-form select[name=measure]", "SMD")
     page.click("#evidence-run")
@@ -152,10 +154,19 @@ def test_api_docs_render_offline(page):
     external = []
     page.on("request", lambda request: external.append(request.url)
             if not request.url.startswith(("http://127.0.0.1", "http://localhost", "data:")) else None)
-    page.goto("/docs")
+    response = page.goto("/docs")
+    assert "'sha256-" in response.headers["content-security-policy"]  # its inline start-up script, by hash
     page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
     assert "painsim web" in page.locator(".swagger-ui .info .title").inner_text()
     page.wait_for_selector(".opblock-summary-path")
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert any("/api/trial" in p for p in paths)
     assert external == []
+
+
+def test_redoc_renders_offline_under_its_policy(page):
+    """ReDoc at /redoc, from shipped files, under the docs pages' Content-Security-Policy."""
+    response = page.goto("/redoc")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector("h1:has-text('painsim web')", timeout=30_000)
+    page.get_by_text("/api/trial/power").first.wait_for()

@@ -9,25 +9,29 @@ returns ``202`` with a job, ``GET /api/jobs/{id}`` reports progress and the resu
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from painsim.web import exports
+from painsim.web.errors import CatchAllMiddleware, DamagedRunError, SafeRun, log_failure, public_message
 from painsim.web.evidence import MAX_UPLOAD_BYTES, MEASURES, METHODS, TESTS, EvidenceInputError, analyse_csv
-from painsim.web.jobs import JobManager, TooManyJobsError
+from painsim.web.jobs import Isolation, JobManager, TooManyJobsError, default_per_client
 from painsim.web.massage import MassageRequest, run_massage
-from painsim.web.patient import PROFILE_TRAITS, PatientRequest, simulate_patient
+from painsim.web.patient import PROFILE_TRAITS, PatientRequest, patient_job
+from painsim.web.security import SecurityHeadersMiddleware, StrictJSONMiddleware, allowed_hosts, json_safe
 from painsim.web.trials import (
     DEFAULT_SPEC,
     MAX_ARMS,
@@ -78,6 +82,8 @@ class ErrorBody(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody},
                                           422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
+DOWNLOAD_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 413: {"model": ErrorBody}, 500: {"model": ErrorBody}}
+STORE_LABEL = "<store>"
 
 
 def static_dir() -> Path:
@@ -85,7 +91,9 @@ def static_dir() -> Path:
 
 
 def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending: int = 8,
-               execute_jobs: bool = True, power_jobs: int = 1) -> FastAPI:
+               execute_jobs: bool = True, power_jobs: int = 1, max_per_client: int | None = None,
+               isolation: Isolation = "process", hosts: Sequence[str] | None = None,
+               export_slots: int = exports.DEFAULT_SLOTS) -> FastAPI:
     """The painsim web application.
 
     Parameters
@@ -95,10 +103,26 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     max_pending : jobs queued or running at most; more get 429.
     execute_jobs : False accepts jobs without running them (schema tests).
     power_jobs : worker processes of a power-curve job (:func:`painsim.trials.power_curve`;
-        the curve does not depend on it; with 1 a cancel stops it at the next chunk).
+        the curve does not depend on it).
+    max_per_client : jobs one client (remote address) may have queued or running
+        (default: half of ``max_pending``); more get 429.
+    isolation : ``"process"`` runs each job in a child process that a cancel can stop at
+        once; ``"thread"`` on a thread of the server (cancel at the job's next progress
+        report; for tests that patch library functions).
+    hosts : the Host names the app answers to (default: :func:`painsim.web.security.allowed_hosts`,
+        this machine's names and ``$PAINSIM_WEB_ALLOWED_HOSTS``); other hosts get 400.
+    export_slots : zips, CSVs and reports prepared at the same time.
     """
+    from painsim.store import default_root
+
     store_root = Path(store).expanduser() if store is not None else None
-    jobs = JobManager(workers=workers, max_pending=max_pending, execute=execute_jobs)
+    labels = {str(store_root or default_root()): STORE_LABEL}
+    if store_root is not None:
+        labels[str(store_root.resolve())] = STORE_LABEL
+    per_client = max_per_client if max_per_client is not None else default_per_client(max_pending)
+    jobs = JobManager(workers=workers, max_pending=max_pending, execute=execute_jobs, max_per_client=per_client,
+                      isolation=isolation, path_labels=labels)
+    slots = exports.ExportSlots(export_slots)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -116,6 +140,14 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     )
     app.state.jobs = jobs
     app.state.store_root = store_root
+    app.state.export_slots = slots
+    # outermost last: headers on every response, then the host check, then the catch-all 500
+    app.add_middleware(StrictJSONMiddleware)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts) if hosts is not None else allowed_hosts(),
+                       www_redirect=False)
+    app.add_middleware(SecurityHeadersMiddleware)
+    _add_error_handlers(app, labels)
 
     def _store():
         from painsim.store import Store, StoreError
@@ -123,11 +155,12 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
         try:
             return Store(store_root)
         except StoreError as err:
-            raise HTTPException(409, f"the results store cannot be opened: {err}") from None
+            log_failure("the results store cannot be opened", err)
+            raise HTTPException(409, f"the results store cannot be opened: {public_message(err, labels)}") from None
 
-    def _submit(kind: str, fn, params: dict[str, Any]) -> JSONResponse:
+    def _submit(kind: str, fn, params: dict[str, Any], request: Request) -> JSONResponse:
         try:
-            job = jobs.submit(kind, fn, params)
+            job = jobs.submit(kind, fn, params, client=_client(request))
         except TooManyJobsError as err:
             raise HTTPException(429, str(err)) from None
         return JSONResponse(job.to_dict(), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
@@ -161,16 +194,16 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     # ---- jobs -------------------------------------------------------------------------
     @app.post("/api/patient", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["patient"],
               summary="Start simulating twins of a patient profile under a care plan")
-    def patient(req: PatientRequest) -> JSONResponse:
+    def patient(req: PatientRequest, request: Request) -> JSONResponse:
         if req.plan.last_day() >= req.horizon_days:
             raise HTTPException(422, f"the care plan runs to day {req.plan.last_day()}; "
                                      f"horizon_days ({req.horizon_days}) must go beyond it")
-        return _submit("patient", lambda job: simulate_patient(req, job.report), req.model_dump())
+        return _submit("patient", partial(patient_job, req), req.model_dump(), request)
 
     @app.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["massage"],
               summary="Start the flagship scenario: does massage work for chronic back pain?")
-    def massage(req: MassageRequest) -> JSONResponse:
-        return _submit("massage", lambda job: run_massage(req, store_root, job), req.model_dump())
+    def massage(req: MassageRequest, request: Request) -> JSONResponse:
+        return _submit("massage", partial(run_massage, req, store_root), req.model_dump(), request)
 
     def _trial_spec(text: str):
         try:
@@ -180,17 +213,17 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
 
     @app.post("/api/trial", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["trial"],
               summary="Start a virtual trial (painsim.trials) from a TOML spec: CONSORT flow, comparisons, plot")
-    def trial(req: TrialRequest) -> JSONResponse:
+    def trial(req: TrialRequest, request: Request) -> JSONResponse:
         spec = _trial_spec(req.spec)
-        return _submit("trial", lambda job: run_trial_job(spec, req, job),
-                       {**req.model_dump(), "name": spec.name, "n_total": spec.n_total})
+        return _submit("trial", partial(run_trial_job, spec, req),
+                       {**req.model_dump(), "name": spec.name, "n_total": spec.n_total}, request)
 
     @app.post("/api/trial/power", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["trial"],
               summary="Start a power curve of a trial spec's primary comparison (painsim.trials.power_curve)")
-    def trial_power(req: PowerRequest) -> JSONResponse:
+    def trial_power(req: PowerRequest, request: Request) -> JSONResponse:
         spec = _trial_spec(req.spec)
-        return _submit("trial_power", lambda job: run_power_job(spec, req, job, power_jobs),
-                       {**req.model_dump(), "name": spec.name})
+        return _submit("trial_power", partial(run_power_job, spec, req, jobs=power_jobs),
+                       {**req.model_dump(), "name": spec.name}, request)
 
     @app.get("/api/trial/default", tags=["trial"], summary="The example trial spec (TOML) and the web's bounds")
     def trial_default() -> dict[str, Any]:
@@ -212,7 +245,7 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
         return job.to_dict()
 
     @app.post("/api/jobs/{job_id}/cancel", response_model=JobInfo, responses=ERRORS, tags=["jobs"],
-              summary="Cancel a job (a queued job at once, a running one at its next progress report)")
+              summary="Cancel a job (a queued job at once, a running one within about a second)")
     def cancel_job(job_id: JobId) -> dict[str, Any]:
         job = jobs.cancel(job_id)
         if job is None:
@@ -244,17 +277,22 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
             raise HTTPException(422, str(err)) from None
 
     # ---- runs -------------------------------------------------------------------------
-    def _get_run(run_id: str):
+    def _get_run(run_id: str) -> SafeRun:
         from painsim.store import AmbiguousRunError, RunNotFoundError
 
         try:
-            return _store().get(run_id)
+            return SafeRun(_store().get(run_id))
         except RunNotFoundError:
             raise HTTPException(404, f"no run {run_id}") from None
         except AmbiguousRunError as err:
-            raise HTTPException(409, str(err)) from None
+            raise HTTPException(409, public_message(err, labels)) from None
 
-    @app.get("/api/runs", tags=["runs"], summary="Stored runs, newest first")
+    def _download(file: IO[bytes], media_type: str, filename: str) -> StreamingResponse:
+        return StreamingResponse(exports.chunks(file), media_type=media_type, headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(exports.size_of(file))})
+
+    @app.get("/api/runs", responses={500: {"model": ErrorBody}}, tags=["runs"], summary="Stored runs, newest first")
     def runs() -> list[dict[str, Any]]:
         frame = _store().runs()
         out = []
@@ -265,10 +303,11 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
             row["tables"] = list(row.get("tables") or [])
         return out
 
-    @app.get("/api/runs/{run_id}", responses=ERRORS, tags=["runs"], summary="One run: metadata, summary, tables")
+    @app.get("/api/runs/{run_id}", responses=DOWNLOAD_ERRORS, tags=["runs"],
+             summary="One run: metadata, summary, tables")
     def run_detail(run_id: RunId) -> dict[str, Any]:
         run = _get_run(run_id)
-        meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in run.metadata.items() if k != "path"}
+        meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in run.metadata.items()}
         weekly = None
         if "daily" in run.tables:
             daily = run.table("daily")
@@ -278,36 +317,32 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
         return {"metadata": meta, "summary": run.summary, "table_rows": run.table_rows(),
                 "scenario_text": run.scenario_text, "weekly_pain": weekly}
 
-    @app.get("/api/runs/{run_id}/tables/{table}.csv", responses=ERRORS, tags=["runs"],
+    @app.get("/api/runs/{run_id}/tables/{table}.csv", responses=DOWNLOAD_ERRORS, tags=["runs"],
              summary="Download one table of a run as CSV", response_class=Response)
-    def run_table_csv(run_id: RunId, table: TableName) -> Response:
+    def run_table_csv(run_id: RunId, table: TableName) -> StreamingResponse:
         run = _get_run(run_id)
         if table not in run.tables:
-            raise HTTPException(404, f"run {run.metadata['run_id']} has no table {table!r}; tables: {run.tables}")
-        frame = run.table(table)
-        text = frame.to_csv(index=not _plain_index(frame))
-        return Response(text, media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{run.metadata["run_id"]}-{table}.csv"'})
+            raise HTTPException(404, f"run {run.run_id} has no table {table!r}; tables: {run.tables}")
+        with slots:
+            file = exports.table_csv(run, table)
+        return _download(file, "text/csv; charset=utf-8", f"{run.run_id}-{table}.csv")
 
-    @app.get("/api/runs/{run_id}/export.zip", responses=ERRORS, tags=["runs"], response_class=Response,
+    @app.get("/api/runs/{run_id}/export.zip", responses=DOWNLOAD_ERRORS, tags=["runs"], response_class=Response,
              summary="Download a run (every table as CSV, scenario.toml, summary.json) as a zip file")
-    def run_zip(run_id: RunId) -> Response:
+    def run_zip(run_id: RunId) -> StreamingResponse:
         run = _get_run(run_id)
-        with tempfile.TemporaryDirectory() as tmp:
-            files = run.export("csv", tmp)
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-                for f in files:
-                    zf.write(f, arcname=Path(f).name)
-        return Response(buf.getvalue(), media_type="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="{run.metadata["run_id"]}.zip"'})
+        with slots:
+            file = exports.run_zip(run)
+        return _download(file, "application/zip", f"{run.run_id}.zip")
 
-    @app.get("/api/runs/{run_id}/report", responses=ERRORS, tags=["runs"], response_class=HTMLResponse,
+    @app.get("/api/runs/{run_id}/report", responses=DOWNLOAD_ERRORS, tags=["runs"], response_class=HTMLResponse,
              summary="The run's self-contained HTML report")
     def run_report(run_id: RunId) -> HTMLResponse:
         from painsim.report import render_report
 
-        return HTMLResponse(render_report(_get_run(run_id)))
+        run = _get_run(run_id)
+        with slots:
+            return HTMLResponse(render_report(run))
 
     # ---- front end --------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
@@ -318,11 +353,37 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     return app
 
 
-def _plain_index(frame) -> bool:
-    import pandas as pd
+def _client(request: Request) -> str:
+    """Who a job belongs to, for fairness: the remote address (behind a proxy, the proxy's)."""
+    return request.client.host if request.client is not None else "unknown"
 
-    idx = frame.index
-    return isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None
+
+def _add_error_handlers(app: FastAPI, labels: dict[str, str]) -> None:
+    """Clear, strict-JSON errors for bad input, a damaged store and slow or large downloads."""
+    from painsim.store import StoreError
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, err: RequestValidationError) -> JSONResponse:
+        # the offending input is echoed back; NaN, inf and lone surrogates made printable
+        return JSONResponse({"detail": json_safe(err.errors())}, status_code=422)
+
+    @app.exception_handler(DamagedRunError)
+    async def damaged_run(_request: Request, err: DamagedRunError) -> JSONResponse:
+        return JSONResponse({"detail": str(err), "run_id": err.run_id, "table": err.table}, status_code=500)
+
+    @app.exception_handler(StoreError)
+    async def store_failed(request: Request, err: StoreError) -> JSONResponse:
+        error_id = log_failure(f"{request.method} {request.url.path}: the results store failed", err)
+        return JSONResponse({"detail": f"the results store cannot be read: {public_message(err, labels)} "
+                                       f"(error id {error_id})", "error_id": error_id}, status_code=500)
+
+    @app.exception_handler(exports.ExportBusyError)
+    async def busy(_request: Request, err: exports.ExportBusyError) -> JSONResponse:
+        return JSONResponse({"detail": str(err)}, status_code=429, headers={"Retry-After": "10"})
+
+    @app.exception_handler(exports.ExportTooLargeError)
+    async def too_large(_request: Request, err: exports.ExportTooLargeError) -> JSONResponse:
+        return JSONResponse({"detail": str(err)}, status_code=413)
 
 
 def _version() -> str:

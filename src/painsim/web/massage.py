@@ -8,6 +8,7 @@ stores nothing.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,9 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
                 "overrides": {"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days}}
         if job is not None:
             job.report("storing the run", 0, 1, (0.95, 1.0))
-        with store.new_run(text, seed=req.seed, name=scenario.name, meta=meta) as run:
+        # a cancel from here on waits for the commit (the job is not killed inside it)
+        with job.uninterruptible() if job is not None else nullcontext(), \
+                store.new_run(text, seed=req.seed, name=scenario.name, meta=meta) as run:
             for name, table in scenario_tables(result).items():
                 run.write_table(name, table)
             run.set_summary(summary)

@@ -106,6 +106,11 @@ def population(profile: Profile, spread: float) -> Population:
     return Population(name="patient twins", entry="chronic", marginals=marginals)
 
 
+def patient_job(req: PatientRequest, job) -> dict[str, Any]:
+    """:func:`simulate_patient` as a background job (progress and cancel through ``job``)."""
+    return simulate_patient(req, job.report)
+
+
 def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
     """Fan chart, loop strengths and responder-class odds of the twins (see module docstring)."""
     report = report or (lambda stage, done, total, share=(0, 1): None)

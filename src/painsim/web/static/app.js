@@ -182,11 +182,12 @@ function showPatient(r) {
   const box = $("#responder-odds");
   if (!r.responder_classes) { box.innerHTML = `<p class="hint">${esc(r.responder_note)}</p>`; return; }
   const names = { non_responder: "non-responder", transient: "transient", lasting: "lasting" };
-  const cols = { non_responder: "#c0392b", transient: "#d68910", lasting: "#2e8b57" };
-  box.innerHTML = Object.entries(r.responder_classes).map(([k, v]) => `<div class="bar" data-class="${k}"><span class="lab">${names[k]}</span>
-      <span class="track"><span class="fill" style="display:block;width:${100 * v.share}%;background:${cols[k]}"></span></span>
+  box.innerHTML = Object.entries(r.responder_classes).map(([k, v]) => `<div class="bar" data-class="${esc(k)}"><span class="lab">${names[k]}</span>
+      <span class="track"><span class="fill"></span></span>
       <span class="num">${pct(v.share)} (odds ${v.odds === null ? "∞" : fmt(v.odds)})</span></div>`).join("")
     + `<p class="hint">Share of twins in each class after the massage course. ${esc(r.responder_note)}</p>`;
+  // widths through the DOM, not a style attribute: the Content-Security-Policy allows no inline styles
+  box.querySelectorAll(".bar").forEach((bar) => { $(".fill", bar).style.width = `${100 * r.responder_classes[bar.dataset.class].share}%`; });
 }
 
 // ---------- page: massage ----------
