@@ -214,10 +214,10 @@ def test_damaged_or_missing_table_is_a_clear_error_naming_run_and_table(stored, 
     assert res.status_code == 500, res.text
     body = strict_json(res.text)
     assert body["run_id"] == run_id and body["table"] == "daily"
-    assert f"table 'daily' of run {run_id}" in body["detail"]
-    assert ("missing" in body["detail"]) if how == "missing" else ("cannot be read" in body["detail"])
+    assert f"table 'daily' of run {run_id} is damaged" in body["detail"]
+    assert ("does not exist" in body["detail"]) if how == "missing" else ("cannot be read" in body["detail"])
     assert_no_leak(res.text, root)
-    assert any("daily" in r.getMessage() for r in caplog.records)
+    assert any(body["error_id"] in r.getMessage() and str(root) in (r.exc_text or "") for r in caplog.records)
 
 
 def test_damaged_table_the_page_does_not_read_still_fails_the_zip(stored):
@@ -382,11 +382,13 @@ def test_downloads_have_the_same_bytes_as_before(stored):
 def test_busy_export_slots_give_429_and_large_downloads_413(stored, monkeypatch):
     client, _, run_id = stored
     slots = client.app.state.export_slots
-    slots.wait = 0.01
+    slots.wait = 0.3
     with slots, slots:  # both slots taken (two downloads being prepared)
         res = client.get(f"/api/runs/{run_id}/export.zip")
         assert res.status_code == 429 and "at most 2 at a time" in res.json()["detail"]
         assert client.get(f"/api/runs/{run_id}/report").status_code == 429
+        assert client.get(f"/api/runs/{run_id}/tables/daily.csv").status_code == 429
+        assert client.get(f"/api/runs/{run_id}").status_code == 200  # the rest of the app is served meanwhile
     import painsim.web.exports as exports
 
     monkeypatch.setattr(exports, "MAX_EXPORT_BYTES", 10_000)

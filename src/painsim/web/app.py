@@ -23,10 +23,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from painsim.web import exports
-from painsim.web.errors import CatchAllMiddleware, DamagedRunError, SafeRun, log_failure, public_message
+from painsim.web.errors import CatchAllMiddleware, SafeRun, log_failure, public_message
 from painsim.web.evidence import MAX_UPLOAD_BYTES, MEASURES, METHODS, TESTS, EvidenceInputError, analyse_csv
 from painsim.web.jobs import Isolation, JobManager, TooManyJobsError, default_per_client
 from painsim.web.massage import MassageRequest, run_massage
@@ -203,7 +204,10 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
     @app.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS, tags=["massage"],
               summary="Start the flagship scenario: does massage work for chronic back pain?")
     def massage(req: MassageRequest, request: Request) -> JSONResponse:
-        return _submit("massage", partial(run_massage, req, store_root), req.model_dump(), request)
+        # the job's process gets the store as an absolute path, resolved here (its cwd and
+        # environment are those of the job server, started with the app)
+        target = (store_root if store_root is not None else default_root()).absolute()
+        return _submit("massage", partial(run_massage, req, target), req.model_dump(), request)
 
     def _trial_spec(text: str):
         try:
@@ -269,8 +273,6 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
         data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
             raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_BYTES:,} bytes")
-        from starlette.concurrency import run_in_threadpool
-
         try:
             return await run_in_threadpool(analyse_csv, data, measure, method, test, level)
         except EvidenceInputError as err:
@@ -319,30 +321,30 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
 
     @app.get("/api/runs/{run_id}/tables/{table}.csv", responses=DOWNLOAD_ERRORS, tags=["runs"],
              summary="Download one table of a run as CSV", response_class=Response)
-    def run_table_csv(run_id: RunId, table: TableName) -> StreamingResponse:
-        run = _get_run(run_id)
+    async def run_table_csv(run_id: RunId, table: TableName) -> StreamingResponse:
+        run = await run_in_threadpool(_get_run, run_id)
         if table not in run.tables:
             raise HTTPException(404, f"run {run.run_id} has no table {table!r}; tables: {run.tables}")
-        with slots:
-            file = exports.table_csv(run, table)
+        async with slots:
+            file = await run_in_threadpool(exports.table_csv, run, table)
         return _download(file, "text/csv; charset=utf-8", f"{run.run_id}-{table}.csv")
 
     @app.get("/api/runs/{run_id}/export.zip", responses=DOWNLOAD_ERRORS, tags=["runs"], response_class=Response,
              summary="Download a run (every table as CSV, scenario.toml, summary.json) as a zip file")
-    def run_zip(run_id: RunId) -> StreamingResponse:
-        run = _get_run(run_id)
-        with slots:
-            file = exports.run_zip(run)
+    async def run_zip(run_id: RunId) -> StreamingResponse:
+        run = await run_in_threadpool(_get_run, run_id)
+        async with slots:
+            file = await run_in_threadpool(exports.run_zip, run)
         return _download(file, "application/zip", f"{run.run_id}.zip")
 
     @app.get("/api/runs/{run_id}/report", responses=DOWNLOAD_ERRORS, tags=["runs"], response_class=HTMLResponse,
              summary="The run's self-contained HTML report")
-    def run_report(run_id: RunId) -> HTMLResponse:
+    async def run_report(run_id: RunId) -> HTMLResponse:
         from painsim.report import render_report
 
-        run = _get_run(run_id)
-        with slots:
-            return HTMLResponse(render_report(run))
+        run = await run_in_threadpool(_get_run, run_id)
+        async with slots:
+            return HTMLResponse(await run_in_threadpool(render_report, run))
 
     # ---- front end --------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
@@ -367,15 +369,15 @@ def _add_error_handlers(app: FastAPI, labels: dict[str, str]) -> None:
         # the offending input is echoed back; NaN, inf and lone surrogates made printable
         return JSONResponse({"detail": json_safe(err.errors())}, status_code=422)
 
-    @app.exception_handler(DamagedRunError)
-    async def damaged_run(_request: Request, err: DamagedRunError) -> JSONResponse:
-        return JSONResponse({"detail": str(err), "run_id": err.run_id, "table": err.table}, status_code=500)
-
     @app.exception_handler(StoreError)
     async def store_failed(request: Request, err: StoreError) -> JSONResponse:
+        # a damaged run names the run and the table; anything else is the store as a whole
         error_id = log_failure(f"{request.method} {request.url.path}: the results store failed", err)
-        return JSONResponse({"detail": f"the results store cannot be read: {public_message(err, labels)} "
-                                       f"(error id {error_id})", "error_id": error_id}, status_code=500)
+        message = public_message(err, labels)
+        run_id, table = getattr(err, "run_id", None), getattr(err, "table", None)
+        detail = message if run_id else f"the results store cannot be read: {message}"
+        return JSONResponse({"detail": f"{detail} (error id {error_id})", "error_id": error_id,
+                             "run_id": run_id, "table": table}, status_code=500)
 
     @app.exception_handler(exports.ExportBusyError)
     async def busy(_request: Request, err: exports.ExportBusyError) -> JSONResponse:

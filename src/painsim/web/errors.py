@@ -6,9 +6,10 @@ which an operator can look up in the log. Messages that do reach the client (a f
 error, a store error) pass through :func:`public_message`, which keeps their first line and
 replaces file-system paths with ``<path>``.
 
-Reading a stored run goes through :class:`SafeRun`: a table that cannot be read (damaged or
-missing Parquet file) becomes a :class:`DamagedRunError` naming the run and the table, in one
-place for every endpoint that reads runs (details, CSVs, export.zip, report).
+Reading a stored run goes through :class:`SafeRun`; a damaged or missing table is the store's
+``DamagedTableError`` (naming the run and the table), and one exception handler of the app
+turns every store error into a clear, path-free response for all the endpoints that read
+runs (details, CSVs, export.zip, report, the list).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ logger = logging.getLogger("painsim.web")
 
 # An absolute POSIX path of at least two parts, or a Windows drive path; the look-behind keeps
 # "a/b" fractions and URLs' "//host" out (URLs are not in our messages, paths are).
-_PATH = re.compile(r"(?<![\w/.:-])(?:/[^\s'\"`,;:()<>\[\]{}]+){2,}/?|\b[A-Za-z]:\\[^\s'\"`,;()<>]+")
+_PATH = re.compile(r"(?<![\w/.:\x00-])(?:/[^\s'\"`,;:()<>\[\]{}]+){2,}/?|\b[A-Za-z]:\\[^\s'\"`,;()<>]+")
 MAX_MESSAGE_CHARS = 1000
+READ_BUFFER_BYTES = 2**20
 
 
 def new_error_id() -> str:
@@ -36,10 +38,13 @@ def new_error_id() -> str:
 
 def scrub_paths(text: str, roots: dict[str, str] | None = None) -> str:
     """``text`` with every file-system path replaced: known ``roots`` by their label, others by ``<path>``."""
-    for root, label in sorted((roots or {}).items(), key=lambda item: -len(item[0])):
-        if root:
-            text = text.replace(root, label)
-    return _PATH.sub("<path>", text)
+    labels = sorted(((root, label) for root, label in (roots or {}).items() if root), key=lambda item: -len(item[0]))
+    for k, (root, _) in enumerate(labels):  # a placeholder first, so the rest of such a path is kept
+        text = text.replace(root, f"\x00{k}\x00")
+    text = _PATH.sub("<path>", text)
+    for k, (_, label) in enumerate(labels):
+        text = text.replace(f"\x00{k}\x00", label)
+    return text
 
 
 def public_message(err: BaseException, roots: dict[str, str] | None = None) -> str:
@@ -63,43 +68,25 @@ def internal_error_body(error_id: str) -> dict[str, str]:
             "error_id": error_id}
 
 
-class DamagedRunError(Exception):
-    """A stored run's table (or the store's database) cannot be read; the message names both."""
-
-    def __init__(self, run_id: str, table: str | None, reason: str):
-        self.run_id, self.table, self.reason = run_id, table, reason
-        where = f"table {table!r} of run {run_id}" if table else f"run {run_id}"
-        super().__init__(f"the stored data of {where} cannot be read ({reason}); the run may be damaged: "
-                         "ask the operator to check the store (`painsim store check`)")
-
-
-def _reason(err: BaseException) -> str:
-    """A short, path-free reason for a read failure (the full error goes to the log)."""
-    from painsim.store import StoreError
-
-    if isinstance(err, FileNotFoundError) or (isinstance(err, StoreError) and "does not exist" in str(err)):
-        return "its file is missing"
-    return f"{type(err).__name__}: {public_message(err)}"[:300]
-
-
 @contextmanager
-def reading(run_id: str, table: str | None) -> Iterator[None]:
-    """Turn any failure while reading ``table`` of ``run_id`` into a :class:`DamagedRunError` (logged)."""
+def reading(run_id: str, table: str, path: Path) -> Iterator[None]:
+    """Turn a failure while reading ``table`` of ``run_id`` into the store's ``DamagedTableError``."""
+    from painsim.store import StoreError
+    from painsim.store.errors import damaged_table
+
     try:
         yield
-    except DamagedRunError:
+    except StoreError:
         raise
-    except Exception as err:  # pyarrow, OSError, StoreError, ...: whatever a damaged file raises
-        error_id = log_failure(f"reading table {table!r} of run {run_id} failed", err)
-        raise DamagedRunError(run_id, table, f"{_reason(err)}; error id {error_id}") from err
+    except Exception as err:  # pyarrow, OSError, ...: whatever a damaged file raises
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise damaged_table(run_id, table, path, f"cannot be read ({reason})") from err
 
 
 class SafeRun:
-    """A :class:`painsim.store.StoredRun` whose table reads raise :class:`DamagedRunError`.
-
-    Passed wherever the web app reads a run (including :func:`painsim.report.render_report`),
-    so every endpoint gets the same clear error for a damaged table.
-    """
+    """A :class:`painsim.store.StoredRun` as the web app reads it: metadata without the server
+    path, and table reads whose failures are the store's ``DamagedTableError`` (naming the run
+    and the table), also where pyarrow is used directly (batch-wise CSV conversion)."""
 
     def __init__(self, run: Any):
         self._run = run
@@ -113,28 +100,28 @@ class SafeRun:
         """The run's metadata without its server path."""
         return {k: v for k, v in self._run.metadata.items() if k != "path"}
 
-    def table(self, name: str):
-        """Table ``name`` as a DataFrame; a damaged file raises :class:`DamagedRunError`."""
-        with reading(self.run_id, name):
-            return self._run.table(name)
-
     def parquet_file(self, name: str):
-        """``pyarrow.parquet.ParquetFile`` of table ``name`` (its footer is read and checked)."""
+        """``pyarrow.parquet.ParquetFile`` of table ``name``, its footer read (a damaged one raises)."""
         import pyarrow.parquet as pq
 
-        with reading(self.run_id, name):
-            if name not in self._run.tables:
-                raise KeyError(name)
-            path = Path(self._run.path) / f"{name}.parquet"
-            return pq.ParquetFile(path)
+        from painsim.store.errors import damaged_table
 
-    def table_rows(self) -> dict[str, int]:
-        """Row count of each table (from the Parquet footers)."""
-        return {name: self.parquet_file(name).metadata.num_rows for name in self._run.tables}
+        if name not in self._run.tables:
+            raise KeyError(f"run {self.run_id} has no table {name!r}")
+        path = Path(self._run.path) / f"{name}.parquet"
+        if not path.is_file():
+            raise damaged_table(self.run_id, name, path, "does not exist (deleted or moved outside painsim)")
+        with reading(self.run_id, name, path):
+            # buffered reads, no pre-buffering: a column chunk is decoded a page at a time, so
+            # memory follows the batch size, not the size of a row group (up to a million rows)
+            return pq.ParquetFile(path, buffer_size=READ_BUFFER_BYTES, pre_buffer=False)
 
-    def iter_tables(self):
-        for name in self._run.tables:
-            yield name, self.table(name)
+    def batches(self, name: str, rows: int):
+        """Table ``name`` as pyarrow record batches of ``rows`` rows (a damaged page raises the store's error)."""
+        parquet = self.parquet_file(name)
+        path = Path(self._run.path) / f"{name}.parquet"
+        with reading(self.run_id, name, path):
+            yield from parquet.iter_batches(batch_size=rows)
 
 
 class CatchAllMiddleware:
@@ -170,5 +157,5 @@ class CatchAllMiddleware:
                 await JSONResponse(internal_error_body(error_id), status_code=500)(scope, receive, send)
 
 
-__all__ = ["CatchAllMiddleware", "DamagedRunError", "SafeRun", "internal_error_body", "log_failure", "logger",
+__all__ = ["CatchAllMiddleware", "SafeRun", "internal_error_body", "log_failure", "logger",
            "new_error_id", "public_message", "reading", "scrub_paths"]

@@ -6,25 +6,29 @@ memory up to :data:`SPOOL_BYTES` and goes to disk beyond; the file is then strea
 client. So memory does not grow with the run, a damaged table is found (and reported with
 a clear error) before the response starts, and a download is refused beyond
 :data:`MAX_EXPORT_BYTES`. At most ``slots`` exports or reports are prepared at the same
-time (:class:`ExportSlots`); more wait up to :data:`SLOT_WAIT_S` seconds, then get 429.
+time (:class:`ExportSlots`); more wait (without holding a thread) up to :data:`SLOT_WAIT_S`
+seconds, then get 429.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from painsim.web.errors import SafeRun, reading
+from painsim.web.errors import SafeRun
 
 SPOOL_BYTES = 8 * 2**20  # a temporary file stays in memory up to this size
 MAX_EXPORT_BYTES = 2 * 2**30  # a download larger than this is refused (use `painsim export`)
-BATCH_ROWS = 65_536  # rows converted to CSV at a time
+BATCH_ROWS = 16_384  # rows converted to CSV at a time
 CHUNK_BYTES = 2**20  # bytes sent at a time
-SLOT_WAIT_S = 30.0
+SLOT_WAIT_S = 60.0  # a download waits this long for a slot, then gets 429
+SLOT_POLL_S = 0.1
 DEFAULT_SLOTS = 2
 
 
@@ -37,17 +41,36 @@ class ExportTooLargeError(Exception):
 
 
 class ExportSlots:
-    """At most ``slots`` heavy downloads (zips, large CSVs, reports) are prepared at once."""
+    """At most ``slots`` heavy downloads (zips, CSVs, reports) are prepared at once.
+
+    ``async with slots:`` waits without holding a thread (other requests keep being served),
+    up to ``wait`` seconds, then raises :class:`ExportBusyError`; ``with slots:`` takes a slot
+    or fails at once.
+    """
 
     def __init__(self, slots: int = DEFAULT_SLOTS, wait: float = SLOT_WAIT_S):
         self.slots = slots
         self.wait = wait
         self._semaphore = threading.BoundedSemaphore(slots)
 
+    def _busy(self) -> ExportBusyError:
+        return ExportBusyError(f"{self.slots} downloads or reports are being prepared (at most {self.slots} at "
+                               "a time); try again in a moment")
+
+    async def __aenter__(self) -> ExportSlots:
+        deadline = time.monotonic() + self.wait
+        while not self._semaphore.acquire(blocking=False):
+            if time.monotonic() > deadline:
+                raise self._busy()
+            await asyncio.sleep(SLOT_POLL_S)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._semaphore.release()
+
     def __enter__(self) -> ExportSlots:
-        if not self._semaphore.acquire(timeout=self.wait):
-            raise ExportBusyError(f"{self.slots} downloads or reports are being prepared (at most {self.slots} at "
-                                  "a time); try again in a moment")
+        if not self._semaphore.acquire(blocking=False):
+            raise self._busy()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -101,14 +124,13 @@ def write_table_csv(run: SafeRun, name: str, out: IO[bytes], *, index_rule: str)
         out.write(frame.to_csv(index=keep_index).encode("utf-8"))
         return
     header = True
-    with reading(run.run_id, name):
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            frame = batch.to_pandas()
-            out.write(frame.to_csv(index=mode == "columns", header=header).encode("utf-8"))
-            header = False
-        if header:  # no rows: the header alone, from an empty frame with the table's columns
-            frame = parquet.schema_arrow.empty_table().to_pandas()
-            out.write(frame.to_csv(index=mode == "columns").encode("utf-8"))
+    for batch in run.batches(name, BATCH_ROWS):
+        frame = batch.to_pandas()
+        out.write(frame.to_csv(index=mode == "columns", header=header).encode("utf-8"))
+        header = False
+    if header:  # no rows: the header alone, from an empty frame with the table's columns
+        frame = parquet.schema_arrow.empty_table().to_pandas()
+        out.write(frame.to_csv(index=mode == "columns").encode("utf-8"))
 
 
 def table_csv(run: SafeRun, name: str) -> IO[bytes]:

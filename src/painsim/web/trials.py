@@ -144,7 +144,13 @@ def parse_spec(text: str) -> TrialSpec:
 
 
 def check_bounds(spec: TrialSpec) -> None:
-    """The web's limits on a valid spec (the command line has none)."""
+    """The web's limits on a valid spec, the one place the web app checks a spec's size.
+
+    The library's own cost limits (what ``painsim trial`` refuses: candidates to screen,
+    block sizes, arms; issue 14) belong here, called before the web's tighter bounds below,
+    so that the web never accepts a spec the command line refuses. Until they exist, a job
+    that asks for too much fails in its own process (:mod:`painsim.web.jobs`), not the server.
+    """
     problems = []
     if len(spec.arms) > MAX_ARMS:
         problems.append(f"{len(spec.arms)} arms; at most {MAX_ARMS}")
