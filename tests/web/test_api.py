@@ -177,7 +177,7 @@ def test_trial_request_bounds_are_422(client, body, words):
 @pytest.mark.parametrize("body, words", [
     ({"n_min": 50, "n_max": 20}, "below n_min"),
     ({"n_min": 10, "n_max": 300, "n_step": 5}, "at most 10"),
-    ({"n_min": 20, "n_max": 200, "n_step": 20, "reps": 200}, "at most 1000"),
+    ({"n_min": 20, "n_max": 200, "n_step": 20, "reps": 200}, "at most 1,000"),
     ({"reps": 0}, "reps"),
     ({"reps": 10**6}, "reps"),
     ({"n_max": 5000}, "n_max"),

@@ -457,3 +457,27 @@ def test_trial_job_cancelled_while_screening_stops(tmp_path, wait_job):
         job = wait_job(client, job["id"], timeout=60)
     assert job["status"] in ("cancelled", "failed")  # failed: the library's screening limit stopped it first
     assert job["status"] == "cancelled" or "eligib" in job["error"]
+
+
+# ---------------------------------------------------------------------- item 1/3 (web): the library's limits
+@pytest.mark.parametrize("blocks, words", [
+    ("[4000000002]", "randomisation.block_sizes"),  # the issue's reproducer: refused by the library's own limit
+    ("[3000]", "a block holds at most 1,500"),  # within the command line's limit, above the web's
+])
+def test_trial_limits_come_from_the_library(blocks, words, tmp_path):
+    from painsim.web.trials import DEFAULT_SPEC
+
+    spec = DEFAULT_SPEC.replace('scheme = "complete"', f'scheme = "blocks"\nblock_sizes = {blocks}')
+    with TestClient(create_app(tmp_path, execute_jobs=False), base_url=LOCAL) as client:
+        for path in ("/api/trial", "/api/trial/power"):
+            res = client.post(path, json={"spec": spec})
+            assert res.status_code == 422 and words in res.json()["detail"], res.text
+
+
+def test_web_limits_are_the_librarys_made_stricter():
+    from painsim.limits import DEFAULT_LIMITS
+    from painsim.web.trials import WEB_LIMITS
+
+    assert type(WEB_LIMITS) is type(DEFAULT_LIMITS)
+    looser = [f for f, value in vars(WEB_LIMITS).items() if value > getattr(DEFAULT_LIMITS, f)]
+    assert looser == [] and WEB_LIMITS != DEFAULT_LIMITS

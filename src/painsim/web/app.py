@@ -44,10 +44,12 @@ from painsim.web.trials import (
     MAX_POWER_REPS,
     MAX_POWER_TRIALS,
     MAX_WEEKS,
+    WEB_LIMITS,
     PowerRequest,
     TrialBoundsError,
     TrialRequest,
     TrialSpecError,
+    check_power,
     parse_spec,
     run_power_job,
     run_trial_job,
@@ -226,6 +228,10 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
               summary="Start a power curve of a trial spec's primary comparison (painsim.trials.power_curve)")
     def trial_power(req: PowerRequest, request: Request) -> JSONResponse:
         spec = _trial_spec(req.spec)
+        try:
+            check_power(spec, req)
+        except TrialBoundsError as err:
+            raise HTTPException(422, str(err)) from None
         return _submit("trial_power", partial(run_power_job, spec, req, jobs=power_jobs),
                        {**req.model_dump(), "name": spec.name}, request)
 
@@ -234,7 +240,8 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, max_pending
         return {"spec": DEFAULT_SPEC, "bounds": {
             "n_per_arm": MAX_N_PER_ARM, "n_total": MAX_N_TOTAL, "arms": MAX_ARMS, "last_visit_week": MAX_WEEKS,
             "imputations": MAX_IMPUTATIONS, "power_n": MAX_POWER_N, "power_points": MAX_POWER_POINTS,
-            "power_reps": MAX_POWER_REPS, "power_trials": MAX_POWER_TRIALS}}
+            "power_reps": MAX_POWER_REPS, "power_trials": MAX_POWER_TRIALS, "block_size": WEB_LIMITS.max_block_size,
+            "screening_candidates": WEB_LIMITS.max_screening_candidates}}
 
     @app.get("/api/jobs", response_model=list[JobInfo], tags=["jobs"], summary="Recent jobs, newest first")
     def list_jobs() -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 The page sends a trial spec as TOML text (the format of ``painsim trial FILE``,
 docs/trials.md). It is parsed with :func:`painsim.trials.parse_trial` in the request, so a
 bad spec is a 422 with :class:`~painsim.trials.TrialSpecError`'s readable message, and
-checked against the web's bounds (:func:`check_bounds`). The trial then runs as a
+checked with the library's cost limits made stricter for the web (:data:`WEB_LIMITS`) and the
+web's bounds (:func:`check_bounds`). The trial then runs as a
 background job: :func:`painsim.trials.run_trial`, :func:`painsim.trials.analyse` and the
 plot of outcomes by visit; the result is what ``painsim trial FILE --json`` prints, plus the
 primary comparison, the arm means by visit and the figure. The power curve is a second job,
@@ -13,10 +14,12 @@ primary comparison, the arm means by visit and the figure. The power curve is a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from painsim.limits import DEFAULT_LIMITS, LimitError, check_power_cost, check_trial_cost
 from painsim.trials import TrialSpec, TrialSpecError, analyse, parse_trial, power_curve, run_trial
 from painsim.web.jobs import Job
 
@@ -30,6 +33,20 @@ MAX_POWER_N = 300
 MAX_POWER_POINTS = 10
 MAX_POWER_REPS = 200
 MAX_POWER_TRIALS = 1000
+#: The library's limits (painsim.limits, what `painsim trial` checks) made stricter for a shared
+#: server: a job should finish in a few minutes (simulation runs at ~9.5 million patient-days a
+#: second on one core, docs/performance.md) and in well under the machine's memory.
+WEB_LIMITS = replace(
+    DEFAULT_LIMITS,
+    max_arms=MAX_ARMS,
+    max_block_size=MAX_N_TOTAL,  # a block larger than the whole trial is never needed
+    max_screening_candidates=2_000_000,
+    max_screening_patient_days=1_000_000_000,  # about 2 minutes of screening
+    max_memory_bytes=2 * 2**30,
+    max_power_points=MAX_POWER_POINTS,
+    max_power_trials=MAX_POWER_TRIALS,
+    max_power_patient_days=5_000_000_000,  # about 9 minutes
+)
 METHOD = Literal["mi", "mixed", "complete_case"]
 
 #: The page's example: examples/trials/cherkin2011.toml with 40 per arm (a few seconds).
@@ -124,13 +141,7 @@ class PowerRequest(BaseModel):
     def _range(self) -> PowerRequest:
         if self.n_max < self.n_min:
             raise ValueError(f"n_max ({self.n_max}) is below n_min ({self.n_min})")
-        points = len(self.ns())
-        if points > MAX_POWER_POINTS:
-            raise ValueError(f"the n range has {points} points; at most {MAX_POWER_POINTS} (raise n_step)")
-        if points * self.reps > MAX_POWER_TRIALS:
-            raise ValueError(f"{points} points x {self.reps} reps = {points * self.reps} virtual trials; "
-                             f"at most {MAX_POWER_TRIALS}")
-        return self
+        return self  # what the curve costs is checked with the library's limits (check_power)
 
     def ns(self) -> list[int]:
         return list(range(self.n_min, self.n_max + 1, self.n_step))
@@ -144,16 +155,14 @@ def parse_spec(text: str) -> TrialSpec:
 
 
 def check_bounds(spec: TrialSpec) -> None:
-    """The web's limits on a valid spec, the one place the web app checks a spec's size.
-
-    The library's own cost limits (what ``painsim trial`` refuses: candidates to screen,
-    block sizes, arms; issue 14) belong here, called before the web's tighter bounds below,
-    so that the web never accepts a spec the command line refuses. Until they exist, a job
-    that asks for too much fails in its own process (:mod:`painsim.web.jobs`), not the server.
-    """
+    """The web's limits on a valid spec: the library's cost check with the web's :data:`WEB_LIMITS`
+    (arms, blocks, screening, memory: what ``painsim trial`` refuses, and less), then the
+    web's own bounds on what the library leaves open (n per arm and in all, horizon, imputations)."""
     problems = []
-    if len(spec.arms) > MAX_ARMS:
-        problems.append(f"{len(spec.arms)} arms; at most {MAX_ARMS}")
+    try:
+        check_trial_cost(spec, WEB_LIMITS)
+    except LimitError as err:
+        problems.append(str(err))
     big = {name: arm.n for name, arm in spec.arms.items() if arm.n > MAX_N_PER_ARM}
     if big:
         problems.append(f"n per arm at most {MAX_N_PER_ARM}; got " + ", ".join(f"{k} = {v}" for k, v in big.items()))
@@ -166,6 +175,16 @@ def check_bounds(spec: TrialSpec) -> None:
     if problems:
         raise TrialBoundsError("the trial spec is too large for the web app (use `painsim trial` for larger "
                                "trials): " + "; ".join(problems))
+
+
+def check_power(spec: TrialSpec, req: PowerRequest) -> None:
+    """The power curve's cost with the library's check and :data:`WEB_LIMITS`; TrialBoundsError if too large."""
+    try:
+        check_power_cost(spec, req.ns(), req.reps, WEB_LIMITS, n_option="the n range (n_min, n_max, n_step)",
+                         reps_option="reps")
+    except LimitError as err:
+        raise TrialBoundsError(f"the power curve is too large for the web app (use `painsim trial power`): {err}"
+                               ) from None
 
 
 def run_trial_job(spec: TrialSpec, req: TrialRequest, job: Job) -> dict[str, Any]:
@@ -229,5 +248,5 @@ def _records(frame) -> list[dict[str, Any]]:
     return [{k: num(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-__all__ = ["DEFAULT_SPEC", "PowerRequest", "TrialBoundsError", "TrialRequest", "TrialSpecError", "check_bounds",
-           "parse_spec", "run_power_job", "run_trial_job"]
+__all__ = ["DEFAULT_SPEC", "WEB_LIMITS", "PowerRequest", "TrialBoundsError", "TrialRequest", "TrialSpecError",
+           "check_bounds", "check_power", "parse_spec", "run_power_job", "run_trial_job"]
