@@ -215,9 +215,21 @@ def test_damaged_or_missing_table_is_a_clear_error_naming_run_and_table(stored, 
     body = strict_json(res.text)
     assert body["run_id"] == run_id and body["table"] == "daily"
     assert f"table 'daily' of run {run_id} is damaged" in body["detail"]
-    assert ("does not exist" in body["detail"]) if how == "missing" else ("cannot be read" in body["detail"])
+    assert ("does not exist" in body["detail"]) if how == "missing" else ("checksum" in body["detail"])
     assert_no_leak(res.text, root)
     assert any(body["error_id"] in r.getMessage() and str(root) in (r.exc_text or "") for r in caplog.records)
+
+
+def test_flipped_byte_fails_the_checksum_before_any_download(stored):
+    """A change pyarrow would read back as other numbers (not a broken file) is caught by the checksum."""
+    client, root, run_id = stored
+    path = root / "runs" / run_id / "daily.parquet"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    for url in RUN_URLS:
+        res = client.get(url.format(id=run_id))
+        assert res.status_code == 500 and res.json()["table"] == "daily" and "checksum" in res.json()["detail"]
 
 
 def test_damaged_table_the_page_does_not_read_still_fails_the_zip(stored):

@@ -111,10 +111,32 @@ class SafeRun:
         path = Path(self._run.path) / f"{name}.parquet"
         if not path.is_file():
             raise damaged_table(self.run_id, name, path, "does not exist (deleted or moved outside painsim)")
+        self.verify_table(name)
         with reading(self.run_id, name, path):
             # buffered reads, no pre-buffering: a column chunk is decoded a page at a time, so
             # memory follows the batch size, not the size of a row group (up to a million rows)
             return pq.ParquetFile(path, buffer_size=READ_BUFFER_BYTES, pre_buffer=False)
+
+    def verify_table(self, name: str) -> None:
+        """Check table ``name`` against the SHA-256 recorded when the run was committed (runs older
+        than the checksums: nothing to check), hashing the file a chunk at a time; the store's
+        ``DamagedTableError`` if it does not match. (``StoredRun.verify`` checks every table, and
+        reads older runs' tables in full: too much memory for one download.)"""
+        import hashlib
+
+        from painsim.store.errors import damaged_table
+
+        path = Path(self._run.path) / f"{name}.parquet"
+        expected = self._run.checksums.get(name)
+        if not expected:
+            return
+        digest = hashlib.sha256()
+        with reading(self.run_id, name, path), open(path, "rb") as fh:
+            while chunk := fh.read(READ_BUFFER_BYTES):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            raise damaged_table(self.run_id, name, path, "does not match the SHA-256 checksum recorded when the "
+                                                         "run was committed")
 
     def batches(self, name: str, rows: int):
         """Table ``name`` as pyarrow record batches of ``rows`` rows (a damaged page raises the store's error)."""
