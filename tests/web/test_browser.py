@@ -170,3 +170,16 @@ def test_redoc_renders_offline_under_its_policy(page):
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector("h1:has-text('painsim web')", timeout=30_000)
     page.get_by_text("/api/trial/power").first.wait_for()
+
+
+def test_report_renders_under_its_sandboxed_policy(page):
+    """A stored run's HTML report (inline CSS, data: images, no script) under its own CSP."""
+    runs = page.request.get("/api/runs").json()
+    if not runs:
+        pytest.skip("no stored run yet (the massage test stores one)")
+    response = page.goto(f"/api/runs/{runs[0]['run_id']}/report")
+    assert "sandbox" in response.headers["content-security-policy"]
+    assert page.locator("img").count() >= 1 and page.locator("h1").count() == 1
+    # its inline <style> applies (the report's body background), its data: images load
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 248)"
+    assert page.evaluate("[...document.images].every((img) => img.complete && img.naturalWidth > 0)")

@@ -76,7 +76,7 @@ def test_failed_job_shows_a_message_only_and_logs_the_traceback(tmp_path, caplog
         job = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 182}).json()["id"])
         listed = client.get("/api/jobs").text
         one = client.get(f"/api/jobs/{job['id']}").text
-    assert job["status"] == "failed"
+    assert job["status"] == "failed" and job["progress"] == 0  # the store is checked before simulating
     assert "_trace" not in job["params"]
     assert "cannot create or write <store>" in job["error"]
     error_id = re.search(r"error id ([0-9a-f]{12})", job["error"]).group(1)
@@ -241,13 +241,16 @@ def test_damaged_table_the_page_does_not_read_still_fails_the_zip(stored):
 
 
 @pytest.mark.parametrize("url", ["/api/runs", *RUN_URLS])
-def test_damaged_database_is_a_clear_error(stored, url):
+@pytest.mark.parametrize("how", ["damaged", "missing"])
+def test_damaged_or_missing_database_is_a_clear_error(stored, url, how):
     client, root, run_id = stored
-    (root / "painsim.duckdb").write_bytes(b"this is not a database" * 100)
+    index = root / "painsim.duckdb"
+    index.write_bytes(b"this is not a database" * 100) if how == "damaged" else index.unlink()
     res = client.get(url.format(id=run_id))
     assert res.status_code == 500, res.text
     detail = strict_json(res.text)["detail"]
     assert "the results store cannot be read" in detail and "error id" in detail
+    assert "painsim store rebuild" in detail and ("missing" if how == "missing" else "damaged") in detail
     assert_no_leak(res.text, root)
 
 

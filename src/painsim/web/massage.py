@@ -3,7 +3,7 @@
 Runs the embedded ``massage_question.toml`` (every arm on the same patients) with the
 page's ``n`` and horizon, and stores the run exactly as ``painsim demo`` does, inside the
 store's atomic ``new_run`` block, after the last cancel check: a cancelled or failed job
-stores nothing.
+stores nothing. The store is checked for writability before the simulation starts.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
     if req.horizon_days != scenario.horizon_days:
         scenario = scenario.model_copy(update={"horizon_days": req.horizon_days})
 
+    store = None
+    if req.store:  # a store the run could not be committed to fails the job now, not after simulating
+        from painsim.store import Store
+
+        store = Store(store_root)
+        store.check_writable()
+
     def progress(stage: str, done: int, total: int) -> None:
         if job is not None:
             share = (0.0, 0.5) if stage.startswith("building") else (0.5, 0.95)
@@ -62,11 +69,9 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
     }
     if job is not None:
         job.check()  # last chance to cancel: nothing has been written yet
-    if req.store:
+    if store is not None:
         from painsim.outcomes.tables import scenario_tables
-        from painsim.store import Store
 
-        store = Store(store_root)
         meta = {"painsim_version": __version__, "n": req.n, "source": "web",
                 "overrides": {"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days}}
         if job is not None:
