@@ -98,6 +98,43 @@ def mesa_compare(plan: list[tuple[int, int]], check: tuple[int, int]) -> dict[st
     return {"rows": rows, "agreement": agreement}
 
 
+def baseline_compare(plan: list[tuple[int, int]], repeat: int = 5) -> dict[str, object]:
+    """The engine against the pre-issue-13 kernel (``baseline_kernel.py``), same process,
+    same cohort, one thread, timings interleaved (best of ``repeat``), without and with care.
+
+    Ratio = baseline time / engine time (> 1: the engine is faster; issue 13 asks >= 0.95).
+    The two must agree exactly (their summaries are compared)."""
+    import numpy as np
+
+    import painsim as ps
+    from baseline_kernel import baseline_simulate
+    from painsim.care import CarePlan, Education, Exercise, Massage, SleepStressCare
+
+    combined = CarePlan(massage=Massage(), exercise=Exercise(), sleep_stress=SleepStressCare(), education=Education())
+    warm = ps.Cohort.build("acute", n=64, seed=0)
+    for care in (None, combined):
+        baseline_simulate(warm, 100, care)
+        ps.simulate(warm, 100, ps.Record.summaries(), care=care)
+    rows = []
+    for n, days in plan:
+        cohort = ps.Cohort.build("acute", n=n, seed=1)
+        for label, care in (("no care", None), ("massage + exercise + sleep + education", combined)):
+            load_before = load()
+            old_best = new_best = float("inf")
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                old = baseline_simulate(cohort, days, care)
+                t1 = time.perf_counter()
+                new = ps.simulate(cohort, days, ps.Record.summaries(), care=care).summaries
+                t2 = time.perf_counter()
+                old_best, new_best = min(old_best, t1 - t0), min(new_best, t2 - t1)
+            rows.append({"n": n, "days": days, "care": label, "baseline_per_s": n * days / old_best,
+                         "engine_per_s": n * days / new_best, "ratio": old_best / new_best,
+                         "identical": bool(np.array_equal(old, new)), "load_before": load_before,
+                         "load_after": load()})
+    return {"rows": rows}
+
+
 def speed_of_light(n_iter: int) -> dict[str, object]:
     """The speed-of-light estimate (see speed_of_light.py), measured now."""
     from speed_of_light import COUNTS, estimate, measure_costs, measure_vector_peak
@@ -143,6 +180,8 @@ def main() -> None:
     else:
         del mesa
         mesa = mesa_compare(mesa_plan, (500, 20) if args.quick else (10**4, 60))
+    baseline = baseline_compare([(10**3, 120)] if args.quick else [(10**4, 365), (10**5, 100)],
+                                repeat=2 if args.quick else 5)
     sol = speed_of_light(10**6 if args.quick else 2 * 10**7)
     best_1 = max(rows, key=lambda r: r["patient_days_per_s"])
     sol["kernel_ns_per_patient_day_1_thread"] = 1e9 / best_1["patient_days_per_s"]
@@ -150,9 +189,10 @@ def main() -> None:
     sol["ratio_kernel_to_speed_of_light"] = sol["kernel_ns_per_patient_day_1_thread"] / sol["ns_per_patient_day"]
     million = run_isolated(10**6, 1825, 2) if parser_million else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine(), "rows": rows, "mesa": mesa, "speed_of_light": sol,
-                                    "million_5y": million}, indent=2))
-    print(tables({"rows": rows, "mesa": mesa, "speed_of_light": sol, "million_5y": million}))
+    result = {"machine": machine(), "rows": rows, "mesa": mesa, "baseline": baseline, "speed_of_light": sol,
+              "million_5y": million}
+    args.out.write_text(json.dumps(result, indent=2))
+    print(tables(result))
 
 
 def tables(res: dict) -> str:
@@ -165,6 +205,8 @@ def tables(res: dict) -> str:
                    f"| {r['load_before'][0]:.2f} |")
     if res.get("mesa"):
         out += _mesa_tables(res["mesa"])
+    if res.get("baseline"):
+        out += _baseline_tables(res["baseline"])
     s = res["speed_of_light"]
     out += ["", "| operation class | count per patient-day | ns per op (measured) | ns per patient-day |",
             "|---|---:|---:|---:|"]
@@ -189,6 +231,19 @@ def tables(res: dict) -> str:
                 f"{m['patient_days_per_s']:,.0f} patient-days/s, peak RSS {m['peak_rss_mib'] / 1024:.2f} GiB "
                 f"(load average {m['load_before'][0]:.2f})"]
     return "\n".join(out)
+
+
+def _baseline_tables(baseline: dict) -> list[str]:
+    out = ["", "Engine (levers, hooks and phases) against the pre-plug-in kernel (`benchmarks/baseline_kernel.py`), "
+           "same process and cohort, one thread, best of 5 interleaved (ratio = baseline time / engine time; "
+           "≥ 0.95 is the aim):", "",
+           "| patients | days | care | baseline (patient-days/s) | engine | ratio | identical | load avg (1 min) |",
+           "|---:|---:|---|---:|---:|---:|---|---:|"]
+    for r in baseline["rows"]:
+        out.append(f"| {r['n']:,} | {r['days']:,} | {r['care']} | {r['baseline_per_s']:,.0f} "
+                   f"| {r['engine_per_s']:,.0f} | {r['ratio']:.3f} | {'yes' if r['identical'] else 'NO'} "
+                   f"| {r['load_before'][0]:.2f} |")
+    return out
 
 
 def _mesa_tables(mesa: dict) -> list[str]:

@@ -22,13 +22,13 @@ import random
 import mesa
 import numpy as np
 
-from painsim.engine.kernel import (
+from painsim.engine.kernel import kernel_params
+from painsim.engine.phases import (
     DISABILITY_DECONDITIONING,
     DISABILITY_FEAR,
     DISABILITY_PAIN,
     EXPECTATION_RATE,
     SUPPORT_RATE,
-    kernel_params,
 )
 from painsim.engine.variables import (
     S_A,

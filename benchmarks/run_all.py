@@ -88,7 +88,7 @@ def render(results: Path) -> str:
                   f"(screening simulates acute episodes), simulate {prof['days']} days with weekly recording, "
                   f"summarise; {prof['samples']:,} samples (load average {prof['load_before'][0]:.2f}). "
                   "Share of samples by the deepest Python frame (the compiled kernel runs inside "
-                  "`simulate.<locals>.run`, the thread that calls `simulate_range`):", "",
+                  "`simulate.<locals>.run`, the thread that calls the compiled kernel):", "",
                   "| deepest Python frame | share of samples |", "|---|---:|"]
         lines += [f"| `{k}` | {v:.1%} |" for k, v in prof["deepest_python_frame"].items()]
         keys = ("simulate.<locals>.run", "simulate (", "Cohort.build", "Cohort._screen_chronic",

@@ -260,7 +260,9 @@ def simulation_digests(label: str, result: Any) -> dict[str, Record]:
               f"{label}/state_end": array_digest(result.cohort.state),
               f"{label}/modifiers_end": array_digest(result.cohort.modifiers)}
     if result.care_outcomes.shape[0]:
-        tables[f"{label}/care_summary"] = frame_digest(result.care_summary())
+        from painsim.outcomes.care_outcomes import care_summary
+
+        tables[f"{label}/care_summary"] = frame_digest(care_summary(result))
     if result.session_days.size:
         tables[f"{label}/session_relief"] = array_digest(result.session_relief)
     return tables

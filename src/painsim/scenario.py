@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from painsim.care import CareParams, CarePlan
+from painsim.care import REGISTRY, CareParams, CarePlan
 from painsim.engine import Cohort, ModelParams, Population, Record, SimulationResult, simulate
 from painsim.engine.recording import check_recordable
 from painsim.limits import Cost, LimitError, check_arm_count, check_scenario_cost
@@ -86,14 +86,32 @@ class Scenario(BaseModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
-def scenario_json_schema() -> str:
-    """The JSON Schema of scenario files (validation mode), as indented JSON text."""
+def scenario_json_schema(builtin_only: bool = False) -> str:
+    """The JSON Schema of scenario files (validation mode), as indented JSON text.
+
+    It covers every registered treatment, plug-ins included; ``builtin_only`` leaves out
+    the treatments (and parameters) of plug-in packages, as docs/scenario.schema.json does.
+    """
     import json
 
     schema = Scenario.model_json_schema()
     schema["title"] = "painsim scenario"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    if builtin_only:
+        _drop_plugins(schema)
     return json.dumps(schema, indent=2, sort_keys=True)
+
+
+def _drop_plugins(schema: dict[str, Any]) -> None:
+    defs = schema["$defs"]
+    for name in REGISTRY.names:
+        if REGISTRY.is_builtin(name):
+            continue
+        defs["CarePlan"]["properties"].pop(name, None)
+        defs.pop(REGISTRY.get(name).__name__, None)
+        for param, owner in CareParams.owners.items():
+            if owner == name:
+                defs["CareParams"]["properties"].pop(param, None)
 
 
 class ScenarioError(ValueError):
@@ -120,7 +138,7 @@ class ScenarioResult:
 
     def summary(self) -> dict[str, Any]:
         """The per-arm summary object printed by ``painsim run --json`` (docs/cli.md)."""
-        from painsim.outcomes.care_outcomes import class_shares, relief_durations
+        from painsim.outcomes.care_outcomes import care_summary, class_shares, relief_durations
 
         out: dict[str, Any] = {}
         for name, result in self.arms.items():
@@ -136,7 +154,7 @@ class ScenarioResult:
                 "chronic_fraction_end": result.chronic_share(),
             }
             if result.care_outcomes.shape[0]:
-                care = result.care_summary()
+                care = care_summary(result)
                 durations = relief_durations(result)
                 arm["sessions_attended_mean"] = float(care["sessions_attended"].mean())
                 arm["cost_mean"] = float(care["cost"].mean())

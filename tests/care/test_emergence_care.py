@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import painsim as ps
-from painsim.outcomes.care_outcomes import class_shares, relief_durations
+from painsim.outcomes.care_outcomes import care_summary, class_shares, relief_durations
 from painsim.scenario import load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def flagship():
     scenario = load_scenario(ROOT / "examples" / "massage_question.toml")
     result = run_scenario(scenario, n=5000, seed=2)
-    return {name: (arm, arm.care_summary() if arm.care_outcomes.shape[0] else None)
+    return {name: (arm, care_summary(arm) if arm.care_outcomes.shape[0] else None)
             for name, arm in result.arms.items()}
 
 

@@ -116,9 +116,9 @@ def _screen_share(result: Any, day: int) -> float:
 
 
 def _responder_share(result: Any, responder_class: str | None) -> float:
-    from painsim.outcomes.care_outcomes import class_shares
+    from painsim.outcomes.care_outcomes import care_summary, class_shares
 
-    return class_shares(result.care_summary())[responder_class or "lasting"]
+    return class_shares(care_summary(result))[responder_class or "lasting"]
 
 
 def _relief_median(result: Any) -> float:

@@ -1,48 +1,88 @@
-"""A care plan: the care modules one arm receives, and how they compile for the kernel."""
+"""A care plan: the treatments one arm receives and its relationship, compiled for the kernel.
+
+``CarePlan`` is composed from the registry: one optional field per registered treatment
+(its TOML table) and ``relationship``. :meth:`compile` turns a plan into the
+:class:`painsim.engine.program.CareProgram` the kernel reads.
+"""
 
 from __future__ import annotations
 
-from collections import namedtuple
-from dataclasses import dataclass
+from typing import Any, ClassVar
 
-import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from painsim.care.modules import Education, Exercise, Massage, Relationship, Sham, SleepStressCare, UsualCare
-from painsim.care.params import CARE_PARAM_NAMES, CareParams
-
-PLAN_FIELDS: tuple[str, ...] = (
-    "massage_mechanical", "massage_dose", "massage_cost", "alliance", "framing_level",
-    "exercise_adherence", "exercise_supervised", "exercise_cost", "sleep_start", "sleep_end",
-    "sleep_retention", "sleep_cost_week", "education_cost", "course_end",
-)  # fmt: skip
-CareKernel = namedtuple("CareKernel", CARE_PARAM_NAMES + PLAN_FIELDS)  # type: ignore[misc]
-
-# Rows of the per-patient care outcomes written by the kernel.
-CARE_OUTCOMES: tuple[str, ...] = (
-    "sessions_attended", "cost", "disappointment", "dropout_day", "exercise_sessions_done",
-    "recovered_run_after_course", "relief_days",
-)  # fmt: skip
-(C_SESSIONS, C_COST, C_DISAPPOINT, C_DROPOUT, C_EXDONE, C_LASTING, C_RELIEF) = range(len(CARE_OUTCOMES))
+from painsim.care.registry import Registry
+from painsim.care.relationship import Relationship
+from painsim.care.treatment import Treatment
+from painsim.engine.program import CareProgram, VisitHooks
 
 
-@dataclass(frozen=True)
-class CompiledCare:
-    """A plan as the kernel reads it: gains, plan values and session days."""
+class _CarePlanBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    registry: ClassVar[Any] = None  # the Registry the composed class was built from
 
-    kernel: CareKernel
-    massage_days: np.ndarray
-    exercise_days: np.ndarray
-    education_days: np.ndarray
+    @model_validator(mode="after")
+    def _one_kind_of_visit(self) -> _CarePlanBase:
+        visits = [t.name for t in self.treatments() if t.visit]
+        if len(visits) > 1:
+            raise ValueError(f"a plan has at most one kind of visit (relief is followed after one): "
+                             f"got {' and '.join(visits)}")
+        return self
+
+    def treatments(self) -> list[Treatment]:
+        """The treatments of this plan, in registry order."""
+        return [value for name in type(self).registry.names if (value := getattr(self, name)) is not None]
 
     @property
-    def n_sessions(self) -> int:
-        """Number of scheduled massage (or sham) sessions of the compiled plan."""
-        return int(self.massage_days.size)
+    def is_empty(self) -> bool:
+        """True when the plan adds no care (usual care or nothing)."""
+        return not any(t.compiles() for t in self.treatments())
+
+    def compile(self, horizon: int, params: Any = None) -> CareProgram:
+        """Check the schedules against the horizon and build the kernel's view of the plan."""
+        from painsim.care import CareParams
+
+        params = params if params is not None else CareParams()
+        registry = type(self).registry
+        channels = []
+        for treatment in self.treatments():
+            treatment.check_horizon(horizon)
+            if treatment.compiles():
+                channels.append(treatment.channel(params, registry.stream(treatment.name)))
+        visit_days = next((ch.session_days for ch in channels if ch.visit), None)
+        course_end = float(visit_days.max()) if visit_days is not None and visit_days.size else -1.0
+        return CareProgram.build(channels, self.visit_hooks(params, course_end))
+
+    def visit_hooks(self, params: Any, course_end: float) -> VisitHooks:
+        """The visit-hook parameters of this plan: gains, its relationship, the course end."""
+        rel = self.relationship
+        framing = params.framing_fix if rel.framing == "fix" else params.framing_manage
+        return VisitHooks(
+            attend_base=params.attend_base, attend_alliance=params.attend_alliance,
+            attend_relief=params.attend_relief, attend_disappointment=params.attend_disappointment,
+            attend_cost=params.attend_cost, framing_weight=params.framing_weight, framing_level=framing,
+            alliance=rel.alliance, expected_relief=params.expected_relief,
+            expectation_learning=params.expectation_learning,
+            disappointment_self_efficacy=params.disappointment_self_efficacy,
+            alliance_self_efficacy=params.alliance_self_efficacy, relief_relative=params.relief_relative,
+            relief_absolute=params.relief_absolute, relief_window=params.relief_window, course_end=course_end,
+        )  # fmt: skip
 
 
-class CarePlan(BaseModel):
-    """The care one arm receives: at most one module of each kind, and a relationship.
+def build_care_plan(registry: Registry) -> type[BaseModel]:
+    """The CarePlan model of ``registry``: one optional field per treatment, and relationship."""
+    fields: dict[str, Any] = {
+        cls.name: (cls | None, Field(None, description=f"{cls.label}: {cls.describe()['summary']}"))
+        for cls in registry
+    }
+    fields["relationship"] = (Relationship, Field(default_factory=Relationship))
+    model = create_model("CarePlan", __base__=_CarePlanBase, __module__="painsim.care", __doc__=_PLAN_DOC,
+                         **fields)
+    model.registry = registry
+    return model
+
+
+_PLAN_DOC = """The care one arm receives: at most one of each registered treatment, and a relationship.
 
     Examples
     --------
@@ -51,63 +91,3 @@ class CarePlan(BaseModel):
     >>> plan.compile(horizon=365).n_sessions
     10
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    massage: Massage | None = None
-    sham: Sham | None = None
-    exercise: Exercise | None = None
-    sleep_stress: SleepStressCare | None = None
-    education: Education | None = None
-    usual_care: UsualCare | None = None
-    relationship: Relationship = Field(default_factory=Relationship)
-
-    @model_validator(mode="after")
-    def _one_kind_of_visit(self) -> CarePlan:
-        if self.massage is not None and self.sham is not None:
-            raise ValueError("a plan has either massage or sham sessions, not both")
-        return self
-
-    @property
-    def is_empty(self) -> bool:
-        """True when the plan adds no care (usual care or nothing)."""
-        return all(getattr(self, kind) is None for kind in ("massage", "sham", "exercise", "sleep_stress",
-                                                            "education"))
-
-    def compile(self, horizon: int, params: CareParams | None = None) -> CompiledCare:
-        """Check the schedules against the horizon and build the kernel's view of the plan."""
-        params = params or CareParams()
-        visits = self.massage or self.sham
-        massage_days = visits.session_days() if visits else np.empty(0, dtype=np.int64)
-        exercise_days = self.exercise.session_days() if self.exercise else np.empty(0, dtype=np.int64)
-        education_days = self.education.session_days() if self.education else np.empty(0, dtype=np.int64)
-        for kind, days in (("massage" if self.massage else "sham", massage_days), ("exercise", exercise_days),
-                           ("education", education_days)):
-            if days.size and days.max() >= horizon:
-                raise ValueError(f"{kind}: a session is scheduled on day {int(days.max())}, outside the "
-                                 f"horizon of {horizon} days (days 0-{horizon - 1})")
-        sleep = self.sleep_stress
-        if sleep is not None and sleep.start_day >= horizon:
-            raise ValueError(f"sleep_stress: starts on day {sleep.start_day}, outside the horizon of {horizon} days")
-        rel = self.relationship
-        plan = {
-            "massage_mechanical": 1.0 if self.massage is not None else 0.0,
-            "massage_dose": visits.dose if visits else 0.0,
-            "massage_cost": visits.cost_per_session if visits else 0.0,
-            "alliance": rel.alliance,
-            "framing_level": params.framing_fix if rel.framing == "fix" else params.framing_manage,
-            "exercise_adherence": self.exercise.adherence if self.exercise else 0.0,
-            "exercise_supervised": 1.0 if self.exercise and self.exercise.supervised else 0.0,
-            "exercise_cost": self.exercise.cost_per_session if self.exercise else 0.0,
-            "sleep_start": float(sleep.start_day) if sleep else -1.0,
-            "sleep_end": float(sleep.start_day + 7 * sleep.weeks) if sleep else -1.0,
-            "sleep_retention": sleep.retention if sleep else 0.0,
-            "sleep_cost_week": sleep.cost_per_week if sleep else 0.0,
-            "education_cost": self.education.cost_per_session if self.education else 0.0,
-            "course_end": float(massage_days.max()) if massage_days.size else -1.0,
-        }
-        values = [getattr(params, name) for name in CARE_PARAM_NAMES] + [float(plan[f]) for f in PLAN_FIELDS]
-        return CompiledCare(CareKernel(*values), massage_days, exercise_days, education_days)
-
-
-NO_CARE = CarePlan()

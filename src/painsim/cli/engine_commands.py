@@ -207,11 +207,15 @@ def _is_trial_spec(path: Path) -> bool:
 
 
 @app.command()
-def schema(out: Path = typer.Option(None, help="Write the schema to this file instead of printing it.")) -> None:
-    """JSON Schema of scenario files, for editors (e.g. '#:schema ./scenario.schema.json')."""
+def schema(out: Path = typer.Option(None, help="Write the schema to this file instead of printing it."),
+           builtin_only: bool = typer.Option(False, "--builtin-only",
+                                             help="Leave out treatments of installed plug-in packages "
+                                                  "(as docs/scenario.schema.json).")) -> None:
+    """JSON Schema of scenario files, for editors (e.g. '#:schema ./scenario.schema.json');
+    it covers every registered treatment, plug-ins included."""
     from painsim.scenario import scenario_json_schema
 
-    text = scenario_json_schema()
+    text = scenario_json_schema(builtin_only=builtin_only)
     if out is None:
         typer.echo(text)
     else:

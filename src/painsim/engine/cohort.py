@@ -7,16 +7,17 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import numpy as np
 
-from painsim.care.params import CareParams
-from painsim.care.plan import CARE_OUTCOMES, NO_CARE, CarePlan
 from painsim.engine import rng
-from painsim.engine.kernel import kernel_params, simulate_range
+from painsim.engine.kernel import kernel_params, simulate_natural, simulate_with_care
+from painsim.engine.levers import CARE_RECORDS
 from painsim.engine.loops import LOOP_NAMES
 from painsim.engine.params import ModelParams
 from painsim.engine.population import Population, acute_episode, chronic_low_back_pain
+from painsim.engine.program import EMPTY_PROGRAM, CareProgram
 from painsim.engine.recording import Record
 from painsim.engine.result import SimulationResult
 from painsim.engine.variables import (
@@ -52,6 +53,14 @@ from painsim.engine.variables import (
 from painsim.limits import DEFAULT_LIMITS, Limits, screening_candidate_limit
 
 Progress = Callable[[int, int], None]
+
+
+class CareSource(Protocol):
+    """What ``simulate(care=...)`` accepts: a care plan (``painsim.care.CarePlan``) or anything
+    that compiles to a :class:`~painsim.engine.program.CareProgram` for a horizon."""
+
+    def compile(self, horizon: int, params: Any = None) -> CareProgram:
+        """The program of this care for ``horizon`` days, with gains ``params``."""
 
 
 @dataclass
@@ -199,8 +208,8 @@ def simulate(
     loops: Mapping[str, float] | None = None,
     n_jobs: int = 1,
     progress: Progress | None = None,
-    care: CarePlan | None = None,
-    care_params: CareParams | None = None,
+    care: CareSource | None = None,
+    care_params: Any = None,
 ) -> SimulationResult:
     """Simulate ``cohort`` for ``days`` days; the input cohort is left unchanged.
 
@@ -213,9 +222,10 @@ def simulate(
         e.g. ``{"wind_up": 0}``; names: wind_up, sleep, fear_avoidance, strain, guarding.
     n_jobs : threads; results are identical for any value.
     progress : called as ``progress(done, total)`` (patients) while running.
-    care : the care plan of this arm (``painsim.care.CarePlan``; default: none). Session
-        days count from the first simulated day.
-    care_params : gains of the care mechanisms (default: ``CareParams()``).
+    care : the care plan of this arm (``painsim.care.CarePlan``, or any :class:`CareSource`;
+        default: none). Session days count from the first simulated day.
+    care_params : gains of the care mechanisms (``painsim.care.CareParams``; default: the
+        plan's defaults).
 
     Examples
     --------
@@ -239,21 +249,23 @@ def simulate(
     rec_out = np.zeros((len(record.variables), n_periods, positions.size), dtype=np.float32)
     summaries = np.zeros((len(SUMMARIES), n), dtype=np.float64)
     summaries[SUMMARIES.index("first_recovery_day")] = -1.0
-    args = (out.state, out.traits, out.modifiers, kernel_params(out.params), _loop_gains(loops),
-            out.ids, np.uint64(out.seed), out.day, days)
-    tail = (record.variable_codes(), record.every, rec_slot, rec_out, summaries)
-    plan = (care or NO_CARE).compile(days, care_params)
-    session_relief = np.full((plan.n_sessions, n), -1.0, dtype=np.float32)
-    care_outcomes = np.zeros((0 if (care or NO_CARE).is_empty else len(CARE_OUTCOMES), n))
-    care_args = (plan.kernel, plan.massage_days, plan.exercise_days, plan.education_days, session_relief,
-                 care_outcomes)
-
+    program = care.compile(days, care_params) if care is not None else EMPTY_PROGRAM
+    session_relief = np.full((program.n_sessions, n), -1.0, dtype=np.float32)
+    n_records = 0 if program.is_empty else len(CARE_RECORDS) + len(program.channels)
+    care_records = np.zeros((n_records, n))
     chunks = _chunk_bounds(n, n_jobs)
     daily = np.zeros((len(chunks), days, len(DAILY)), dtype=np.int64)
+    arrays = (out.state, out.traits, out.modifiers, out.ids)
+    gains, loop_gains = kernel_params(out.params), _loop_gains(loops)
+    rec = (record.variable_codes(), record.every, rec_slot, rec_out)
+    prog = program.kernel_args()
+
+    kernel = simulate_natural if program.is_empty else simulate_with_care
 
     def run(j: int) -> int:
         a, b = chunks[j]
-        simulate_range(*args, a, b, *tail, daily[j], *care_args)
+        kernel(arrays, gains, loop_gains, np.uint64(out.seed), out.day, days, a, b, rec, summaries,
+                          daily[j], prog, (session_relief, care_records))
         return b - a
 
     done = 0
@@ -267,8 +279,8 @@ def simulate(
         cohort=out, days=days, start_day=cohort.day - cohort.entry_day, every=record.every,
         trajectories={v: rec_out[k] for k, v in enumerate(record.variables)},
         recorded=positions, summaries=summaries, daily_sums=daily.sum(axis=0),
-        care=care or NO_CARE, session_days=plan.massage_days, session_relief=session_relief,
-        care_outcomes=care_outcomes, care_kernel=plan.kernel,
+        care=care, session_days=program.visit_days, session_relief=session_relief,
+        care_outcomes=care_records, care_program=program, care_params=care_params,
     )
 
 

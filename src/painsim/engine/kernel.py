@@ -1,15 +1,19 @@
-"""The daily update: one compiled kernel over the struct of arrays.
+"""The daily update: one compiled kernel over the struct of arrays, in named phases.
 
 For each patient the kernel loads the state into registers, steps it through ``ndays``
 days and writes it back; there is no Python object per patient and no Python loop over
-patients or days. Every equation is written out, with its rationale, in docs/model.md.
-A day runs in this order:
+patients or days. A day runs these phases (each an inlined function with a docstring in
+:mod:`painsim.engine.phases` and :mod:`painsim.engine.care_phases`):
 
-1. stochastic shocks (re-injury, stress event, bad-sleep spell) from common random numbers;
-2. activity, nociception and pain from the state entering the day; reported pain adds
-   measurement noise; disability follows;
-3. recording and summaries;
-4. every state variable moves toward its target for tomorrow (loops act here).
+1. ``shocks``: re-injury, stress events, bad-sleep spells, good/bad days;
+2. care ``schedule`` and ``levers``: which sessions happen, and the levers of the day;
+3. ``observe``: activity, nociception, pain, reported pain, disability;
+4. care ``relief`` and ``session``: relief tracking, visits, session kicks;
+5. ``bookkeeping``, ``summaries`` and ``record``: outcome definitions and recordings;
+6. ``loops``: every state variable moves toward its target for tomorrow; then care ``decay``.
+
+The kernel knows levers and hook points (``engine.levers``), never a treatment. Every
+equation is written out, with its rationale, in docs/model.md.
 """
 
 from __future__ import annotations
@@ -19,15 +23,25 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
-from painsim.care.plan import C_COST, C_DISAPPOINT, C_DROPOUT, C_EXDONE, C_LASTING, C_RELIEF, C_SESSIONS
 from painsim.engine import rng
+from painsim.engine.care_phases import (
+    CARE_SLOTS,
+    care_decay,
+    care_finish,
+    care_lasting,
+    care_levers,
+    care_relief,
+    care_reset,
+    care_schedule,
+    care_sessions,
+    next_session_day,
+)
+from painsim.engine.levers import EXP_IMPULSE
+from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
+from painsim.engine.phases import bookkeeping, loops, observe, record, shocks, summaries, trait_factor
+from painsim.engine.program import CI_EXPOSURE
 from painsim.engine.variables import (
-    D_DIS,
-    D_HIGH,
-    D_PAIN,
-    D_REC,
-    FIXED_POINT_SCALE,
     M_ACT,
     M_COND,
     M_FEAR,
@@ -38,15 +52,6 @@ from painsim.engine.variables import (
     M_SLEEP,
     M_STRESS,
     M_THREAT,
-    Q_DIS,
-    Q_DIS28,
-    Q_FIRST,
-    Q_HIGH,
-    Q_NREC,
-    Q_PAIN,
-    Q_PAIN28,
-    Q_WORST,
-    RECORD_WORST_PAIN,
     S_A,
     S_ACT,
     S_C,
@@ -87,350 +92,129 @@ from painsim.engine.variables import (
 
 KernelParams = namedtuple("KernelParams", PARAM_NAMES)  # type: ignore[misc]
 
-# Fixed shape of the disability score (RMDQ-like, 0-24): weights of pain, fear-avoidance
-# and deconditioning. Chosen so that pain 6, fear 0.4 and conditioning 0.45 give about 12,
-# the baseline RMDQ of chronic LBP trials (Cherkin et al. 2011).
-DISABILITY_PAIN = 0.6
-DISABILITY_FEAR = 0.25
-DISABILITY_DECONDITIONING = 0.15
-EXPECTATION_RATE = 0.02
-SUPPORT_RATE = 0.01
-SMOOTHING_DAYS = 7.0
-LAST_DAYS = 28
-
 
 def kernel_params(params: ModelParams) -> KernelParams:
     """The parameters as the named tuple of floats the kernel reads."""
     return KernelParams(*params.to_array().tolist())
 
 
-@nb.njit(inline="always")
-def _clip01(x):
-    return min(1.0, max(0.0, x))
+def _make_kernel(with_care: bool):
+    """The kernel, with the care phases compiled in (``with_care``) or out (a constant of
+    the closure, so that a run without care pays nothing for them)."""
+
+    def simulate_patients(cohort, p, loop_gain, seed, day0, ndays, start, stop, rec, summ, daily, prog, care_out_t):
+        """Advance patients ``start:stop`` of ``cohort`` by ``ndays`` days, in place.
+
+        ``cohort`` = (state, traits, modifiers, ids): ``state`` (float32, variables x patients)
+        is updated. ``loop_gain`` is indexed by ``engine.loops.L_*``. ``rec`` = (rec_vars,
+        rec_every, rec_slot, rec_out): ``rec_out`` (variables x periods x recorded patients)
+        receives period means of ``rec_vars`` for patients whose ``rec_slot`` is >= 0. ``summ``
+        (float64, summaries x patients) and ``daily`` (int64 fixed point, days x quantities,
+        for this range only) accumulate outcomes. ``prog`` is ``CareProgram.kernel_args()``;
+        ``care_out_t`` = (session_out, care_out): relief days after each visit (sessions x
+        patients; 0: no relief, -1: not attended) and the care records (``engine.levers``).
+        """
+        state, traits, mods, ids = cohort
+        gains = (loop_gain[L_WINDUP], loop_gain[L_SLEEP], loop_gain[L_FEAR], loop_gain[L_STRAIN], loop_gain[L_GUARD])
+        session_out, care_out = care_out_t
+        n_ch = prog[1].shape[0]
+        has_effects = prog[3].shape[0] > 0
+        has_visit = prog[7] >= 0
+        has_impulse = False
+        for ch in range(n_ch):
+            has_impulse |= prog[1][ch, CI_EXPOSURE] == EXP_IMPULSE
+        cs = np.zeros(len(CARE_SLOTS))
+        next_s = np.zeros(n_ch, dtype=np.int64)
+        attending = np.ones(n_ch, dtype=np.bool_)
+        today = np.zeros(n_ch, dtype=np.bool_)
+        imp = np.zeros(n_ch)
+        done = np.zeros(n_ch)
+        for i in range(start, stop):
+            key = rng.patient_key(seed, ids[i])
+            sens = p.sensitivity_base + p.sensitivity_range * traits[TR_SENS, i]
+            traits_t = (trait_factor(traits[TR_SLEEPV, i]), trait_factor(traits[TR_STRESSR, i]),
+                        trait_factor(traits[TR_CAT, i]), np.float64(traits[TR_SE, i]),
+                        np.float64(traits[TR_SUPPORT, i]), np.float64(traits[TR_WORK, i]),
+                        1.5 - traits[TR_RES, i], trait_factor(traits[TR_HEAL, i]), np.float64(traits[TR_CARE, i]))
+            resources = traits[TR_RES, i]
+            m_noci, m_guard, m_inhib, m_threat = mods[M_NOCI, i], mods[M_GUARD, i], mods[M_INHIB, i], mods[M_THREAT, i]
+            m_fear, m_sleep, m_stress, m_act = mods[M_FEAR, i], mods[M_SLEEP, i], mods[M_STRESS, i], mods[M_ACT, i]
+            m_se, m_cond = mods[M_SE, i], mods[M_COND, i]
+
+            T, G, C = np.float64(state[S_T, i]), np.float64(state[S_G, i]), np.float64(state[S_C, i])
+            H, I, S = np.float64(state[S_H, i]), np.float64(state[S_I, i]), np.float64(state[S_S, i])
+            K, A, F = np.float64(state[S_K, i]), np.float64(state[S_A, i]), np.float64(state[S_F, i])
+            E, X, N = np.float64(state[S_E, i]), np.float64(state[S_X, i]), np.float64(state[S_N, i])
+            W, U, Z = np.float64(state[S_W, i]), np.float64(state[S_U, i]), np.float64(state[S_Z, i])
+            spell, V = np.float64(state[S_SPELL, i]), np.float64(state[S_V, i])
+            P, PO, D = np.float64(state[S_P, i]), np.float64(state[S_PO, i]), np.float64(state[S_D, i])
+            act, PS, run = np.float64(state[S_ACT, i]), np.float64(state[S_PS, i]), np.float64(state[S_RUN, i])
+            recovered, n_recur = np.float64(state[S_REC, i]), np.float64(state[S_NREC, i])
+            first = np.float64(state[S_FIRST, i])
+            slot = rec[2][i]
+            week_max = 0.0
+            care_reset(cs, next_s, attending, imp, done)
+            next_care = next_session_day(prog, next_s)
+            # Levers: the patient's modifiers, times (or plus) the care part of the day, which
+            # only a plan with lever effects changes.
+            lv_noci, lv_guard, lv_threat, lv_fear = np.float64(m_noci), np.float64(m_guard), np.float64(m_threat), \
+                np.float64(m_fear)
+            lv_stress, lv_cond = np.float64(m_stress), np.float64(m_cond)
+            c_inhib, c_sleep, c_act, c_se = 0.0, 0.0, 0.0, 0.0
+            persistence = np.exp(-1.0 / p.fluctuation_days)
+            innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
+
+            for d in range(ndays):
+                day = day0 + d
+                T, Z, spell, V = shocks(key, day, p, T, Z, spell, V, persistence, innovation)
+                due_after = False
+                if with_care:
+                    if d == next_care:
+                        F, S, E, N, X, G, A, K, H, due_after = care_schedule(
+                            key, day, d, resources, prog, cs, next_s, attending, today, imp, done, F, S, E, N, X, G,
+                            A, K, H)
+                        next_care = next_session_day(prog, next_s)
+                    if has_effects:
+                        (c_noci, c_guard, c_inhib, c_threat, c_fear, c_sleep, c_stress, c_act, c_se,
+                         c_cond) = care_levers(d, prog, imp)
+                        lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
+                            m_threat * c_threat, m_fear * c_fear
+                        lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
+                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, m_act, c_act,
+                                        lv_noci, m_inhib, c_inhib)
+                if with_care:
+                    if has_visit:
+                        E, X = care_relief(i, d, P, prog[8], cs, E, X, session_out)
+                    if due_after:
+                        act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, imp, done,
+                                                                       session_out, act, F, S, E, N, X, G, A, K, H)
+                PS, run, recovered, n_recur, first = bookkeeping(p, i, d, day, PO, PS, run, recovered, n_recur,
+                                                                 first, summ)
+                if with_care:
+                    care_lasting(d, prog[8], cs, recovered)
+                week_max = summaries(p, i, d, ndays, PO, D, recovered, week_max, summ, daily)
+                if slot >= 0:
+                    _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+                           P, PO, D, act, PS, run, recovered, n_recur, first)
+                    record(state, i, slot, d, ndays, PO, rec[0], rec[1], rec[3])
+                levers = (lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, m_sleep, c_sleep, m_se, c_se)
+                T, G, C, H, I, S, K, A, F, E, X, W, U, Z = loops(p, gains, P, T, G, C, H, I, S, K, A, F, E, X, W,
+                                                                 U, Z, N, spell, act, traits_t, levers)
+                if has_impulse:
+                    care_decay(prog, imp)
+
+            _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+                   P, PO, D, act, PS, run, recovered, n_recur, first)
+            if with_care:
+                care_finish(i, cs, done, session_out, care_out)
+
+    return simulate_patients
 
 
-@nb.njit(inline="always")
-def _trait_factor(t):
-    # A trait on 0-1 scales its process by 0.5-1.5; the median patient (0.5) by 1.
-    return 0.5 + t
-
-
-@nb.njit(cache=True, nogil=True)
-def simulate_range(
-    state, traits, mods, p, loop_gain, ids, seed, day0, ndays, start, stop,
-    rec_vars, rec_every, rec_slot, rec_out, summ, daily,
-    c, massage_days, exercise_days, education_days, session_out, care_out,
-):  # fmt: skip
-    """Advance patients ``start:stop`` by ``ndays`` days, in place.
-
-    ``state`` (float32, variables x patients) is updated; ``rec_out`` (variables x periods
-    x recorded patients) receives period means of ``rec_vars`` for patients whose
-    ``rec_slot`` is >= 0; ``summ`` (float64, summaries x patients) and ``daily`` (int64
-    fixed point, days x quantities, for this range only) accumulate outcomes.
-    ``c`` and the ``*_days`` arrays are the compiled care plan (``painsim.care``);
-    ``session_out`` (sessions x patients) receives each massage session's relief duration
-    in days (0: no relief, -1: not attended) and ``care_out`` the per-patient care outcomes.
-    """
-    n_massage = massage_days.shape[0]
-    n_exercise = exercise_days.shape[0]
-    n_education = education_days.shape[0]
-    n_rec_vars = rec_vars.shape[0]
-    g_windup = loop_gain[0]
-    g_sleep = loop_gain[1]
-    g_fear = loop_gain[2]
-    g_strain = loop_gain[3]
-    g_guard = loop_gain[4]
-    for i in range(start, stop):
-        key = rng.patient_key(seed, ids[i])
-        sens = p.sensitivity_base + p.sensitivity_range * traits[TR_SENS, i]
-        sleepv = _trait_factor(traits[TR_SLEEPV, i])
-        stressr = _trait_factor(traits[TR_STRESSR, i])
-        cat = _trait_factor(traits[TR_CAT, i])
-        se0 = traits[TR_SE, i]
-        support0 = traits[TR_SUPPORT, i]
-        work0 = traits[TR_WORK, i]
-        money_buffer = 1.5 - traits[TR_RES, i]
-        resilience = _trait_factor(traits[TR_HEAL, i])
-        care0 = traits[TR_CARE, i]
-        m_noci = mods[M_NOCI, i]
-        m_guard = mods[M_GUARD, i]
-        m_inhib = mods[M_INHIB, i]
-        m_threat = mods[M_THREAT, i]
-        m_fear = mods[M_FEAR, i]
-        m_sleep = mods[M_SLEEP, i]
-        m_stress = mods[M_STRESS, i]
-        m_act = mods[M_ACT, i]
-        m_se = mods[M_SE, i]
-        m_cond = mods[M_COND, i]
-
-        T = np.float64(state[S_T, i])
-        G = np.float64(state[S_G, i])
-        C = np.float64(state[S_C, i])
-        H = np.float64(state[S_H, i])
-        I = np.float64(state[S_I, i])
-        S = np.float64(state[S_S, i])
-        K = np.float64(state[S_K, i])
-        A = np.float64(state[S_A, i])
-        F = np.float64(state[S_F, i])
-        E = np.float64(state[S_E, i])
-        X = np.float64(state[S_X, i])
-        N = np.float64(state[S_N, i])
-        W = np.float64(state[S_W, i])
-        U = np.float64(state[S_U, i])
-        Z = np.float64(state[S_Z, i])
-        spell = np.float64(state[S_SPELL, i])
-        V = np.float64(state[S_V, i])
-        P = np.float64(state[S_P, i])
-        PO = np.float64(state[S_PO, i])
-        D = np.float64(state[S_D, i])
-        act = np.float64(state[S_ACT, i])
-        PS = np.float64(state[S_PS, i])
-        run = np.float64(state[S_RUN, i])
-        recovered = np.float64(state[S_REC, i])
-        n_recur = np.float64(state[S_NREC, i])
-        first = np.float64(state[S_FIRST, i])
-        slot = rec_slot[i]
-        week_max = 0.0
-        # care state for this run (rows of painsim.care.CARE_OUTCOMES are written at the end)
-        impulse = 0.0
-        next_massage = 0
-        next_exercise = 0
-        next_education = 0
-        attending = True
-        attended = 0.0
-        cost = 0.0
-        disappointment = 0.0
-        dropout_day = -1.0
-        exercise_done = 0.0
-        run_after_course = 0.0
-        best_run_after_course = 0.0
-        relief_days = 0.0
-        last_relief = 0.0
-        last_disappointment = 0.0
-        tracking = -1  # session whose relief episode is being followed
-        track_day = 0
-        pre_pain = 0.0
-        relief_threshold = 0.0
-        relief_len = 0.0
-        relief_on = False
-        expected = 0.0
-        resources = traits[TR_RES, i]
-        persistence = np.exp(-1.0 / p.fluctuation_days)
-        innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
-
-        for d in range(ndays):
-            day = day0 + d
-            # 1. shocks ---------------------------------------------------------------
-            if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
-                T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
-            if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
-                Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
-            if spell > 0.0:
-                spell -= 1.0
-            elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
-                spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day))
-                                * p.sleep_spell_days)
-
-            V = persistence * V + innovation * rng.normal(
-                key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
-
-            # care: which sessions happen today --------------------------------------
-            session_today = False
-            if next_massage < n_massage and massage_days[next_massage] == d:
-                if attending and next_massage > 0:
-                    logit = (c.attend_base + c.attend_alliance * (c.alliance - 0.5)
-                             + c.attend_relief * last_relief - c.attend_disappointment * last_disappointment
-                             - c.attend_cost * c.massage_cost / 100.0 * (1.0 - resources))
-                    if rng.uniform(key, rng.ATTENDANCE, day) >= 1.0 / (1.0 + np.exp(-logit)):
-                        attending = False
-                        dropout_day = d
-                session_today = attending
-                next_massage += 1
-            exercised = False
-            if next_exercise < n_exercise and exercise_days[next_exercise] == d:
-                next_exercise += 1
-                boost = 1.15 if c.exercise_supervised > 0.0 else 0.85
-                exercised = rng.uniform(key, rng.EXERCISE, day) < c.exercise_adherence * (0.6 + 0.8 * E) * boost
-            if next_education < n_education and education_days[next_education] == d:
-                next_education += 1
-                N += c.education_knowledge * (1.0 - N)
-                cost += c.education_cost
-            sleep_care = 0.0
-            if c.sleep_start >= 0.0 and d >= c.sleep_start:
-                sleep_care = 1.0 if d < c.sleep_end else c.sleep_retention
-                if d < c.sleep_end and (d - c.sleep_start) % 7.0 == 0.0:
-                    cost += c.sleep_cost_week
-            cut = min(1.0, impulse) * c.massage_mechanical
-
-            # 2. activity, nociception, pain, disability ---------------------------------
-            act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E
-                               - p.activity_fear * F + m_act))
-            decond = 1.0 - K
-            relief_cut = 1.0 - c.massage_nociception * cut
-            noci = m_noci * relief_cut * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
-                             + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
-            gain = sens * (1.0 + p.sensitization_gain * C)
-            inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib
-            if impulse > 0.0:
-                gain_inhib = c.massage_inhibition if c.massage_mechanical > 0.0 else c.sham_inhibition
-                inhib += gain_inhib * min(impulse, 1.5)
-            q = max(0.0, gain * noci - inhib)
-            P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
-            noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
-            PO = min(10.0, max(0.0, P + p.measurement_noise * noise))
-            D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F
-                               + DISABILITY_DECONDITIONING * decond)
-
-            # care: relief episodes, expectation, disappointment --------------------------
-            if tracking >= 0 and d > track_day:
-                if d == track_day + 1:
-                    felt = min(1.0, max(0.0, (pre_pain - P) / max(pre_pain, 1e-6)))
-                    letdown = max(0.0, expected - felt)
-                    disappointment += letdown
-                    last_relief = felt
-                    last_disappointment = letdown
-                    E = max(0.0, E - c.disappointment_self_efficacy * letdown)
-                    X = _clip01(X + c.expectation_learning * (felt / max(c.expected_relief, 1e-6) - X))
-                if relief_threshold >= P:
-                    if relief_on or d - track_day <= c.relief_window:
-                        relief_on = True
-                        relief_len += 1.0
-                else:
-                    if relief_on or d - track_day >= c.relief_window:
-                        session_out[tracking, i] = relief_len
-                        relief_days += relief_len
-                        tracking = -1
-            if session_today:
-                if tracking >= 0:  # a new session ends (censors) the previous episode
-                    session_out[tracking, i] = relief_len
-                    relief_days += relief_len
-                if attended == 0.0:  # the framing of the first visit sets what the client expects
-                    X = (1.0 - c.framing_weight) * X + c.framing_weight * c.framing_level
-                attended += 1.0
-                cost += c.massage_cost
-                impulse += c.massage_dose * (0.5 + X) * (0.5 + c.alliance)
-                E += c.alliance_self_efficacy * c.alliance * (1.0 - E)
-                tracking = next_massage - 1
-                track_day = d
-                pre_pain = P
-                relief_threshold = max((1.0 - c.relief_relative) * P, P - c.relief_absolute)
-                relief_len = 0.0
-                relief_on = False
-                expected = c.expected_relief * X
-                session_out[tracking, i] = 0.0
-
-            if exercised:  # the session's effects start after today's observation
-                exercise_done += 1.0
-                cost += c.exercise_cost * c.exercise_supervised
-                act = min(1.0, act + c.exercise_activity)
-                F *= 1.0 - c.exercise_fear
-                S += c.exercise_sleep * (1.0 - S)
-                E += c.exercise_self_efficacy * (1.0 - E)
-
-            # 3. outcome bookkeeping, recording, summaries ------------------------------
-            PS += (PO - PS) / SMOOTHING_DAYS
-            if p.recovered_pain >= PS:
-                run += 1.0
-            else:
-                run = 0.0
-            if recovered == 0.0 and run >= p.recovered_days:
-                recovered = 1.0
-                if first < 0.0:
-                    first = day - p.recovered_days + 1.0
-                if summ[Q_FIRST, i] < 0.0:
-                    summ[Q_FIRST, i] = d - p.recovered_days + 1.0
-            elif recovered == 1.0 and p.recurrence_pain <= PS:
-                recovered = 0.0
-                n_recur += 1.0
-                summ[Q_NREC, i] += 1.0
-
-            if c.course_end >= 0.0 and d > c.course_end:
-                run_after_course = run_after_course + 1.0 if recovered == 1.0 else 0.0
-                best_run_after_course = max(best_run_after_course, run_after_course)
-
-            high = 1.0 if p.high_pain <= PO else 0.0
-            summ[Q_PAIN, i] += PO
-            summ[Q_DIS, i] += D
-            summ[Q_HIGH, i] += high
-            if d >= ndays - LAST_DAYS:
-                summ[Q_PAIN28, i] += PO
-                summ[Q_DIS28, i] += D
-            week_max = max(week_max, PO)
-            if d % 7 == 6:
-                summ[Q_WORST, i] += week_max
-                week_max = 0.0
-            daily[d, D_PAIN] += np.int64(np.round(PO * FIXED_POINT_SCALE))
-            daily[d, D_DIS] += np.int64(np.round(D * FIXED_POINT_SCALE))
-            daily[d, D_HIGH] += np.int64(high)
-            daily[d, D_REC] += np.int64(recovered)
-
-            if slot >= 0:
-                _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
-                       P, PO, D, act, PS, run, recovered, n_recur, first)
-                period = d // rec_every
-                length = min(rec_every, ndays - period * rec_every)
-                for k in range(n_rec_vars):
-                    var = rec_vars[k]
-                    if var == RECORD_WORST_PAIN:
-                        rec_out[k, period, slot] = max(rec_out[k, period, slot], PO)
-                    else:
-                        rec_out[k, period, slot] += state[var, i] / length
-
-            # 4. loops: every state moves toward its target for tomorrow ------------------
-            pain01 = P / 10.0
-            # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
-            windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
-            drive = (g_windup * p.sensitization_pain * windup + p.sensitization_sleep * (1.0 - S)
-                     + p.sensitization_stress * H)
-            C = _clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)
-            # R2 pain disturbs sleep
-            spell_on = 1.0 if spell > 0.0 else 0.0
-            sleep_target = _clip01(1.0 - sleepv * (g_sleep * p.sleep_pain * pain01
-                                                   + p.sleep_stress * H
-                                                   + p.sleep_spell_depth * spell_on) + m_sleep
-                                  + c.sleep_care_sleep * sleep_care)
-            S += p.sleep_rate * (sleep_target - S)
-            # R4 strain -> stress hormones -> inflammation; B4 support buffers stress
-            stress_target = _clip01(
-                m_stress * (1.0 - c.sleep_care_stress * sleep_care) * stressr
-                * (p.stress_strain * W + p.stress_acute * min(Z, 1.0) + p.stress_sleep * (1.0 - S))
-                * (1.0 - p.support_buffer * U))
-            H += p.stress_rate * (stress_target - H)
-            I += p.inflammation_rate * (_clip01(p.inflammation_tissue * T
-                                                + p.inflammation_stress * H) - I)
-            W += p.strain_rate * (_clip01(work0 + g_strain * p.strain_pain * pain01 * money_buffer)
-                                  - W)
-            Z *= 1.0 - p.acute_stress_decay
-            U += SUPPORT_RATE * (support0 - U)
-            # R3 and R5: threat drives fear-avoidance and guarding
-            threat_target = _clip01(m_threat * cat * (p.threat_base + p.threat_pain * pain01)
-                                    * (1.0 - p.threat_knowledge * N))
-            A += p.threat_rate * (threat_target - A)
-            F += p.fear_rate * (_clip01(m_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
-            G += p.guarding_rate * (_clip01(m_guard * (1.0 - c.massage_guarding * cut) * (p.guarding_tissue * T
-                                                       + g_guard * p.guarding_threat * A)) - G)
-            K += min(1.0, p.conditioning_rate * m_cond) * (act - K)
-            # B2 self-efficacy grows with mastery (conditioning)
-            E += p.self_efficacy_rate * (_clip01(se0 + p.self_efficacy_conditioning * (K - 0.5)
-                                                 + m_se) - E)
-            X += EXPECTATION_RATE * (care0 - X)
-            impulse *= 1.0 - c.massage_decay
-            # B1 tissue healing, faster when conditioned and resilient
-            T *= 1.0 - min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K))
-
-        _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
-               P, PO, D, act, PS, run, recovered, n_recur, first)
-        if tracking >= 0:  # an episode still running at the horizon is censored there
-            session_out[tracking, i] = relief_len
-            relief_days += relief_len
-        if care_out.shape[0] > 0:
-            care_out[C_SESSIONS, i] = attended
-            care_out[C_COST, i] = cost
-            care_out[C_DISAPPOINT, i] = disappointment
-            care_out[C_DROPOUT, i] = dropout_day
-            care_out[C_EXDONE, i] = exercise_done
-            care_out[C_LASTING, i] = best_run_after_course
-            care_out[C_RELIEF, i] = relief_days
+simulate_natural = nb.njit(cache=True, nogil=True)(_make_kernel(False))
+"""The kernel without care (natural history)."""
+simulate_with_care = nb.njit(cache=True, nogil=True)(_make_kernel(True))
+"""The kernel with the care phases (a plan with at least one treatment)."""
 
 
 @nb.njit(inline="always")

@@ -15,14 +15,20 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def _p(default: float, meaning: str, source: str, ge: float = 0.0, le: float | None = None) -> Any:
-    return Field(
-        default,
-        ge=ge,
-        le=le,
-        description=meaning,
-        json_schema_extra={"source": source},
-    )
+def parameter(default: float, meaning: str, source: str, ge: float = 0.0, le: float | None = None,
+              unit: str = "") -> Any:
+    """A documented parameter field: default, meaning, source of the default, bounds and unit.
+
+    Used by :class:`ModelParams` and by every care treatment's parameters (docs are
+    generated from these fields).
+    """
+    extra = {"source": source}
+    if unit:
+        extra["unit"] = unit
+    return Field(default, ge=ge, le=le, description=meaning, json_schema_extra=extra)
+
+
+_p = parameter
 
 
 _ASSUMED = "modelling assumption, calibrated (docs/model.md, 'Calibration')"
@@ -158,10 +164,11 @@ class ModelParams(BaseModel):
 
 
 def parameter_table(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """One row per field of a parameter model made with ``_p``: name, default, meaning, source."""
+    """One row per field of a parameter model made with :func:`parameter`: name, default, meaning, source, unit."""
     return [
         {"name": name, "default": field.default, "meaning": field.description,
-         "source": (field.json_schema_extra or {}).get("source", "")}
+         "source": (field.json_schema_extra or {}).get("source", ""),
+         "unit": (field.json_schema_extra or {}).get("unit", "")}
         for name, field in model.model_fields.items()
     ]
 

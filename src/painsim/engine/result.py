@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from painsim.engine.program import EMPTY_PROGRAM, CareProgram
 from painsim.engine.variables import (
     D_DIS,
     D_HIGH,
@@ -25,7 +26,6 @@ from painsim.engine.variables import (
 )  # fmt: skip
 
 if TYPE_CHECKING:
-    from painsim.care.plan import CareKernel, CarePlan
     from painsim.engine.cohort import Cohort
 
 LAST_DAYS = 28
@@ -45,11 +45,14 @@ class SimulationResult:
     recorded : positions in the cohort of the recorded patients.
     summaries : float64 array (summaries x patients), see :meth:`summary`.
     daily_sums : int64 fixed-point array (days x quantities), see :meth:`daily`.
-    care : the care plan simulated (empty without care).
-    session_days : scheduled massage (or sham) session days, from the first simulated day.
+    care : the care plan simulated (None without care).
+    session_days : scheduled visit (massage, sham...) session days, from the first simulated day.
     session_relief : float32 (sessions x patients): relief duration in days after each
         session (0: no relief episode, -1: session not attended).
-    care_outcomes : float64 (painsim.care.CARE_OUTCOMES x patients), see :meth:`care_summary`.
+    care_outcomes : float64 (records x patients): ``engine.levers.CARE_RECORDS``, then the
+        sessions done of each channel of ``care_program``; see :meth:`care_summary`.
+    care_program : the compiled care (channels, hooks).
+    care_params : the care gains simulated (None: the defaults).
     """
 
     cohort: Cohort
@@ -60,18 +63,12 @@ class SimulationResult:
     recorded: np.ndarray
     summaries: np.ndarray
     daily_sums: np.ndarray
-    care: CarePlan | None = None
+    care: Any = None
     session_days: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     session_relief: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.float32))
     care_outcomes: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
-    care_kernel: CareKernel | None = None
-
-    def care_summary(self) -> pd.DataFrame:
-        """One row per patient: sessions attended, cost, relief days, cost per relief-day,
-        disappointment, drop-out day, exercise sessions done, and the responder class."""
-        from painsim.outcomes.care_outcomes import care_summary
-
-        return care_summary(self)
+    care_program: CareProgram = EMPTY_PROGRAM
+    care_params: Any = None
 
     @property
     def period_days(self) -> np.ndarray:
@@ -177,5 +174,6 @@ class SimulationResult:
             session_days=first.session_days,
             session_relief=np.concatenate([p.session_relief for p in parts], axis=1),
             care_outcomes=np.concatenate([p.care_outcomes for p in parts], axis=1),
-            care_kernel=first.care_kernel,
+            care_program=first.care_program,
+            care_params=first.care_params,
         )

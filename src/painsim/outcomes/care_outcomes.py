@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from painsim.care.plan import C_COST, C_DISAPPOINT, C_DROPOUT, C_EXDONE, C_LASTING, C_RELIEF, C_SESSIONS
+from painsim.care import REGISTRY, CareParams
+from painsim.engine.levers import R_COST, R_DISAPPOINT, R_DROPOUT, R_LASTING, R_RELIEF, R_SESSIONS
 
 if TYPE_CHECKING:
     from painsim.engine.result import SimulationResult
@@ -39,21 +40,35 @@ def responder_class(session_relief: np.ndarray, session_days: np.ndarray, lastin
 
 
 def care_summary(result: SimulationResult) -> pd.DataFrame:
-    """Per-patient care outcomes of a simulation with care (see module docstring)."""
+    """Per-patient care outcomes of a simulation with care (see module docstring).
+
+    Columns: patient, sessions_attended (visits), cost, relief_days, cost_per_relief_day,
+    disappointment, dropout_day (NaN: did not stop), the sessions done of each treatment
+    that declares a ``sessions_column`` (e.g. exercise_sessions_done), and
+    recovered_run_after_course; with visits also relief_episodes, relief_median_days,
+    sessions_scheduled, first_session_relief_days and responder_class.
+    """
     if result.care_outcomes.shape[0] == 0:
         raise ValueError("this simulation had no care: there are no care outcomes")
     q = result.care_outcomes
-    frame = pd.DataFrame({
+    program = result.care_program
+    done = {ch.name: q[R_SESSIONS + j] for j, ch in enumerate(program.channels)}
+    visit = program.visit_channel
+    zeros = np.zeros(q.shape[1])
+    columns = {
         "patient": result.cohort.ids,
-        "sessions_attended": q[C_SESSIONS].astype(np.int64),
-        "cost": q[C_COST],
-        "relief_days": q[C_RELIEF],
-        "cost_per_relief_day": np.where(q[C_RELIEF] > 0, q[C_COST] / np.maximum(q[C_RELIEF], 1), np.nan),
-        "disappointment": q[C_DISAPPOINT],
-        "dropout_day": np.where(q[C_DROPOUT] >= 0, q[C_DROPOUT], np.nan),
-        "exercise_sessions_done": q[C_EXDONE].astype(np.int64),
-        "recovered_run_after_course": q[C_LASTING],
-    })
+        "sessions_attended": (q[R_SESSIONS + visit] if visit >= 0 else zeros).astype(np.int64),
+        "cost": q[R_COST],
+        "relief_days": q[R_RELIEF],
+        "cost_per_relief_day": np.where(q[R_RELIEF] > 0, q[R_COST] / np.maximum(q[R_RELIEF], 1), np.nan),
+        "disappointment": q[R_DISAPPOINT],
+        "dropout_day": np.where(q[R_DROPOUT] >= 0, q[R_DROPOUT], np.nan),
+    }
+    for treatment in REGISTRY:
+        if treatment.sessions_column and (treatment.always_reported or treatment.name in done):
+            columns[treatment.sessions_column] = done.get(treatment.name, zeros).astype(np.int64)
+    columns["recovered_run_after_course"] = q[R_LASTING]
+    frame = pd.DataFrame(columns)
     if result.session_days.size:
         relief = result.session_relief
         attended = relief >= 0
@@ -64,8 +79,8 @@ def care_summary(result: SimulationResult) -> pd.DataFrame:
             frame["relief_median_days"] = np.nanmedian(positive, axis=0)
         frame["sessions_scheduled"] = result.session_days.size
         frame["first_session_relief_days"] = np.where(attended[0], relief[0], np.nan)
-        frame["responder_class"] = responder_class(relief, result.session_days, q[C_LASTING],
-                                                   result.care_kernel.lasting_days)
+        lasting_days = (result.care_params or CareParams()).lasting_days
+        frame["responder_class"] = responder_class(relief, result.session_days, q[R_LASTING], lasting_days)
     return frame
 
 

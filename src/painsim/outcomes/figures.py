@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from painsim.outcomes.care_outcomes import CLASSES, class_shares, relief_durations
+from painsim.outcomes.care_outcomes import CLASSES, care_summary, class_shares, relief_durations
 
 if TYPE_CHECKING:
     from painsim.scenario import ScenarioResult
@@ -37,7 +37,7 @@ def scenario_figure(result: ScenarioResult, path: str | Path) -> Path:
     names = list(treated)
     left = np.zeros(len(names))
     for cls in CLASSES:
-        shares = np.array([class_shares(a.care_summary())[cls] for a in treated.values()])
+        shares = np.array([class_shares(care_summary(a))[cls] for a in treated.values()])
         axes[1].barh(names, shares, left=left, color=CLASS_COLOURS[cls], label=cls.replace("_", "-"))
         left += shares
     axes[1].invert_yaxis()

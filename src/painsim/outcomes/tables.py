@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from painsim.outcomes.care_outcomes import care_summary
+
 if TYPE_CHECKING:
     from painsim.scenario import ScenarioResult
 
@@ -20,7 +22,7 @@ def scenario_tables(result: ScenarioResult) -> dict[str, pd.DataFrame]:
         daily.append(arm.daily().reset_index().assign(arm=name))
         per_patient = arm.summary()
         if arm.care_outcomes.shape[0]:
-            per_patient = per_patient.merge(arm.care_summary(), on="patient")
+            per_patient = per_patient.merge(care_summary(arm), on="patient")
         patients.append(per_patient.assign(arm=name))
         if arm.trajectories:
             trajectories.append(arm.to_frame().assign(arm=name))

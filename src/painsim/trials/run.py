@@ -19,6 +19,7 @@ import pandas as pd
 from painsim.engine import Cohort, Record, rng, simulate
 from painsim.engine.screening import ChronicScreen, ScreeningError
 from painsim.limits import DEFAULT_LIMITS, Limits, screening_candidate_limit, screening_cannot_fill
+from painsim.outcomes.care_outcomes import care_summary
 from painsim.trials.randomise import allocate, strata_of
 from painsim.trials.spec import OUTCOMES, TrialSpec
 
@@ -210,7 +211,7 @@ def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | Non
             for week in weeks:
                 values[f"{outcome}_{week}"][members] = result.trajectories[variable][week - 1]
         if result.care_outcomes.shape[0]:
-            care = result.care_summary()
+            care = care_summary(result)
             attended[members] = care["sessions_attended"].to_numpy()
             care_dropout[members] = care["dropout_day"].to_numpy()
         report(f"arm {name}", k + 1, len(arms))

@@ -157,9 +157,9 @@ def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
         "responder_note": "responder classes need massage sessions in the plan",
     }
     if plan.massage is not None:
-        from painsim.outcomes.care_outcomes import class_shares
+        from painsim.outcomes.care_outcomes import care_summary, class_shares
 
-        care = base.care_summary()
+        care = care_summary(base)
         shares = class_shares(care)
         out["responder_classes"] = {
             name: {"share": round(p, 4), "odds": round(p / (1 - p), 4) if p < 1 else None} for name, p in shares.items()

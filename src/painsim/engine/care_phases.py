@@ -1,0 +1,341 @@
+"""The care phases of the daily update: schedule, levers, relief, session, decay.
+
+They read a :class:`painsim.engine.program.CareProgram` (channel, effect and kick tables
+plus the visit-hook parameters) and never name a treatment. The hook points and their
+order within a day are listed in :data:`painsim.engine.levers.HOOK_POINTS`.
+
+A patient's care bookkeeping lives in one float64 row of named slots (``CARE_SLOTS``);
+per-channel state (impulse, next session, still attending, done today, sessions done) in
+small arrays of the channel count. Both are scratch space of the kernel, reset per patient.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from painsim.engine import rng
+from painsim.engine.levers import (
+    ATT_ADHERENCE,
+    ATT_RETURN,
+    EXP_COURSE,
+    EXP_IMPULSE,
+    K_ACT,
+    K_COND,
+    K_EXPECT,
+    K_FEAR,
+    K_GUARD,
+    K_KNOW,
+    K_SE,
+    K_SLEEP,
+    K_STRESS,
+    K_THREAT,
+    KOP_SCALE_DOWN,
+    KOP_TOWARD_ONE,
+    LV_ACT,
+    LV_COND,
+    LV_FEAR,
+    LV_GUARD,
+    LV_INHIB,
+    LV_NOCI,
+    LV_SE,
+    LV_SLEEP,
+    LV_STRESS,
+    LV_THREAT,
+    OP_ADD,
+    OP_REDUCE,
+    R_COST,
+    R_DISAPPOINT,
+    R_DROPOUT,
+    R_LASTING,
+    R_RELIEF,
+    R_SESSIONS,
+    TIME_BEFORE,
+)  # fmt: skip
+from painsim.engine.phases import clip01
+from painsim.engine.program import (
+    CF_ADHERE,
+    CF_BOOST,
+    CF_COST,
+    CF_DECAY,
+    CF_DOSE,
+    CF_END,
+    CF_RETAIN,
+    CF_START,
+    CI_ATTEND,
+    CI_COUNT,
+    CI_EXPOSURE,
+    CI_FIRST,
+    CI_STREAM,
+    CI_TIMING,
+    CI_VISIT,
+)  # fmt: skip
+
+CARE_SLOTS: tuple[str, ...] = (
+    "tracking", "track_day", "pre_pain", "relief_threshold", "relief_len", "relief_on", "expected",
+    "last_relief", "last_disappointment", "disappointment", "relief_days", "cost", "dropout_day",
+    "run_after_course", "best_run_after_course",
+)  # fmt: skip
+(CS_TRACK, CS_TRACK_DAY, CS_PRE, CS_THRESH, CS_LEN, CS_ON, CS_EXPECTED, CS_LAST_RELIEF, CS_LAST_LETDOWN,
+ CS_DISAPPOINT, CS_RELIEF_DAYS, CS_COST, CS_DROPOUT, CS_RUN, CS_BEST_RUN) = range(len(CARE_SLOTS))
+# Adherence rises with self-efficacy: probability = adherence x (0.6 + 0.8 E) x boost.
+ADHERENCE_BASE = 0.6
+ADHERENCE_SELF_EFFICACY = 0.8
+
+
+@nb.njit(inline="always")
+def care_reset(cs, next_s, attending, imp, done):
+    """Fresh care bookkeeping for the next patient."""
+    cs[:] = 0.0
+    cs[CS_TRACK] = -1.0
+    cs[CS_DROPOUT] = -1.0
+    next_s[:] = 0
+    attending[:] = True
+    imp[:] = 0.0
+    done[:] = 0.0
+
+
+@nb.njit(inline="always")
+def _kick(x, op, g):
+    if op == KOP_TOWARD_ONE:
+        return x + g * (1.0 - x)
+    if op == KOP_SCALE_DOWN:
+        return x * (1.0 - g)
+    return min(1.0, x + g)
+
+
+@nb.njit(inline="always")
+def kick_states(ch, kick_int, kick_float, act, F, S, E, N, X, G, A, K, H):
+    """The state kicks of a session of channel ``ch``, in declaration order.
+    Returns ``act, F, S, E, N, X, G, A, K, H``."""
+    for k in range(kick_int.shape[0]):
+        if kick_int[k, 0] != ch:
+            continue
+        target, op, g = kick_int[k, 1], kick_int[k, 2], kick_float[k]
+        if target == K_ACT:
+            act = _kick(act, op, g)
+        elif target == K_FEAR:
+            F = _kick(F, op, g)
+        elif target == K_SLEEP:
+            S = _kick(S, op, g)
+        elif target == K_SE:
+            E = _kick(E, op, g)
+        elif target == K_KNOW:
+            N = _kick(N, op, g)
+        elif target == K_EXPECT:
+            X = _kick(X, op, g)
+        elif target == K_GUARD:
+            G = _kick(G, op, g)
+        elif target == K_THREAT:
+            A = _kick(A, op, g)
+        elif target == K_COND:
+            K = _kick(K, op, g)
+        elif target == K_STRESS:
+            H = _kick(H, op, g)
+    return act, F, S, E, N, X, G, A, K, H
+
+
+@nb.njit(inline="always")
+def next_session_day(prog, next_s):
+    """The earliest day of any channel's next scheduled session (a large number if none):
+    the schedule hook runs only on that day."""
+    sdays, ch_int = prog[0], prog[1]
+    first = 1 << 62
+    for ch in range(ch_int.shape[0]):
+        k = next_s[ch]
+        if k < ch_int[ch, CI_COUNT]:
+            first = min(first, sdays[ch_int[ch, CI_FIRST] + k])
+    return first
+
+
+@nb.njit(inline="always")
+def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, imp, done,
+                  F, S, E, N, X, G, A, K, H):  # fmt: skip
+    """Hook 'schedule' (before observation): each channel's session scheduled today goes
+    through its attendance model; sessions timed before observation are done now (kicks,
+    impulse, cost). Returns ``F, S, E, N, X, G, A, K, H`` and whether a session timed
+    after observation is due today."""
+    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h = prog
+    due_after = False
+    for ch in range(ch_int.shape[0]):
+        today[ch] = False
+        k = next_s[ch]
+        if k >= ch_int[ch, CI_COUNT] or sdays[ch_int[ch, CI_FIRST] + k] != d:
+            continue
+        next_s[ch] = k + 1
+        model = ch_int[ch, CI_ATTEND]
+        if model == ATT_RETURN:
+            if attending[ch] and k > 0:
+                logit = (h.attend_base + h.attend_alliance * (h.alliance - 0.5)
+                         + h.attend_relief * cs[CS_LAST_RELIEF] - h.attend_disappointment * cs[CS_LAST_LETDOWN]
+                         - h.attend_cost * ch_float[ch, CF_COST] / 100.0 * (1.0 - resources))
+                if rng.uniform(key, ch_int[ch, CI_STREAM], day) >= 1.0 / (1.0 + np.exp(-logit)):
+                    attending[ch] = False
+                    if ch == vch:
+                        cs[CS_DROPOUT] = d
+            happens = attending[ch]
+        elif model == ATT_ADHERENCE:
+            happens = (rng.uniform(key, ch_int[ch, CI_STREAM], day) < ch_float[ch, CF_ADHERE]
+                       * (ADHERENCE_BASE + ADHERENCE_SELF_EFFICACY * E) * ch_float[ch, CF_BOOST])
+        else:
+            happens = True
+        today[ch] = happens
+        due_after |= happens and ch_int[ch, CI_TIMING] != TIME_BEFORE
+        if happens and ch_int[ch, CI_TIMING] == TIME_BEFORE:
+            done[ch] += 1.0
+            cs[CS_COST] += ch_float[ch, CF_COST]
+            if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
+                imp[ch] += ch_float[ch, CF_DOSE]
+            _, F, S, E, N, X, G, A, K, H = kick_states(ch, kick_int, kick_float, 0.0, F, S, E, N, X, G, A, K, H)
+    return F, S, E, N, X, G, A, K, H, due_after
+
+
+@nb.njit(inline="always")
+def _exposure(ch_int, ch_float, ch, d, imp):
+    kind = ch_int[ch, CI_EXPOSURE]
+    if kind == EXP_IMPULSE:
+        return imp[ch]
+    if kind == EXP_COURSE:
+        if d < ch_float[ch, CF_START]:
+            return 0.0
+        return 1.0 if d < ch_float[ch, CF_END] else ch_float[ch, CF_RETAIN]
+    return 0.0
+
+
+@nb.njit(inline="always")
+def care_levers(d, prog, imp):
+    """Hook 'levers': the care part of every lever today, from each effect's exposure
+    (multiplicative levers start at 1, additive ones at 0). Returns the ten levers in the
+    order of ``engine.levers.LEVERS``."""
+    _, ch_int, ch_float, eff_int, eff_float, _, _, _, _ = prog
+    noci, guard, inhib, threat, fear, sleep, stress, act, se, cond = 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0
+    for e in range(eff_int.shape[0]):
+        v = eff_float[e, 0] * min(eff_float[e, 1], _exposure(ch_int, ch_float, eff_int[e, 0], d, imp))
+        op = eff_int[e, 2]
+        factor = 1.0 - v if op == OP_REDUCE else 1.0 + v
+        term = v if op == OP_ADD else -v
+        lever = eff_int[e, 1]
+        if lever == LV_NOCI:
+            noci *= factor
+        elif lever == LV_GUARD:
+            guard *= factor
+        elif lever == LV_INHIB:
+            inhib += term
+        elif lever == LV_THREAT:
+            threat *= factor
+        elif lever == LV_FEAR:
+            fear *= factor
+        elif lever == LV_SLEEP:
+            sleep += term
+        elif lever == LV_STRESS:
+            stress *= factor
+        elif lever == LV_ACT:
+            act += term
+        elif lever == LV_SE:
+            se += term
+        elif lever == LV_COND:
+            cond *= factor
+    return noci, guard, inhib, threat, fear, sleep, stress, act, se, cond
+
+
+@nb.njit(inline="always")
+def care_relief(i, d, P, h, cs, E, X, session_out):
+    """Hook 'relief' (after observation): follow the relief episode of the last visit. The
+    day after a visit, relief below expectation disappoints (self-efficacy falls) and
+    expectation learns from the felt relief. Returns ``E, X``."""
+    if cs[CS_TRACK] < 0.0 or d <= cs[CS_TRACK_DAY]:
+        return E, X
+    track_day = cs[CS_TRACK_DAY]
+    if d == track_day + 1:
+        pre_pain = cs[CS_PRE]
+        felt = min(1.0, max(0.0, (pre_pain - P) / max(pre_pain, 1e-6)))
+        letdown = max(0.0, cs[CS_EXPECTED] - felt)
+        cs[CS_DISAPPOINT] += letdown
+        cs[CS_LAST_RELIEF] = felt
+        cs[CS_LAST_LETDOWN] = letdown
+        E = max(0.0, E - h.disappointment_self_efficacy * letdown)
+        X = clip01(X + h.expectation_learning * (felt / max(h.expected_relief, 1e-6) - X))
+    if cs[CS_THRESH] >= P:
+        if cs[CS_ON] > 0.0 or d - track_day <= h.relief_window:
+            cs[CS_ON] = 1.0
+            cs[CS_LEN] += 1.0
+    elif cs[CS_ON] > 0.0 or d - track_day >= h.relief_window:
+        _end_episode(i, cs, session_out)
+    return E, X
+
+
+@nb.njit(inline="always")
+def _end_episode(i, cs, session_out):
+    session_out[np.int64(cs[CS_TRACK]), i] = cs[CS_LEN]
+    cs[CS_RELIEF_DAYS] += cs[CS_LEN]
+    cs[CS_TRACK] = -1.0
+
+
+@nb.njit(inline="always")
+def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act, F, S, E, N, X, G, A, K, H):
+    """Hook 'session' (after observation): sessions done today and timed after observation.
+    A visit's dose is scaled by expectation and alliance, the first visit's framing sets
+    expectation, alliance raises self-efficacy and a relief episode starts; every session
+    is billed, adds its impulse and applies its kicks.
+    Returns ``act, F, S, E, N, X, G, A, K, H``."""
+    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h = prog
+    for ch in range(ch_int.shape[0]):
+        if not today[ch] or ch_int[ch, CI_TIMING] == TIME_BEFORE:
+            continue
+        if ch_int[ch, CI_VISIT] == 1:
+            if cs[CS_TRACK] >= 0.0:  # a new visit ends (censors) the previous episode
+                _end_episode(i, cs, session_out)
+            if done[ch] == 0.0:  # the framing of the first visit sets what the client expects
+                X = (1.0 - h.framing_weight) * X + h.framing_weight * h.framing_level
+            done[ch] += 1.0
+            cs[CS_COST] += ch_float[ch, CF_COST]
+            imp[ch] += ch_float[ch, CF_DOSE] * (0.5 + X) * (0.5 + h.alliance)
+            E += h.alliance_self_efficacy * h.alliance * (1.0 - E)
+            tracking = next_s[ch] - 1
+            cs[CS_TRACK] = tracking
+            cs[CS_TRACK_DAY] = d
+            cs[CS_PRE] = P
+            cs[CS_THRESH] = max((1.0 - h.relief_relative) * P, P - h.relief_absolute)
+            cs[CS_LEN] = 0.0
+            cs[CS_ON] = 0.0
+            cs[CS_EXPECTED] = h.expected_relief * X
+            session_out[tracking, i] = 0.0
+        else:
+            done[ch] += 1.0
+            cs[CS_COST] += ch_float[ch, CF_COST]
+            if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
+                imp[ch] += ch_float[ch, CF_DOSE]
+        act, F, S, E, N, X, G, A, K, H = kick_states(ch, kick_int, kick_float, act, F, S, E, N, X, G, A, K, H)
+    return act, F, S, E, N, X, G, A, K, H
+
+
+@nb.njit(inline="always")
+def care_lasting(d, h, cs, recovered):
+    """Bookkeeping of lasting relief: the recovered run after the last scheduled visit."""
+    if h.course_end >= 0.0 and d > h.course_end:
+        cs[CS_RUN] = cs[CS_RUN] + 1.0 if recovered == 1.0 else 0.0
+        cs[CS_BEST_RUN] = max(cs[CS_BEST_RUN], cs[CS_RUN])
+
+
+@nb.njit(inline="always")
+def care_decay(prog, imp):
+    """Hook 'decay' (end of day): every impulse decays by its channel's rate."""
+    ch_int, ch_float = prog[1], prog[2]
+    for ch in range(ch_int.shape[0]):
+        if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
+            imp[ch] *= 1.0 - ch_float[ch, CF_DECAY]
+
+
+@nb.njit(inline="always")
+def care_finish(i, cs, done, session_out, care_out):
+    """End of the run: censor a running relief episode, write the care records."""
+    if cs[CS_TRACK] >= 0.0:  # an episode still running at the horizon is censored there
+        _end_episode(i, cs, session_out)
+    if care_out.shape[0] > 0:
+        care_out[R_COST, i] = cs[CS_COST]
+        care_out[R_DISAPPOINT, i] = cs[CS_DISAPPOINT]
+        care_out[R_DROPOUT, i] = cs[CS_DROPOUT]
+        care_out[R_LASTING, i] = cs[CS_BEST_RUN]
+        care_out[R_RELIEF, i] = cs[CS_RELIEF_DAYS]
+        for ch in range(done.shape[0]):
+            care_out[R_SESSIONS + ch, i] = done[ch]

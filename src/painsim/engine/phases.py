@@ -1,0 +1,195 @@
+"""The phases of the natural daily update, as inlined compiled functions.
+
+Each phase takes the state scalars it reads and returns the ones it changes, so that the
+kernel keeps a patient's state in registers. The equations and their sources are in
+docs/model.md; the care phases are in :mod:`painsim.engine.care_phases`.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from painsim.engine import rng
+from painsim.engine.variables import (
+    D_DIS,
+    D_HIGH,
+    D_PAIN,
+    D_REC,
+    FIXED_POINT_SCALE,
+    Q_DIS,
+    Q_DIS28,
+    Q_FIRST,
+    Q_HIGH,
+    Q_NREC,
+    Q_PAIN,
+    Q_PAIN28,
+    Q_WORST,
+    RECORD_WORST_PAIN,
+)  # fmt: skip
+
+# Fixed shape of the disability score (RMDQ-like, 0-24): weights of pain, fear-avoidance
+# and deconditioning. Chosen so that pain 6, fear 0.4 and conditioning 0.45 give about 12,
+# the baseline RMDQ of chronic LBP trials (Cherkin et al. 2011).
+DISABILITY_PAIN = 0.6
+DISABILITY_FEAR = 0.25
+DISABILITY_DECONDITIONING = 0.15
+EXPECTATION_RATE = 0.02
+SUPPORT_RATE = 0.01
+SMOOTHING_DAYS = 7.0
+LAST_DAYS = 28
+
+
+@nb.njit(inline="always")
+def clip01(x):
+    """``x`` clipped to [0, 1]."""
+    return min(1.0, max(0.0, x))
+
+
+@nb.njit(inline="always")
+def trait_factor(t):
+    """A trait on 0-1 scales its process by 0.5-1.5; the median patient (0.5) by 1."""
+    return 0.5 + t
+
+
+@nb.njit(inline="always")
+def shocks(key, day, p, T, Z, spell, V, persistence, innovation):
+    """Phase 1, shocks: re-injury, stress events, bad-sleep spells and good/bad days (AR(1)),
+    each from its own common-random-number stream. Returns ``T, Z, spell, V``."""
+    if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
+        T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
+    if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
+        Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
+    if spell > 0.0:
+        spell -= 1.0
+    elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
+        spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day)) * p.sleep_spell_days)
+    V = persistence * V + innovation * rng.normal(key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
+    return T, Z, spell, V
+
+
+@nb.njit(inline="always")
+def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, act_add, act_care, noci_lever,
+            inhib_add, inhib_care):  # fmt: skip
+    """Phase 3, observation: activity, nociception and pain from the state entering the day,
+    reported pain with measurement noise, and disability. The ``*_add``/``*_care`` pairs
+    are the patient's modifier and the care part of an additive lever; ``noci_lever`` is
+    the whole nociception lever. Returns ``act, P, PO, D``."""
+    act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E - p.activity_fear * F
+                       + act_add + act_care))
+    decond = 1.0 - K
+    noci = noci_lever * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+                                     + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
+    gain = sens * (1.0 + p.sensitization_gain * C)
+    inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + inhib_add + inhib_care
+    q = max(0.0, gain * noci - inhib)
+    P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
+    noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
+    PO = min(10.0, max(0.0, P + p.measurement_noise * noise))
+    D = 24.0 * clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F + DISABILITY_DECONDITIONING * decond)
+    return act, P, PO, D
+
+
+@nb.njit(inline="always")
+def bookkeeping(p, i, d, day, PO, PS, run, recovered, n_recur, first, summ):
+    """Phase 5, outcome bookkeeping: smoothed pain, recovered spells and recurrences.
+    Returns ``PS, run, recovered, n_recur, first``."""
+    PS += (PO - PS) / SMOOTHING_DAYS
+    if p.recovered_pain >= PS:
+        run += 1.0
+    else:
+        run = 0.0
+    if recovered == 0.0 and run >= p.recovered_days:
+        recovered = 1.0
+        if first < 0.0:
+            first = day - p.recovered_days + 1.0
+        if summ[Q_FIRST, i] < 0.0:
+            summ[Q_FIRST, i] = d - p.recovered_days + 1.0
+    elif recovered == 1.0 and p.recurrence_pain <= PS:
+        recovered = 0.0
+        n_recur += 1.0
+        summ[Q_NREC, i] += 1.0
+    return PS, run, recovered, n_recur, first
+
+
+@nb.njit(inline="always")
+def summaries(p, i, d, ndays, PO, D, recovered, week_max, summ, daily):
+    """Phase 5 (cont.): add the day to the patient's summaries and the cohort's daily sums.
+    Returns ``week_max``."""
+    high = 1.0 if p.high_pain <= PO else 0.0
+    summ[Q_PAIN, i] += PO
+    summ[Q_DIS, i] += D
+    summ[Q_HIGH, i] += high
+    if d >= ndays - LAST_DAYS:
+        summ[Q_PAIN28, i] += PO
+        summ[Q_DIS28, i] += D
+    week_max = max(week_max, PO)
+    if d % 7 == 6:
+        summ[Q_WORST, i] += week_max
+        week_max = 0.0
+    daily[d, D_PAIN] += np.int64(np.round(PO * FIXED_POINT_SCALE))
+    daily[d, D_DIS] += np.int64(np.round(D * FIXED_POINT_SCALE))
+    daily[d, D_HIGH] += np.int64(high)
+    daily[d, D_REC] += np.int64(recovered)
+    return week_max
+
+
+@nb.njit(inline="always")
+def record(state, i, slot, d, ndays, PO, rec_vars, rec_every, rec_out):
+    """Phase 5 (cont.), recording: add the day to the period means (or maxima, for the
+    worst pain) of the recorded variables of a recorded patient (``state`` holds today's)."""
+    period = d // rec_every
+    length = min(rec_every, ndays - period * rec_every)
+    for k in range(rec_vars.shape[0]):
+        var = rec_vars[k]
+        if var == RECORD_WORST_PAIN:
+            rec_out[k, period, slot] = max(rec_out[k, period, slot], PO)
+        else:
+            rec_out[k, period, slot] += state[var, i] / length
+
+
+@nb.njit(inline="always")
+def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, traits_t, levers):
+    """Phase 6, loops: every state moves toward its target for tomorrow; the reinforcing
+    loops R1-R5 (gains ``g`` = wind-up, sleep, fear-avoidance, strain, guarding, read
+    by name from ``engine.loops.L_*`` in the kernel) and the balancing pathways B1-B4 act here.
+
+    ``traits_t`` = (sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience,
+    care0); ``levers`` = (guard, threat, fear, stress, cond, sleep_add, sleep_care, se_add,
+    se_care): multiplicative levers whole, additive ones as (patient, care) pairs.
+    Returns ``T, G, C, H, I, S, K, A, F, E, X, W, U, Z``."""
+    g_windup, g_sleep, g_fear, g_strain, g_guard = g
+    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0 = traits_t
+    lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, sleep_add, sleep_care, se_add, se_care = levers
+    pain01 = P / 10.0
+    # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
+    windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
+    drive = (g_windup * p.sensitization_pain * windup + p.sensitization_sleep * (1.0 - S)
+             + p.sensitization_stress * H)
+    C = clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)
+    # R2 pain disturbs sleep
+    spell_on = 1.0 if spell > 0.0 else 0.0
+    sleep_target = clip01(1.0 - sleepv * (g_sleep * p.sleep_pain * pain01 + p.sleep_stress * H
+                                          + p.sleep_spell_depth * spell_on) + sleep_add + sleep_care)
+    S += p.sleep_rate * (sleep_target - S)
+    # R4 strain -> stress hormones -> inflammation; B4 support buffers stress
+    stress_target = clip01(lv_stress * stressr
+                           * (p.stress_strain * W + p.stress_acute * min(Z, 1.0) + p.stress_sleep * (1.0 - S))
+                           * (1.0 - p.support_buffer * U))
+    H += p.stress_rate * (stress_target - H)
+    I += p.inflammation_rate * (clip01(p.inflammation_tissue * T + p.inflammation_stress * H) - I)
+    W += p.strain_rate * (clip01(work0 + g_strain * p.strain_pain * pain01 * money_buffer) - W)
+    Z *= 1.0 - p.acute_stress_decay
+    U += SUPPORT_RATE * (support0 - U)
+    # R3 and R5: threat drives fear-avoidance and guarding
+    threat_target = clip01(lv_threat * cat * (p.threat_base + p.threat_pain * pain01) * (1.0 - p.threat_knowledge * N))
+    A += p.threat_rate * (threat_target - A)
+    F += p.fear_rate * (clip01(lv_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
+    G += p.guarding_rate * (clip01(lv_guard * (p.guarding_tissue * T + g_guard * p.guarding_threat * A)) - G)
+    K += min(1.0, p.conditioning_rate * lv_cond) * (act - K)
+    # B2 self-efficacy grows with mastery (conditioning)
+    E += p.self_efficacy_rate * (clip01(se0 + p.self_efficacy_conditioning * (K - 0.5) + se_add + se_care) - E)
+    X += EXPECTATION_RATE * (care0 - X)
+    # B1 tissue healing, faster when conditioned and resilient
+    T *= 1.0 - min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K))
+    return T, G, C, H, I, S, K, A, F, E, X, W, U, Z

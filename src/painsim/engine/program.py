@@ -1,0 +1,157 @@
+"""A care program: the care of one arm as the kernel reads it (arrays, no treatment names).
+
+:mod:`painsim.care` compiles a care plan into a :class:`CareProgram`: one
+:class:`Channel` per treatment of the plan, each with its session days, attendance model,
+exposure, lever effects and state kicks, plus the parameters of the therapist-visit hooks.
+The engine knows channels, levers and hooks (``engine.levers``), never a treatment.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from painsim.engine.levers import (
+    ATTENDANCE_MODELS,
+    EFFECT_OPS,
+    EXPOSURES,
+    KICK_OPS,
+    KICK_TARGETS,
+    LEVER_INDEX,
+    TIMINGS,
+)
+
+VISIT_HOOK_FIELDS: tuple[str, ...] = (
+    "attend_base", "attend_alliance", "attend_relief", "attend_disappointment", "attend_cost",
+    "framing_weight", "framing_level", "alliance", "expected_relief", "expectation_learning",
+    "disappointment_self_efficacy", "alliance_self_efficacy", "relief_relative", "relief_absolute",
+    "relief_window", "course_end",
+)  # fmt: skip
+VisitHooks = namedtuple("VisitHooks", VISIT_HOOK_FIELDS)  # type: ignore[misc]
+"""Parameters of the therapist-visit hooks (relationship, expectation, attendance, relief)."""
+
+# Columns of the per-channel integer and float tables.
+CH_INT: tuple[str, ...] = ("first_session", "n_sessions", "attendance", "visit", "exposure", "timing", "stream")
+CH_FLOAT: tuple[str, ...] = ("dose", "cost", "decay", "course_start", "course_end", "retention", "adherence",
+                             "boost")
+(CI_FIRST, CI_COUNT, CI_ATTEND, CI_VISIT, CI_EXPOSURE, CI_TIMING, CI_STREAM) = range(len(CH_INT))
+(CF_DOSE, CF_COST, CF_DECAY, CF_START, CF_END, CF_RETAIN, CF_ADHERE, CF_BOOST) = range(len(CH_FLOAT))
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One treatment of a plan, in the kernel's terms.
+
+    ``effects`` are ``(lever, op, gain, cap)`` tuples and ``kicks`` ``(state, op, gain)``
+    tuples, with names from :mod:`painsim.engine.levers`. ``stream`` is the random-number
+    process of its attendance draws (engine.rng).
+    """
+
+    name: str
+    session_days: np.ndarray
+    attendance: str = "always"
+    visit: bool = False
+    exposure: str = "none"
+    timing: str = "after_observation"
+    stream: int = 0
+    dose: float = 0.0
+    cost: float = 0.0
+    decay: float = 0.0
+    course_start: float = -1.0
+    course_end: float = -1.0
+    retention: float = 0.0
+    adherence: float = 1.0
+    boost: float = 1.0
+    effects: tuple[tuple[str, str, float, float], ...] = ()
+    kicks: tuple[tuple[str, str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class CareProgram:
+    """The compiled care of one arm: channel tables, effect and kick tables, visit hooks."""
+
+    channels: tuple[Channel, ...]
+    hooks: VisitHooks
+    session_days: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    ch_int: np.ndarray = field(default_factory=lambda: np.empty((0, len(CH_INT)), dtype=np.int64))
+    ch_float: np.ndarray = field(default_factory=lambda: np.empty((0, len(CH_FLOAT))))
+    eff_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
+    eff_float: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+    kick_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
+    kick_float: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @classmethod
+    def build(cls, channels: tuple[Channel, ...] | list[Channel], hooks: VisitHooks) -> CareProgram:
+        """Pack ``channels`` into the kernel's tables (checks names and the single visit channel)."""
+        channels = tuple(channels)
+        visits = [ch.name for ch in channels if ch.visit]
+        if len(visits) > 1:
+            raise ValueError(f"a plan has at most one visit treatment (relief is tracked for one), got {visits}")
+        days, ch_int, ch_float, eff_int, eff_float, kick_int, kick_float = [], [], [], [], [], [], []
+        first = 0
+        for j, ch in enumerate(channels):
+            sessions = np.asarray(ch.session_days, dtype=np.int64)
+            days.append(sessions)
+            ch_int.append([first, sessions.size, _code(ATTENDANCE_MODELS, ch.attendance, ch.name, "attendance"),
+                           int(ch.visit), _code(EXPOSURES, ch.exposure, ch.name, "exposure"),
+                           _code(TIMINGS, ch.timing, ch.name, "timing"), ch.stream])
+            ch_float.append([ch.dose, ch.cost, ch.decay, ch.course_start, ch.course_end, ch.retention,
+                             ch.adherence, ch.boost])
+            first += sessions.size
+            for lever, op, gain, cap in ch.effects:
+                eff_int.append([j, _code(LEVER_INDEX, lever, ch.name, "lever"), _code(EFFECT_OPS, op, ch.name, "op")])
+                eff_float.append([gain, cap])
+            for target, op, gain in ch.kicks:
+                kick_int.append([j, _code(KICK_TARGETS, target, ch.name, "kick target"),
+                                 _code(KICK_OPS, op, ch.name, "kick op")])
+                kick_float.append(gain)
+        return cls(
+            channels=channels, hooks=hooks,
+            session_days=np.concatenate(days) if days else np.empty(0, dtype=np.int64),
+            ch_int=np.array(ch_int, dtype=np.int64).reshape(-1, len(CH_INT)),
+            ch_float=np.array(ch_float, dtype=np.float64).reshape(-1, len(CH_FLOAT)),
+            eff_int=np.array(eff_int, dtype=np.int64).reshape(-1, 3),
+            eff_float=np.array(eff_float, dtype=np.float64).reshape(-1, 2),
+            kick_int=np.array(kick_int, dtype=np.int64).reshape(-1, 3),
+            kick_float=np.array(kick_float, dtype=np.float64),
+        )  # fmt: skip
+
+    @property
+    def visit_channel(self) -> int:
+        """Position of the visit channel (relief tracked), or -1."""
+        return next((j for j, ch in enumerate(self.channels) if ch.visit), -1)
+
+    @property
+    def visit_days(self) -> np.ndarray:
+        """Scheduled days of the visit channel's sessions (empty without one)."""
+        j = self.visit_channel
+        return self.channels[j].session_days if j >= 0 else np.empty(0, dtype=np.int64)
+
+    @property
+    def n_sessions(self) -> int:
+        """Number of scheduled visit sessions (massage, sham or another visit treatment)."""
+        return int(self.visit_days.size)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the program has no channel (no care to simulate)."""
+        return not self.channels
+
+    def kernel_args(self) -> tuple:
+        """The tuple of tables the kernel reads, in its order."""
+        return (self.session_days, self.ch_int, self.ch_float, self.eff_int, self.eff_float,
+                self.kick_int, self.kick_float, np.int64(self.visit_channel), self.hooks)
+
+
+def _code(names, name: str, channel: str, what: str) -> int:
+    keys = list(names)
+    if name not in keys:
+        raise ValueError(f"channel {channel!r}: unknown {what} {name!r}; allowed: {keys}")
+    return keys.index(name)
+
+
+NEUTRAL_HOOKS = VisitHooks(*([0.0] * (len(VISIT_HOOK_FIELDS) - 1)), -1.0)
+EMPTY_PROGRAM = CareProgram.build((), NEUTRAL_HOOKS)
+"""No care: the kernel's care phases do nothing."""
