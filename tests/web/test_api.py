@@ -47,7 +47,7 @@ def test_patient_job_gives_fan_chart_loops_and_responder_odds(client, wait_job):
 
 
 def test_patient_without_massage_has_no_responder_classes(client, wait_job):
-    body = {"twins": 20, "horizon_days": 90, "plan": {"massage_sessions": 0, "exercise_weeks": 4}}
+    body = {"twins": 20, "horizon_days": 90, "plan": {"exercise": {"weeks": 4}}}
     r = wait_job(client, client.post("/api/patient", json=body).json()["id"])["result"]
     assert r["responder_classes"] is None and "massage" in r["responder_note"]
 
@@ -58,7 +58,11 @@ def test_patient_without_massage_has_no_responder_classes(client, wait_job):
     ({"horizon_days": 5000}, "horizon_days"),
     ({"profile": {"catastrophizing": 1.5}}, "catastrophizing"),
     ({"profile": {"unknown_trait": 0.5}}, "unknown_trait"),
-    ({"plan": {"framing": "cure"}}, "framing"),
+    ({"plan": {"relationship": {"framing": "cure"}}}, "framing"),
+    ({"plan": {"massage": {"schedule": {"count": -1}}}}, "count"),
+    ({"plan": {"acupuncture": {}}}, "acupuncture"),
+    ({"plan": {"massage": {}, "sham": {}}}, "one kind of visit"),
+    ({"plan": {"massage": {"schedule": {"days": [10**30]}}}}, "horizon"),
 ])
 def test_patient_bounds_are_422(client, body, where):
     res = client.post("/api/patient", json=body)
@@ -67,8 +71,8 @@ def test_patient_bounds_are_422(client, body, where):
 
 
 def test_plan_longer_than_horizon_is_422(client):
-    res = client.post("/api/patient", json={"horizon_days": 60, "plan": {"massage_sessions": 20}})
-    assert res.status_code == 422 and "horizon" in res.json()["detail"]
+    res = client.post("/api/patient", json={"horizon_days": 60, "plan": {"massage": {"schedule": {"count": 20}}}})
+    assert res.status_code == 422 and "horizon" in res.json()["detail"] and "plan.massage" in res.json()["detail"]
 
 
 def _small_spec(n: int = 20, imputations: int = 5) -> str:

@@ -31,7 +31,7 @@ def test_patient_page(page):
     page.locator("#slider-catastrophizing").fill("0.85")
     assert page.locator('.val[data-for="catastrophizing"]').inner_text() == "0.85"
     page.fill("input[name=twins]", "300" if SHOTS else "60")
-    page.fill("input[name=massage_sessions]", "8")
+    page.fill('input[name="massage.schedule.count"]', "8")
     page.click("#patient-run")
     page.wait_for_selector("#patient-job .done", timeout=60_000)
     assert page.locator("#fan-chart svg polygon.band").count() == 3
@@ -43,6 +43,51 @@ def test_patient_page(page):
         assert page.locator("#loop-diagram path.edge.hot").count() >= 2
     assert page.locator("#responder-odds .bar").count() == 3
     _shot(page, "patient")
+
+
+def test_care_plan_form_is_built_from_the_registry(page):
+    """A section per registered treatment, plug-ins included; the page's default plan is
+    massage alone (ten weekly sessions), as before the form came from the registry."""
+    from painsim.care import REGISTRY
+
+    page.goto("/#/patient")
+    page.wait_for_selector('fieldset.treatment[data-treatment="massage"]')
+    shown = page.locator("fieldset.treatment").evaluate_all("(els) => els.map((e) => e.dataset.treatment)")
+    assert shown == [*REGISTRY.names, "relationship"]
+    ticked = page.locator("input[name=use-treatment]:checked").evaluate_all("(els) => els.map((e) => e.value)")
+    assert ticked == ["massage"]
+    assert page.input_value('input[name="massage.schedule.count"]') == "10"
+    assert page.input_value('input[name="massage.schedule.every_days"]') == "7"
+    assert page.input_value('select[name="relationship.framing"]') == "manage"
+    assert page.locator('fieldset[data-treatment="exercise"] .fields').is_hidden()
+    page.check('input[name=use-treatment][value="exercise"]')
+    assert page.input_value('input[name="exercise.weeks"]') == "12"  # the treatment's own default
+    assert page.locator('input[name="exercise.supervised"]').is_checked()
+
+
+@pytest.mark.skipif("heat_wrap" not in __import__("painsim.care").care.REGISTRY,
+                    reason="the heat_wrap test plug-in is not installed (pip install -e tests/plugins/heat_wrap)")
+def test_plug_in_treatment_in_the_form_runs(page):
+    page.goto("/#/patient")
+    section = page.wait_for_selector('fieldset.treatment[data-treatment="heat_wrap"]')
+    assert "Heat wrap" in section.inner_text() and "plug-in" in section.inner_text()
+    page.uncheck('input[name=use-treatment][value="massage"]')
+    page.check('input[name=use-treatment][value="heat_wrap"]')
+    assert page.input_value('input[name="heat_wrap.schedule.count"]') == "5"
+    page.fill('input[name="heat_wrap.schedule.count"]', "12")
+    page.fill("input[name=twins]", "40")
+    page.select_option("select[name=horizon_days]", "365")
+    page.click("#patient-run")
+    page.wait_for_selector("#patient-job .done", timeout=60_000)
+    assert re.search(r"40 twins\. Mean pain", page.locator("#patient-summary").inner_text())
+    job = page.request.get("/api/jobs").json()[0]
+    assert job["kind"] == "patient" and job["params"]["plan"]["heat_wrap"]["schedule"]["count"] == 12
+    assert job["params"]["plan"]["massage"] is None
+    assert "visits" in page.locator("#responder-odds").inner_text()  # no visit treatment: no classes
+    page.fill('input[name="heat_wrap.schedule.count"]', "-1")
+    page.click("#patient-run")
+    error = page.wait_for_selector("#patient-job .error").inner_text()
+    assert "422" in error and "plan.heat_wrap.schedule.count" in error
 
 
 def test_patient_page_shows_validation_errors(page):

@@ -108,13 +108,13 @@ def test_ambiguous_run_prefix_is_409_without_the_store_path(stored):
 
 
 def test_unexpected_error_is_a_neutral_500_with_a_logged_error_id(monkeypatch, caplog, tmp_path):
-    import painsim.web.app as web_app
+    import painsim.web.meta as web_meta
 
     def broken():
         raise RuntimeError(f"secret detail in {tmp_path}/config.py")
 
     app = create_app(tmp_path / "store", execute_jobs=False)
-    monkeypatch.setattr(web_app, "_version", broken)  # /api/health now fails
+    monkeypatch.setattr(web_meta, "version", broken)  # /api/health now fails
     with TestClient(app, base_url=LOCAL) as client, caplog.at_level(logging.ERROR, logger="painsim.web"):
         res = client.get("/api/health")
     assert res.status_code == 500

@@ -7,36 +7,30 @@ and funnel plots are returned as PNG data URIs with the GRADE-style certainty hi
 
 from __future__ import annotations
 
-import base64
-import io
 import tempfile
-import threading
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from painsim.evidence.effect_sizes import MEASURES
+from painsim.evidence.heterogeneity import METHODS
 from painsim.evidence.report import json_safe
+from painsim.evidence.rma import TESTS
+from painsim.web.common import ERRORS, PLOT_LOCK, ErrorBody, png_data_uri
 
-MEASURES = ("GEN", "SMD", "MD", "RR", "OR", "RD")
-METHODS = ("FE", "DL", "HE", "SJ", "ML", "REML", "EB", "PM")
-TESTS = ("z", "knha")
 MAX_UPLOAD_BYTES = 1_000_000
 MAX_STUDIES = 500
+DEFAULTS = {"measure": "GEN", "method": "REML", "test": "z"}
+"""The form's defaults (as ``painsim meta``'s)."""
 
-_PLOT_LOCK = threading.Lock()  # matplotlib's pyplot state is not thread-safe
+router = APIRouter(tags=["evidence"])
 
 
 class EvidenceInputError(ValueError):
     """The upload or the options cannot be analysed; the message says why."""
-
-
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def analyse_csv(data: bytes, measure: str, method: str, test: str = "z", level: float = 95.0) -> dict[str, Any]:
@@ -83,9 +77,9 @@ def analyse_csv(data: bytes, measure: str, method: str, test: str = "z", level: 
                         tf = trimfill(fit)
                     except (ValueError, RuntimeError, ArithmeticError):
                         tf = None
-                with _PLOT_LOCK:
-                    forest = _png(forest_plot(fit))
-                    funnel = _png(funnel_plot(tf.fit, fill=tf.fill) if tf is not None and tf.k0 > 0
+                with PLOT_LOCK:
+                    forest = png_data_uri(forest_plot(fit))
+                    funnel = png_data_uri(funnel_plot(tf.fit, fill=tf.fill) if tf is not None and tf.k0 > 0
                                   else funnel_plot(fit))
         except InputError as err:
             raise EvidenceInputError(str(err).replace(str(path), "upload.csv")) from None
@@ -103,3 +97,25 @@ def analyse_csv(data: bytes, measure: str, method: str, test: str = "z", level: 
         "forest_png": forest,
         "funnel_png": funnel,
     })
+
+
+@router.post("/api/evidence", responses={**ERRORS, 413: {"model": ErrorBody}},
+             summary="Meta-analysis of an uploaded CSV: fit, forest and funnel plots, certainty")
+async def evidence(
+    request: Request,
+    file: Annotated[UploadFile, File(description=f"CSV, one row per study (at most {MAX_UPLOAD_BYTES:,} bytes)")],
+    measure: Annotated[Literal[MEASURES], Form()] = DEFAULTS["measure"],  # type: ignore[valid-type]
+    method: Annotated[Literal[METHODS], Form()] = DEFAULTS["method"],  # type: ignore[valid-type]
+    test: Annotated[Literal[TESTS], Form()] = DEFAULTS["test"],  # type: ignore[valid-type]
+    level: Annotated[float, Form(ge=50, lt=100)] = 95.0,
+) -> dict[str, Any]:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 10_000:
+        raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_BYTES:,} bytes")
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_BYTES:,} bytes")
+    try:
+        return await run_in_threadpool(analyse_csv, data, measure, method, test, level)
+    except EvidenceInputError as err:
+        raise HTTPException(422, str(err)) from None

@@ -34,8 +34,12 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
+
+from painsim.web.common import ERRORS, JobInfo
 from painsim.web.errors import log_failure, logger, new_error_id, scrub_paths
 
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -406,3 +410,31 @@ def _child_main(fn: Callable[[Job], dict[str, Any]], job_id: str, kind: str, con
                               traceback.format_exc())))
     finally:
         conn.close()
+
+
+# ---- the jobs page's router ------------------------------------------------------------------
+router = APIRouter(tags=["jobs"])
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{1,32}$", description="job id")]
+
+
+@router.get("/api/jobs", response_model=list[JobInfo], summary="Recent jobs, newest first")
+def list_jobs(request: Request) -> list[dict[str, Any]]:
+    return [j.to_dict(with_result=False) for j in request.app.state.jobs.list()]
+
+
+@router.get("/api/jobs/{job_id}", response_model=JobInfo, responses=ERRORS,
+            summary="A job's status, progress and result")
+def get_job(job_id: JobId, request: Request) -> dict[str, Any]:
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return job.to_dict()
+
+
+@router.post("/api/jobs/{job_id}/cancel", response_model=JobInfo, responses=ERRORS,
+             summary="Cancel a job (a queued job at once, a running one within about a second)")
+def cancel_job(job_id: JobId, request: Request) -> dict[str, Any]:
+    job = request.app.state.jobs.cancel(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return job.to_dict(with_result=False)

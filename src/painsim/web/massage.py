@@ -9,11 +9,23 @@ stores nothing. The store is checked for writability before the simulation start
 from __future__ import annotations
 
 from contextlib import nullcontext
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+
+from painsim.web.common import ERRORS, JobInfo, store_root, submit_job
+
+router = APIRouter(tags=["massage"])
+
+PATIENTS_PER_ARM = (200, 500, 1000, 5000)
+"""The page's choices of patients per arm (the API takes any within MassageRequest's bounds)."""
+HORIZONS = {365: "1 year", 730: "2 years"}
+DEFAULT_N = 500
+DEFAULT_HORIZON = 730
 
 
 class MassageRequest(BaseModel):
@@ -21,8 +33,8 @@ class MassageRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    n: int = Field(500, ge=50, le=5000, description="patients per arm (the scenario's own is 5,000)")
-    horizon_days: int = Field(730, ge=182, le=730, description="days to follow (the scenario's own is 730)")
+    n: int = Field(DEFAULT_N, ge=50, le=5000, description="patients per arm (the scenario's own is 5,000)")
+    horizon_days: int = Field(DEFAULT_HORIZON, ge=182, le=730, description="days to follow (the scenario's own is 730)")
     seed: int = Field(1, ge=0, le=2**31 - 1)
     store: bool = Field(True, description="keep the run in the results store")
 
@@ -84,3 +96,15 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
             run.set_summary(summary)
         out["run_id"] = run.run_id
     return out
+
+
+@router.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS,
+             summary="Start the flagship scenario: does massage work for chronic back pain?")
+def massage(req: MassageRequest, request: Request):
+    from painsim.store import default_root
+
+    # the job's process gets the store as an absolute path, resolved here (its cwd and
+    # environment are those of the job server, started with the app)
+    root = store_root(request)
+    target = (root if root is not None else default_root()).absolute()
+    return submit_job(request, "massage", partial(run_massage, req, target), req.model_dump())

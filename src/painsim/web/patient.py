@@ -10,15 +10,20 @@ profile's pain up, and the strongest loops are highlighted in the causal-loop di
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from functools import partial
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from painsim.care import CareParams, CarePlan, Education, Exercise, Massage, Relationship, Schedule, SleepStressCare
+from painsim.care import REGISTRY, CareParams, CarePlan, Massage, Relationship
 from painsim.engine import LOOP_NAMES, Cohort, Population, Record, simulate
 from painsim.engine.loops import REINFORCING
 from painsim.engine.population import TraitMarginal
+from painsim.web.common import ERRORS, JobInfo, submit_job
+
+router = APIRouter(tags=["patient"])
 
 # Slider name -> (trait, label shown in the page). "sleep" and "stress" are vulnerabilities:
 # higher means sleep breaks down more easily under pain / stronger stress response.
@@ -31,6 +36,10 @@ PROFILE_TRAITS: dict[str, tuple[str, str]] = {
     "social_support": ("social_support", "Social support"),
     "work_strain": ("work_strain", "Work strain"),
 }
+VISIT_TREATMENTS = tuple(cls.name for cls in REGISTRY if cls.visit)
+HORIZONS = {365: "1 year", 730: "2 years"}
+"""The horizons the page offers (the API takes any within PatientRequest's bounds)."""
+DEFAULT_HORIZON = 730
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
 HIGHLIGHT_MIN_DROP = 0.1  # points of mean pain: below this a loop is not highlighted
 
@@ -53,37 +62,53 @@ class Profile(BaseModel):
     work_strain: float = _trait(0.35, "work strain")
 
 
-class PlanChoice(BaseModel):
-    """A care plan as the page's form gives it (0 sessions/weeks: that module is not used)."""
+DEFAULT_PLAN = CarePlan(massage=Massage())
+"""The page's plan until the form is changed: ten weekly massage sessions, alliance 0.6, "manage"."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    massage_sessions: int = Field(10, ge=0, le=52, description="massage sessions (0: none)")
-    massage_every_days: int = Field(7, ge=1, le=28, description="days between massage sessions")
-    exercise_weeks: int = Field(0, ge=0, le=52, description="weeks of supervised exercise, 2 sessions a week")
-    sleep_stress_weeks: int = Field(0, ge=0, le=52, description="weeks of sleep and stress care")
-    education_sessions: int = Field(0, ge=0, le=10, description="pain-education sessions, weekly")
-    alliance: float = Field(0.6, ge=0.0, le=1.0, description="therapeutic alliance, 0-1")
-    framing: Literal["manage", "fix"] = "manage"
+def plan_problem(plan: CarePlan, horizon_days: int) -> str | None:  # type: ignore[valid-type]
+    """Why ``plan`` does not fit ``horizon_days`` (a session on or after the horizon), or None."""
+    for treatment in plan.treatments():
+        try:
+            treatment.check_horizon(horizon_days)
+        except (ValueError, OverflowError) as err:  # OverflowError: days beyond int64
+            return f"plan.{err}; horizon_days ({horizon_days}) must go beyond the last session"
+    return None
 
-    def care_plan(self) -> CarePlan:
-        return CarePlan(
-            massage=Massage(schedule=Schedule(count=self.massage_sessions, every_days=self.massage_every_days))
-            if self.massage_sessions else None,
-            exercise=Exercise(weeks=self.exercise_weeks) if self.exercise_weeks else None,
-            sleep_stress=SleepStressCare(weeks=self.sleep_stress_weeks) if self.sleep_stress_weeks else None,
-            education=Education(schedule=Schedule(count=self.education_sessions, every_days=7))
-            if self.education_sessions else None,
-            relationship=Relationship(alliance=self.alliance, framing=self.framing),
-        )
 
-    def last_day(self) -> int:
-        """Last scheduled care day (the horizon must go beyond it)."""
-        days = [0]
-        if self.massage_sessions:
-            days.append((self.massage_sessions - 1) * self.massage_every_days)
-        days += [7 * self.exercise_weeks, 7 * self.sleep_stress_weeks, 7 * max(0, self.education_sessions - 1)]
-        return max(days)
+def last_day(plan: CarePlan) -> int:  # type: ignore[valid-type]
+    """Last scheduled session day of the plan's treatments (0 without sessions)."""
+    days = [int(d.max()) for t in plan.treatments() if (d := t.session_days()).size]
+    return max(days, default=0)
+
+
+def treatment_forms() -> dict[str, Any]:
+    """What the care-plan form is built from: every registered treatment (built-in or
+    plug-in) with its label, summary, the JSON Schema of its TOML fields and their
+    defaults; the relationship the same way; and the page's default plan."""
+    treatments = []
+    for cls in REGISTRY:
+        treatments.append({
+            "name": cls.name, "label": cls.label, "summary": cls.describe()["summary"], "visit": cls.visit,
+            "plugin": not REGISTRY.is_builtin(cls.name), "schema": cls.model_json_schema(),
+            "defaults": _defaults(cls),
+        })
+    return {
+        "treatments": treatments,
+        "relationship": {"name": "relationship", "label": "Relationship",
+                         "summary": (Relationship.__doc__ or "").strip().split("\n\n")[0],
+                         "schema": Relationship.model_json_schema(), "defaults": Relationship().model_dump()},
+        "default_plan": DEFAULT_PLAN.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, Any] | None:
+    """The treatment's fields at their defaults (also those made by a default factory, which
+    the JSON Schema does not show); None when a field has no default."""
+    try:
+        return cls().model_dump(mode="json")
+    except ValidationError:
+        return None
 
 
 class PatientRequest(BaseModel):
@@ -92,10 +117,13 @@ class PatientRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     profile: Profile = Field(default_factory=Profile)
-    plan: PlanChoice = Field(default_factory=PlanChoice)
+    plan: CarePlan = Field(  # type: ignore[valid-type]
+        default_factory=lambda: DEFAULT_PLAN,
+        description="the care plan as in a scenario's arm: a table per treatment (GET /api/treatments) "
+                    "and relationship; a treatment left out is not given")
     twins: int = Field(300, ge=20, le=2000, description="simulated twins of the profile")
     spread: float = Field(0.25, ge=0.0, le=1.0, description="logit-scale SD of each trait around the profile")
-    horizon_days: int = Field(730, ge=28, le=1095, description="days to follow the twins")
+    horizon_days: int = Field(DEFAULT_HORIZON, ge=28, le=1095, description="days to follow the twins")
     seed: int = Field(1, ge=0, le=2**31 - 1)
 
 
@@ -114,11 +142,12 @@ def patient_job(req: PatientRequest, job) -> dict[str, Any]:
 def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
     """Fan chart, loop strengths and responder-class odds of the twins (see module docstring)."""
     report = report or (lambda stage, done, total, share=(0, 1): None)
-    if req.plan.last_day() >= req.horizon_days:
-        raise ValueError(f"the care plan runs to day {req.plan.last_day()}; choose a horizon beyond it")
+    problem = plan_problem(req.plan, req.horizon_days)
+    if problem:
+        raise ValueError(problem)
     cohort = Cohort.build(population(req.profile, req.spread), n=req.twins, seed=req.seed,
                           progress=lambda done, total: report("finding chronic twins", done, total, (0.0, 0.6)))
-    plan = req.plan.care_plan()
+    plan = req.plan
     record = Record.weekly("pain")
     steps = 1 + len(LOOP_NAMES)
     report("simulating the twins", 0, steps, (0.6, 1.0))
@@ -154,9 +183,9 @@ def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
         "loops": loops,
         "strongest_loops": strongest,
         "responder_classes": None,
-        "responder_note": "responder classes need massage sessions in the plan",
+        "responder_note": "responder classes need visits in the plan (" + " or ".join(VISIT_TREATMENTS) + ")",
     }
-    if plan.massage is not None:
+    if any(t.visit for t in plan.treatments()):
         from painsim.outcomes.care_outcomes import care_summary, class_shares
 
         care = care_summary(base)
@@ -167,9 +196,32 @@ def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
         lasting = int(CareParams().lasting_days)
         out["responder_note"] = (
             f"'lasting' needs {lasting} days in the recovered range after the last session: with a "
-            f"{req.horizon_days}-day horizon and the last session on day {req.plan.last_day()}, "
-            + ("it can be reached." if req.horizon_days - req.plan.last_day() > lasting
+            f"{req.horizon_days}-day horizon and the last session on day {last_day(plan)}, "
+            + ("it can be reached." if req.horizon_days - last_day(plan) > lasting
                else "it cannot be reached (choose a longer horizon).")
         )
         out["sessions_attended_mean"] = round(float(care["sessions_attended"].mean()), 3)
     return out
+
+
+@router.get("/api/profile", summary="Profile sliders: trait, label, default")
+def profile_fields() -> dict[str, Any]:
+    defaults = Profile().model_dump()
+    return {"traits": [{"key": k, "trait": t, "label": label, "default": defaults[k]}
+                       for k, (t, label) in PROFILE_TRAITS.items()],
+            "plan_defaults": DEFAULT_PLAN.model_dump(mode="json", exclude_none=True)}
+
+
+@router.get("/api/treatments", summary="The treatments of the care-plan form (from the registry, plug-ins "
+                                       "included): label, summary, JSON Schema and defaults of their fields")
+def treatments() -> dict[str, Any]:
+    return treatment_forms()
+
+
+@router.post("/api/patient", status_code=202, response_model=JobInfo, responses=ERRORS,
+             summary="Start simulating twins of a patient profile under a care plan")
+def patient(req: PatientRequest, request: Request):
+    problem = plan_problem(req.plan, req.horizon_days)
+    if problem:
+        raise HTTPException(422, problem)
+    return submit_job(request, "patient", partial(patient_job, req), req.model_dump(mode="json"))

@@ -15,13 +15,19 @@ primary comparison, the arm means by visit and the figure. The power curve is a 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any, Literal
 
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from painsim.limits import DEFAULT_LIMITS, LimitError, check_power_cost, check_trial_cost
 from painsim.trials import TrialSpec, TrialSpecError, analyse, parse_trial, power_curve, run_trial
+from painsim.trials.spec import MISSING
+from painsim.web.common import ERRORS, PLOT_LOCK, JobInfo, png_data_uri, submit_job
 from painsim.web.jobs import Job
+
+router = APIRouter(tags=["trial"])
 
 MAX_SPEC_CHARS = 50_000
 MAX_N_PER_ARM = 500
@@ -47,7 +53,7 @@ WEB_LIMITS = replace(
     max_power_trials=MAX_POWER_TRIALS,
     max_power_patient_days=5_000_000_000,  # about 9 minutes
 )
-METHOD = Literal["mi", "mixed", "complete_case"]
+METHOD = Literal[MISSING]  # type: ignore[valid-type]  # the library's missing-data methods
 
 #: The page's example: examples/trials/cherkin2011.toml with 40 per arm (a few seconds).
 DEFAULT_SPEC = """\
@@ -229,10 +235,8 @@ def _figure(result) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
-    from painsim.web.evidence import _PLOT_LOCK, _png
-
-    with _PLOT_LOCK:
-        return _png(result.plot())
+    with PLOT_LOCK:
+        return png_data_uri(result.plot())
 
 
 def _records(frame) -> list[dict[str, Any]]:
@@ -248,5 +252,41 @@ def _records(frame) -> list[dict[str, Any]]:
     return [{k: num(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
+def _spec_or_422(text: str) -> TrialSpec:
+    try:
+        return parse_spec(text)
+    except (TrialSpecError, TrialBoundsError) as err:
+        raise HTTPException(422, str(err)) from None
+
+
+@router.post("/api/trial", status_code=202, response_model=JobInfo, responses=ERRORS,
+             summary="Start a virtual trial (painsim.trials) from a TOML spec: CONSORT flow, comparisons, plot")
+def trial(req: TrialRequest, request: Request):
+    spec = _spec_or_422(req.spec)
+    return submit_job(request, "trial", partial(run_trial_job, spec, req),
+                      {**req.model_dump(), "name": spec.name, "n_total": spec.n_total})
+
+
+@router.post("/api/trial/power", status_code=202, response_model=JobInfo, responses=ERRORS,
+             summary="Start a power curve of a trial spec's primary comparison (painsim.trials.power_curve)")
+def trial_power(req: PowerRequest, request: Request):
+    spec = _spec_or_422(req.spec)
+    try:
+        check_power(spec, req)
+    except TrialBoundsError as err:
+        raise HTTPException(422, str(err)) from None
+    return submit_job(request, "trial_power", partial(run_power_job, spec, req, jobs=request.app.state.power_jobs),
+                      {**req.model_dump(), "name": spec.name})
+
+
+@router.get("/api/trial/default", summary="The example trial spec (TOML) and the web's bounds")
+def trial_default() -> dict[str, Any]:
+    return {"spec": DEFAULT_SPEC, "bounds": {
+        "n_per_arm": MAX_N_PER_ARM, "n_total": MAX_N_TOTAL, "arms": MAX_ARMS, "last_visit_week": MAX_WEEKS,
+        "imputations": MAX_IMPUTATIONS, "power_n": MAX_POWER_N, "power_points": MAX_POWER_POINTS,
+        "power_reps": MAX_POWER_REPS, "power_trials": MAX_POWER_TRIALS, "block_size": WEB_LIMITS.max_block_size,
+        "screening_candidates": WEB_LIMITS.max_screening_candidates}}
+
+
 __all__ = ["DEFAULT_SPEC", "WEB_LIMITS", "PowerRequest", "TrialBoundsError", "TrialRequest", "TrialSpecError",
-           "check_bounds", "check_power", "parse_spec", "run_power_job", "run_trial_job"]
+           "check_bounds", "check_power", "parse_spec", "router", "run_power_job", "run_trial_job"]

@@ -136,17 +136,120 @@ function drawDiagram(highlight = []) {
   $("#loop-diagram").innerHTML = s + "</svg>";
 }
 
+// ---------- lists of choices: every <select data-choices="NAME"> is filled from GET /api/choices ----------
+let CHOICES = null;
+const choices = () => (CHOICES ||= api("GET", "/api/choices"));
+async function fillSelects(root) {
+  const all = await choices();
+  root.querySelectorAll("select[data-choices]").forEach((sel) => {
+    const c = all[sel.dataset.choices];
+    if (!c) throw new Error(`no list of choices "${sel.dataset.choices}" in /api/choices`);
+    const blank = sel.dataset.blank;
+    sel.innerHTML = (blank !== undefined ? `<option value="">${esc(blank)}</option>` : "") + c.values.map((v) =>
+      `<option value="${esc(v)}"${blank === undefined && v === c.default ? " selected" : ""}>${esc(c.labels[String(v)] ?? v)}</option>`).join("");
+  });
+}
+
+// ---------- the care-plan form, built from the treatment registry (GET /api/treatments) ----------
+/** A field's schema with a local $ref and the non-null branch of an optional field resolved. */
+function resolveSchema(s, root) {
+  for (let i = 0; s && i < 8; i++) {
+    if (s.$ref) { const { $ref, ...rest } = s; s = { ...(root.$defs || {})[$ref.split("/").pop()], ...rest }; continue; }
+    const alts = (s.anyOf || []).filter((a) => a.type !== "null");
+    if (s.anyOf && alts.length === 1) { const { anyOf, ...rest } = s; s = { ...alts[0], ...rest }; continue; }
+    return s;
+  }
+  return s;
+}
+
+/** The inputs of one field (nested objects such as a schedule become a group); fields of
+ * other types (lists, unions) are left out of the form and keep their defaults. */
+function fieldWidget(key, prop, value, path, root) {
+  const s = resolveSchema(prop, root), raw = s.title || key, title = esc(raw.charAt(0) + raw.slice(1).toLowerCase()), tip = s.description ? ` title="${esc(s.description)}"` : "";
+  const note = s.description && s.description.length < 60 ? ` <span class="unit">${esc(s.description)}</span>` : "";
+  if (s.type === "object" && s.properties) {
+    const inner = Object.entries(s.properties).map(([k, p]) => fieldWidget(k, p, (value || {})[k], `${path}.${k}`, root)).join("");
+    return inner ? `<fieldset class="group" data-path="${esc(path)}"><legend${tip}>${title}</legend>${inner}</fieldset>` : "";
+  }
+  const values = s.enum || (s.const !== undefined ? [s.const] : null);
+  if (values) {
+    return `<label${tip}>${title} <select name="${esc(path)}" data-type="string">${values.map((v) =>
+      `<option${v === value ? " selected" : ""}>${esc(v)}</option>`).join("")}</select></label>`;
+  }
+  if (s.type === "boolean") {
+    return `<label class="check"${tip}><input type="checkbox" name="${esc(path)}" data-type="boolean"${value ? " checked" : ""}> ${title}</label>`;
+  }
+  if (s.type === "integer" || s.type === "number") {
+    const lo = s.minimum ?? s.exclusiveMinimum, hi = s.maximum ?? s.exclusiveMaximum;
+    const bounds = `${lo !== undefined ? ` min="${lo}"` : ""}${hi !== undefined ? ` max="${hi}"` : ""}`;
+    if (s.type === "number" && lo === 0 && hi === 1) {  // a share or a 0-1 scale: a slider
+      return `<label class="slider"${tip}>${title} <span class="val" data-for="${esc(path)}">${fmt(value)}</span>
+        <input type="range" name="${esc(path)}" data-type="number"${bounds} step="0.05" value="${esc(value)}"></label>`;
+    }
+    return `<label${tip}>${title}${note} <input type="number" name="${esc(path)}" data-type="${s.type}"${bounds}
+      step="${s.type === "integer" ? 1 : "any"}" value="${esc(value ?? "")}"></label>`;
+  }
+  return "";
+}
+
+function fieldsOf(form, defaults, prefix) {
+  const root = form.schema;
+  return Object.entries(root.properties || {}).map(([k, p]) => fieldWidget(k, p, (defaults || {})[k], `${prefix}.${k}`, root)).join("");
+}
+
+/** One section per registered treatment (a tick box includes it in the plan), then the relationship. */
+function buildCarePlanForm(box, forms) {
+  const plan = forms.default_plan;
+  box.innerHTML = forms.treatments.map((t) => {
+    const on = plan[t.name] !== undefined, values = plan[t.name] || t.defaults || {};
+    return `<fieldset class="treatment" data-treatment="${esc(t.name)}">
+      <legend><label class="check"><input type="checkbox" name="use-treatment" value="${esc(t.name)}"${on ? " checked" : ""}>
+        ${esc(t.label)}</label>${t.plugin ? ' <span class="tag">plug-in</span>' : ""}</legend>
+      <div class="fields"${on ? "" : " hidden"}><p class="hint">${esc(t.summary)}</p>${fieldsOf(t, values, t.name)}</div></fieldset>`;
+  }).join("") + `<fieldset class="treatment" data-treatment="relationship"><legend>${esc(forms.relationship.label)}</legend>
+      <div class="fields"><p class="hint">${esc(forms.relationship.summary)}</p>
+      ${fieldsOf(forms.relationship, plan.relationship || forms.relationship.defaults, "relationship")}</div></fieldset>`;
+  box.querySelectorAll("input[name=use-treatment]").forEach((tick) => tick.addEventListener("change", () => {
+    $(".fields", tick.closest("fieldset")).hidden = !tick.checked;
+  }));
+}
+
+/** The plan as CarePlan's dict: the ticked treatments' fields and the relationship. */
+function readCarePlan(box) {
+  const plan = {};
+  const sections = [...box.querySelectorAll("fieldset.treatment")].filter((fs) =>
+    fs.dataset.treatment === "relationship" || $("input[name=use-treatment]", fs).checked);
+  for (const fs of sections) {
+    plan[fs.dataset.treatment] = {};
+    fs.querySelectorAll("[data-type]").forEach((el) => {
+      let v = el.value;
+      if (el.dataset.type === "boolean") v = el.checked;
+      else if (el.dataset.type !== "string") {
+        if (v === "") return;  // left empty: the treatment's default
+        v = Number.isNaN(Number(v)) ? v : Number(v);  // not a number: sent as typed, the API names the field
+      }
+      const keys = el.name.split("."), last = keys.pop();
+      let node = plan;
+      for (const k of keys) node = node[k] ||= {};
+      node[last] = v;
+    });
+  }
+  return plan;
+}
+
 // ---------- page: patient ----------
 async function initPatient() {
-  const [meta, diagram] = await Promise.all([api("GET", "/api/profile"), api("GET", "/api/diagram")]);
+  const [meta, diagram, forms] = await Promise.all([api("GET", "/api/profile"), api("GET", "/api/diagram"),
+    api("GET", "/api/treatments"), fillSelects($("#page-patient"))]);
   DIAGRAM = diagram;
   drawDiagram();
   $("#profile-sliders").innerHTML = meta.traits.map((t) => `<label class="slider">${esc(t.label)}
       <span class="val" data-for="${t.key}">${fmt(t.default)}</span>
       <input type="range" name="${t.key}" id="slider-${t.key}" min="0.02" max="0.98" step="0.01" value="${t.default}"></label>`).join("");
+  buildCarePlanForm($("#care-plan"), forms);
   const form = $("#patient-form");
   form.addEventListener("input", (ev) => {
-    const span = form.querySelector(`.val[data-for="${ev.target.name}"]`);
+    const span = [...form.querySelectorAll(".val[data-for]")].find((el) => el.dataset.for === ev.target.name);
     if (span) span.textContent = fmt(ev.target.value);
   });
   form.addEventListener("submit", (ev) => {
@@ -154,9 +257,7 @@ async function initPatient() {
     const f = new FormData(form), num = (k) => Number(f.get(k));
     const body = {
       profile: Object.fromEntries(meta.traits.map((t) => [t.key, num(t.key)])),
-      plan: { massage_sessions: num("massage_sessions"), massage_every_days: num("massage_every_days"),
-        exercise_weeks: num("exercise_weeks"), sleep_stress_weeks: num("sleep_stress_weeks"),
-        education_sessions: num("education_sessions"), alliance: num("alliance"), framing: f.get("framing") },
+      plan: readCarePlan($("#care-plan")),
       twins: num("twins"), horizon_days: num("horizon_days"),
     };
     runJob("/api/patient", body, $("#patient-job"), $("#patient-run"), showPatient);
@@ -191,8 +292,9 @@ function showPatient(r) {
 }
 
 // ---------- page: massage ----------
-function initMassage() {
+async function initMassage() {
   const form = $("#massage-form");
+  await fillSelects(form);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = new FormData(form);
@@ -237,7 +339,7 @@ async function initTrial() {
     $("#trial-bounds").textContent = `n per arm up to ${b.n_per_arm}, ${b.n_total} in all, ${b.arms} arms, last visit by week ${b.last_visit_week}, ` +
       `${b.imputations} imputations; power: n up to ${b.power_n}, ${b.power_points} points, ${b.power_reps} trials per n, ${b.power_trials} trials in all`;
   };
-  await reset();
+  await Promise.all([reset(), fillSelects($("#trial-form"))]);
   $("#trial-reset").addEventListener("click", reset);
   const method = () => $("#trial-form select[name=method]").value || null;
   $("#trial-form").addEventListener("submit", (ev) => {
@@ -298,8 +400,12 @@ function showPower(r) {
 }
 
 // ---------- page: evidence ----------
-function initEvidence() {
-  const form = $("#evidence-form");
+async function initEvidence() {
+  const form = $("#evidence-form"), measure = $("select[name=measure]", form), columns = (await choices()).measures.columns;
+  await fillSelects(form);
+  const showColumns = () => { $("#evidence-columns").textContent = `${measure.value} needs ${columns[measure.value].join(", ")}`; };
+  measure.addEventListener("change", showColumns);
+  showColumns();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const box = $("#evidence-job"), button = $("#evidence-run");

@@ -1,0 +1,83 @@
+"""The meta router: health, the causal-loop diagram, every list of choices the forms offer
+(``GET /api/choices``), and the front end's page.
+
+The front end copies no list: each ``<select>`` of index.html names its choice
+(``data-choices="measures"``) and app.js fills it from ``/api/choices``. Library choices
+come from the library's one declaration of each; the web pages' own (horizons, patients
+per arm) from the page module that validates them.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from painsim.web.common import DISCLAIMER, version
+
+router = APIRouter(tags=["meta"])
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("painsim.web").joinpath("static")))
+
+
+def _choice(values, default: Any = None, labels: dict[Any, str] | None = None) -> dict[str, Any]:
+    """One list of choices: its values, the default, and labels to show (value -> label)."""
+    values = list(values)
+    return {"values": values, "default": default if default is not None else values[0],
+            "labels": {str(k): v for k, v in (labels or {}).items()}}
+
+
+def choices() -> dict[str, dict[str, Any]]:
+    """Every list of choices of the web forms, each from its one declaration."""
+    from painsim.care import REGISTRY
+    from painsim.evidence.effect_sizes import MEASURES, REQUIRED_COLUMNS
+    from painsim.evidence.heterogeneity import METHODS
+    from painsim.evidence.rma import TESTS
+    from painsim.trials.spec import MISSING, OUTCOMES
+    from painsim.web import evidence, massage, patient
+
+    return {
+        "measures": {**_choice(MEASURES, evidence.DEFAULTS["measure"]),
+                     "columns": {m: list(REQUIRED_COLUMNS[m]) for m in MEASURES}},
+        "methods": _choice(METHODS, evidence.DEFAULTS["method"]),
+        "tests": _choice(TESTS, evidence.DEFAULTS["test"]),
+        "missing": _choice(MISSING, labels={m: m.replace("_", " ") for m in MISSING}),
+        "outcomes": _choice(OUTCOMES, labels=OUTCOMES),
+        "treatments": _choice(REGISTRY.names, labels={cls.name: cls.label for cls in REGISTRY}),
+        "patient_horizon_days": _choice(patient.HORIZONS, patient.DEFAULT_HORIZON, patient.HORIZONS),
+        "massage_n": _choice(massage.PATIENTS_PER_ARM, massage.DEFAULT_N),
+        "massage_horizon_days": _choice(massage.HORIZONS, massage.DEFAULT_HORIZON, massage.HORIZONS),
+    }
+
+
+@router.get("/api/health", summary="Liveness and version")
+def health() -> dict[str, str]:
+    return {"status": "ok", "version": version(), "disclaimer": DISCLAIMER}
+
+
+@router.get("/api/choices", summary="Every list of choices of the forms: values, default, labels")
+def list_choices() -> dict[str, dict[str, Any]]:
+    return choices()
+
+
+@router.get("/api/diagram", summary="The causal-loop diagram (nodes, edges, loops)")
+def diagram() -> dict[str, Any]:
+    from painsim.engine.diagram import GROUPS, POSITIONS
+    from painsim.engine.loops import LOOPS, edges
+
+    return {
+        "nodes": [{"id": k, "x": x, "y": y, "group": GROUPS.get(k, "biology")} for k, (x, y) in POSITIONS.items()],
+        "edges": [{"source": e.source, "target": e.target, "sign": e.sign,
+                   "loops": [lp.name for lp in LOOPS if e in lp.edges]} for e in edges()],
+        "loops": [{"name": lp.name, "label": lp.label, "kind": lp.kind} for lp in LOOPS],
+    }
+
+
+@router.get("/", include_in_schema=False)
+def index() -> FileResponse:
+    return FileResponse(static_dir() / "index.html")
