@@ -286,7 +286,7 @@ function showPatient(r) {
   box.innerHTML = Object.entries(r.responder_classes).map(([k, v]) => `<div class="bar" data-class="${esc(k)}"><span class="lab">${names[k]}</span>
       <span class="track"><span class="fill"></span></span>
       <span class="num">${pct(v.share)} (odds ${v.odds === null ? "∞" : fmt(v.odds)})</span></div>`).join("")
-    + `<p class="hint">Share of twins in each class after the massage course. ${esc(r.responder_note)}</p>`;
+    + `<p class="hint">Share of twins in each class after the course of visits. ${esc(r.responder_note)}</p>`;
   // widths through the DOM, not a style attribute: the Content-Security-Policy allows no inline styles
   box.querySelectorAll(".bar").forEach((bar) => { $(".fill", bar).style.width = `${100 * r.responder_classes[bar.dataset.class].share}%`; });
 }
