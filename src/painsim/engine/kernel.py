@@ -39,7 +39,18 @@ from painsim.engine.care_phases import (
 from painsim.engine.levers import EXP_IMPULSE
 from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
-from painsim.engine.phases import bookkeeping, loops, observe, record, shocks, summaries, trait_factor
+from painsim.engine.phases import (
+    bookkeeping,
+    load_summaries,
+    loops,
+    observe,
+    record,
+    shocks,
+    store_summaries,
+    summaries,
+    tally,
+    trait_factor,
+)
 from painsim.engine.program import CI_EXPOSURE
 from painsim.engine.variables import (
     M_ACT,
@@ -153,6 +164,7 @@ def _make_kernel(with_care: bool):
             first = np.float64(state[S_FIRST, i])
             slot = rec[2][i]
             week_max = 0.0
+            sums, q_first, q_nrec = load_summaries(summ, i)
             care_reset(cs, next_s, attending, imp, done)
             next_care = next_session_day(prog, next_s)
             # Levers: the patient's modifiers, times (or plus) the care part of the day, which
@@ -188,11 +200,12 @@ def _make_kernel(with_care: bool):
                     if due_after:
                         act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, imp, done,
                                                                        session_out, act, F, S, E, N, X, G, A, K, H)
-                PS, run, recovered, n_recur, first = bookkeeping(p, i, d, day, PO, PS, run, recovered, n_recur,
-                                                                 first, summ)
+                PS, run, recovered, n_recur, first, q_first, q_nrec = bookkeeping(
+                    p, d, day, PO, PS, run, recovered, n_recur, first, q_first, q_nrec)
                 if with_care:
                     care_lasting(d, prog[8], cs, recovered)
-                week_max = summaries(p, i, d, ndays, PO, D, recovered, week_max, summ, daily)
+                sums, week_max, high = summaries(p, d, ndays, PO, D, sums, week_max)
+                tally(daily, d, PO, D, high, recovered)
                 if slot >= 0:
                     _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                            P, PO, D, act, PS, run, recovered, n_recur, first)
@@ -205,6 +218,7 @@ def _make_kernel(with_care: bool):
 
             _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                    P, PO, D, act, PS, run, recovered, n_recur, first)
+            store_summaries(summ, i, sums, q_first, q_nrec)
             if with_care:
                 care_finish(i, cs, done, session_out, care_out)
 

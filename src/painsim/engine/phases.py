@@ -91,9 +91,11 @@ def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, act_add, act_care, 
 
 
 @nb.njit(inline="always")
-def bookkeeping(p, i, d, day, PO, PS, run, recovered, n_recur, first, summ):
+def bookkeeping(p, d, day, PO, PS, run, recovered, n_recur, first, q_first, q_nrec):
     """Phase 5, outcome bookkeeping: smoothed pain, recovered spells and recurrences.
-    Returns ``PS, run, recovered, n_recur, first``."""
+    ``q_first`` and ``q_nrec`` are the run's first recovery day and recurrence count
+    (summaries, kept in registers: see :func:`load_summaries`).
+    Returns ``PS, run, recovered, n_recur, first, q_first, q_nrec``."""
     PS += (PO - PS) / SMOOTHING_DAYS
     if p.recovered_pain >= PS:
         run += 1.0
@@ -103,35 +105,64 @@ def bookkeeping(p, i, d, day, PO, PS, run, recovered, n_recur, first, summ):
         recovered = 1.0
         if first < 0.0:
             first = day - p.recovered_days + 1.0
-        if summ[Q_FIRST, i] < 0.0:
-            summ[Q_FIRST, i] = d - p.recovered_days + 1.0
+        if q_first < 0.0:
+            q_first = d - p.recovered_days + 1.0
     elif recovered == 1.0 and p.recurrence_pain <= PS:
         recovered = 0.0
         n_recur += 1.0
-        summ[Q_NREC, i] += 1.0
-    return PS, run, recovered, n_recur, first
+        q_nrec += 1.0
+    return PS, run, recovered, n_recur, first, q_first, q_nrec
 
 
 @nb.njit(inline="always")
-def summaries(p, i, d, ndays, PO, D, recovered, week_max, summ, daily):
-    """Phase 5 (cont.): add the day to the patient's summaries and the cohort's daily sums.
-    Returns ``week_max``."""
+def summaries(p, d, ndays, PO, D, sums, week_max):
+    """Phase 5 (cont.): add the day to the patient's summaries ``sums`` = (pain, pain of
+    the last 28 days, disability, disability of the last 28 days, high-pain days, weekly
+    worst), in the order of ``variables.SUMMARIES``. Returns ``sums, week_max, high``."""
+    pain, pain28, dis, dis28, n_high, worst = sums
     high = 1.0 if p.high_pain <= PO else 0.0
-    summ[Q_PAIN, i] += PO
-    summ[Q_DIS, i] += D
-    summ[Q_HIGH, i] += high
+    pain += PO
+    dis += D
+    n_high += high
     if d >= ndays - LAST_DAYS:
-        summ[Q_PAIN28, i] += PO
-        summ[Q_DIS28, i] += D
+        pain28 += PO
+        dis28 += D
     week_max = max(week_max, PO)
     if d % 7 == 6:
-        summ[Q_WORST, i] += week_max
+        worst += week_max
         week_max = 0.0
+    return (pain, pain28, dis, dis28, n_high, worst), week_max, high
+
+
+@nb.njit(inline="always")
+def tally(daily, d, PO, D, high, recovered):
+    """Phase 5 (cont.): add the day to the cohort's daily sums (int64 fixed point, exact
+    in any order). Branch-free, so that the compiled loop keeps ``daily`` without
+    reference counting."""
     daily[d, D_PAIN] += np.int64(np.round(PO * FIXED_POINT_SCALE))
     daily[d, D_DIS] += np.int64(np.round(D * FIXED_POINT_SCALE))
     daily[d, D_HIGH] += np.int64(high)
     daily[d, D_REC] += np.int64(recovered)
-    return week_max
+
+
+@nb.njit(inline="always")
+def load_summaries(summ, i):
+    """The patient's summaries entering the run: ``sums`` (see :func:`summaries`), the
+    first recovery day and the recurrences. The day loop keeps them in registers and
+    :func:`store_summaries` writes them back: the same additions in the same order as
+    adding to ``summ`` every day, without a memory round trip (and without handing an
+    array to a phase with branches, which costs a reference count per call)."""
+    sums = (summ[Q_PAIN, i], summ[Q_PAIN28, i], summ[Q_DIS, i], summ[Q_DIS28, i], summ[Q_HIGH, i],
+            summ[Q_WORST, i])
+    return sums, summ[Q_FIRST, i], summ[Q_NREC, i]
+
+
+@nb.njit(inline="always")
+def store_summaries(summ, i, sums, q_first, q_nrec):
+    """Write the patient's summaries back (see :func:`load_summaries`)."""
+    summ[Q_PAIN, i], summ[Q_PAIN28, i], summ[Q_DIS, i], summ[Q_DIS28, i], summ[Q_HIGH, i], summ[Q_WORST, i] = sums
+    summ[Q_FIRST, i] = q_first
+    summ[Q_NREC, i] = q_nrec
 
 
 @nb.njit(inline="always")
