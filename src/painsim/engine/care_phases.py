@@ -57,11 +57,7 @@ from painsim.engine.program import (
     CF_ADHERE,
     CF_BOOST,
     CF_COST,
-    CF_DECAY,
     CF_DOSE,
-    CF_END,
-    CF_RETAIN,
-    CF_START,
     CI_ATTEND,
     CI_COUNT,
     CI_EXPOSURE,
@@ -190,78 +186,93 @@ def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, im
     return F, S, E, N, X, G, A, K, H, due_after
 
 
+# The care part of the ten levers before any effect (multiplicative levers 1, additive 0),
+# in the order of ``engine.levers.LEVERS``.
+CARE_NEUTRAL = (1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0)
+
+
 @nb.njit(inline="always")
-def _exposure(ch_int, ch_float, ch, d, imp):
-    kind = ch_int[ch, CI_EXPOSURE]
+def care_exposure(kind, start, end, retention, d, impulse):
+    """A channel's exposure today: its impulse, or its course level (1 while the course
+    runs, ``retention`` after it), or 0."""
     if kind == EXP_IMPULSE:
-        return imp[ch]
+        return impulse
     if kind == EXP_COURSE:
-        if d < ch_float[ch, CF_START]:
+        if d < start:
             return 0.0
-        return 1.0 if d < ch_float[ch, CF_END] else ch_float[ch, CF_RETAIN]
+        return 1.0 if d < end else retention
     return 0.0
 
 
 @nb.njit(inline="always")
-def care_levers(d, prog, imp):
-    """Hook 'levers': the care part of every lever today, from each effect's exposure
-    (multiplicative levers start at 1, additive ones at 0). Returns the ten levers in the
-    order of ``engine.levers.LEVERS``."""
-    _, ch_int, ch_float, eff_int, eff_float, _, _, _, _ = prog
-    noci, guard, inhib, threat, fear, sleep, stress, act, se, cond = 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0
-    for e in range(eff_int.shape[0]):
-        v = eff_float[e, 0] * min(eff_float[e, 1], _exposure(ch_int, ch_float, eff_int[e, 0], d, imp))
-        op = eff_int[e, 2]
-        factor = 1.0 - v if op == OP_REDUCE else 1.0 + v
-        term = v if op == OP_ADD else -v
-        lever = eff_int[e, 1]
-        if lever == LV_NOCI:
-            noci *= factor
-        elif lever == LV_GUARD:
-            guard *= factor
-        elif lever == LV_INHIB:
-            inhib += term
-        elif lever == LV_THREAT:
-            threat *= factor
-        elif lever == LV_FEAR:
-            fear *= factor
-        elif lever == LV_SLEEP:
-            sleep += term
-        elif lever == LV_STRESS:
-            stress *= factor
-        elif lever == LV_ACT:
-            act += term
-        elif lever == LV_SE:
-            se += term
-        elif lever == LV_COND:
-            cond *= factor
+def care_effect(levers, lever, op, gain, cap, x):
+    """Hook 'levers', one effect: the care part of the levers ``levers`` (order of
+    ``engine.levers.LEVERS``, starting from :data:`CARE_NEUTRAL`) changed by an effect of
+    operation ``op`` on ``lever`` at exposure ``x``. The kernel applies the effects in table
+    order; it reads the tables itself and hands this phase scalars only (a phase given
+    arrays inside the day loop costs a reference count per array and day)."""
+    noci, guard, inhib, threat, fear, sleep, stress, act, se, cond = levers
+    v = gain * min(cap, x)
+    factor = 1.0 - v if op == OP_REDUCE else 1.0 + v
+    term = v if op == OP_ADD else -v
+    if lever == LV_NOCI:
+        noci *= factor
+    elif lever == LV_GUARD:
+        guard *= factor
+    elif lever == LV_INHIB:
+        inhib += term
+    elif lever == LV_THREAT:
+        threat *= factor
+    elif lever == LV_FEAR:
+        fear *= factor
+    elif lever == LV_SLEEP:
+        sleep += term
+    elif lever == LV_STRESS:
+        stress *= factor
+    elif lever == LV_ACT:
+        act += term
+    elif lever == LV_SE:
+        se += term
+    elif lever == LV_COND:
+        cond *= factor
     return noci, guard, inhib, threat, fear, sleep, stress, act, se, cond
 
 
 @nb.njit(inline="always")
-def care_relief(i, d, P, h, cs, E, X, session_out):
+def care_relief(d, P, h, cs, E, X):
     """Hook 'relief' (after observation): follow the relief episode of the last visit. The
     day after a visit, relief below expectation disappoints (self-efficacy falls) and
-    expectation learns from the felt relief. Returns ``E, X``."""
-    if cs[CS_TRACK] < 0.0 or d <= cs[CS_TRACK_DAY]:
-        return E, X
-    track_day = cs[CS_TRACK_DAY]
-    if d == track_day + 1:
-        pre_pain = cs[CS_PRE]
-        felt = min(1.0, max(0.0, (pre_pain - P) / max(pre_pain, 1e-6)))
-        letdown = max(0.0, cs[CS_EXPECTED] - felt)
-        cs[CS_DISAPPOINT] += letdown
-        cs[CS_LAST_RELIEF] = felt
-        cs[CS_LAST_LETDOWN] = letdown
-        E = max(0.0, E - h.disappointment_self_efficacy * letdown)
-        X = clip01(X + h.expectation_learning * (felt / max(h.expected_relief, 1e-6) - X))
-    if cs[CS_THRESH] >= P:
-        if cs[CS_ON] > 0.0 or d - track_day <= h.relief_window:
-            cs[CS_ON] = 1.0
-            cs[CS_LEN] += 1.0
-    elif cs[CS_ON] > 0.0 or d - track_day >= h.relief_window:
-        _end_episode(i, cs, session_out)
-    return E, X
+    expectation learns from the felt relief. Returns ``E, X`` and the visit whose episode
+    ended today (-1: none) with its length in days, for the kernel to record.
+
+    The slots are read at the start and written back at the end on every path: a phase
+    that touches an array only on some paths costs a reference count per day."""
+    track, track_day, relief_len, relief_on = cs[CS_TRACK], cs[CS_TRACK_DAY], cs[CS_LEN], cs[CS_ON]
+    disappointment, last_relief, last_letdown = cs[CS_DISAPPOINT], cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN]
+    relief_days = cs[CS_RELIEF_DAYS]
+    ended = -1
+    if track >= 0.0 and d > track_day:
+        if d == track_day + 1:
+            pre_pain = cs[CS_PRE]
+            felt = min(1.0, max(0.0, (pre_pain - P) / max(pre_pain, 1e-6)))
+            letdown = max(0.0, cs[CS_EXPECTED] - felt)
+            disappointment += letdown
+            last_relief = felt
+            last_letdown = letdown
+            E = max(0.0, E - h.disappointment_self_efficacy * letdown)
+            X = clip01(X + h.expectation_learning * (felt / max(h.expected_relief, 1e-6) - X))
+        if cs[CS_THRESH] >= P:
+            if relief_on > 0.0 or d - track_day <= h.relief_window:
+                relief_on = 1.0
+                relief_len += 1.0
+        elif relief_on > 0.0 or d - track_day >= h.relief_window:
+            ended = np.int64(track)
+            relief_days += relief_len
+            track = -1.0
+    cs[CS_TRACK], cs[CS_LEN], cs[CS_ON] = track, relief_len, relief_on
+    cs[CS_DISAPPOINT], cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN] = disappointment, last_relief, last_letdown
+    cs[CS_RELIEF_DAYS] = relief_days
+    return E, X, ended, relief_len
 
 
 @nb.njit(inline="always")
@@ -311,19 +322,19 @@ def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act,
 
 @nb.njit(inline="always")
 def care_lasting(d, h, cs, recovered):
-    """Bookkeeping of lasting relief: the recovered run after the last scheduled visit."""
+    """Bookkeeping of lasting relief: the recovered run after the last scheduled visit
+    (slots read and written on every path, see :func:`care_relief`)."""
+    run, best = cs[CS_RUN], cs[CS_BEST_RUN]
     if h.course_end >= 0.0 and d > h.course_end:
-        cs[CS_RUN] = cs[CS_RUN] + 1.0 if recovered == 1.0 else 0.0
-        cs[CS_BEST_RUN] = max(cs[CS_BEST_RUN], cs[CS_RUN])
+        run = run + 1.0 if recovered == 1.0 else 0.0
+        best = max(best, run)
+    cs[CS_RUN], cs[CS_BEST_RUN] = run, best
 
 
 @nb.njit(inline="always")
-def care_decay(prog, imp):
-    """Hook 'decay' (end of day): every impulse decays by its channel's rate."""
-    ch_int, ch_float = prog[1], prog[2]
-    for ch in range(ch_int.shape[0]):
-        if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
-            imp[ch] *= 1.0 - ch_float[ch, CF_DECAY]
+def care_decay(kind, decay, impulse):
+    """Hook 'decay' (end of day): an impulse decays by its channel's rate."""
+    return impulse * (1.0 - decay) if kind == EXP_IMPULSE else impulse
 
 
 @nb.njit(inline="always")

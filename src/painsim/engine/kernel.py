@@ -25,11 +25,13 @@ import numpy as np
 
 from painsim.engine import rng
 from painsim.engine.care_phases import (
+    CARE_NEUTRAL,
     CARE_SLOTS,
     care_decay,
+    care_effect,
+    care_exposure,
     care_finish,
     care_lasting,
-    care_levers,
     care_relief,
     care_reset,
     care_schedule,
@@ -51,7 +53,7 @@ from painsim.engine.phases import (
     tally,
     trait_factor,
 )
-from painsim.engine.program import CI_EXPOSURE
+from painsim.engine.program import CF_DECAY, CF_END, CF_RETAIN, CF_START, CI_EXPOSURE
 from painsim.engine.variables import (
     M_ACT,
     M_COND,
@@ -128,12 +130,16 @@ def _make_kernel(with_care: bool):
         state, traits, mods, ids = cohort
         gains = (loop_gain[L_WINDUP], loop_gain[L_SLEEP], loop_gain[L_FEAR], loop_gain[L_STRAIN], loop_gain[L_GUARD])
         session_out, care_out = care_out_t
-        n_ch = prog[1].shape[0]
-        has_effects = prog[3].shape[0] > 0
-        has_visit = prog[7] >= 0
+        # The tables once, as variables of the kernel: handing the tuple to a phase every day
+        # would count references to each of its arrays.
+        _, ch_int, ch_float, eff_int, eff_float, _, _, vch, hooks = prog
+        n_ch = ch_int.shape[0]
+        n_eff = eff_int.shape[0]
+        has_effects = n_eff > 0
+        has_visit = vch >= 0
         has_impulse = False
         for ch in range(n_ch):
-            has_impulse |= prog[1][ch, CI_EXPOSURE] == EXP_IMPULSE
+            has_impulse |= ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE
         cs = np.zeros(len(CARE_SLOTS))
         next_s = np.zeros(n_ch, dtype=np.int64)
         attending = np.ones(n_ch, dtype=np.bool_)
@@ -187,8 +193,13 @@ def _make_kernel(with_care: bool):
                             A, K, H)
                         next_care = next_session_day(prog, next_s)
                     if has_effects:
-                        (c_noci, c_guard, c_inhib, c_threat, c_fear, c_sleep, c_stress, c_act, c_se,
-                         c_cond) = care_levers(d, prog, imp)
+                        care = CARE_NEUTRAL
+                        for e in range(n_eff):
+                            ch = eff_int[e, 0]
+                            x = care_exposure(ch_int[ch, CI_EXPOSURE], ch_float[ch, CF_START], ch_float[ch, CF_END],
+                                              ch_float[ch, CF_RETAIN], d, imp[ch])
+                            care = care_effect(care, eff_int[e, 1], eff_int[e, 2], eff_float[e, 0], eff_float[e, 1], x)
+                        c_noci, c_guard, c_inhib, c_threat, c_fear, c_sleep, c_stress, c_act, c_se, c_cond = care
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
@@ -196,14 +207,16 @@ def _make_kernel(with_care: bool):
                                         lv_noci, m_inhib, c_inhib)
                 if with_care:
                     if has_visit:
-                        E, X = care_relief(i, d, P, prog[8], cs, E, X, session_out)
+                        E, X, ended, relief_len = care_relief(d, P, hooks, cs, E, X)
+                        if ended >= 0:
+                            session_out[ended, i] = relief_len
                     if due_after:
                         act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, imp, done,
                                                                        session_out, act, F, S, E, N, X, G, A, K, H)
                 PS, run, recovered, n_recur, first, q_first, q_nrec = bookkeeping(
                     p, d, day, PO, PS, run, recovered, n_recur, first, q_first, q_nrec)
                 if with_care:
-                    care_lasting(d, prog[8], cs, recovered)
+                    care_lasting(d, hooks, cs, recovered)
                 sums, week_max, high = summaries(p, d, ndays, PO, D, sums, week_max)
                 tally(daily, d, PO, D, high, recovered)
                 if slot >= 0:
@@ -214,7 +227,8 @@ def _make_kernel(with_care: bool):
                 T, G, C, H, I, S, K, A, F, E, X, W, U, Z = loops(p, gains, P, T, G, C, H, I, S, K, A, F, E, X, W,
                                                                  U, Z, N, spell, act, traits_t, levers)
                 if has_impulse:
-                    care_decay(prog, imp)
+                    for ch in range(n_ch):
+                        imp[ch] = care_decay(ch_int[ch, CI_EXPOSURE], ch_float[ch, CF_DECAY], imp[ch])
 
             _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                    P, PO, D, act, PS, run, recovered, n_recur, first)
