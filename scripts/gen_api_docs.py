@@ -24,6 +24,7 @@ PACKAGES = (
     ("painsim.store", "the results store"),
     ("painsim.report", "HTML reports"),
     ("painsim.limits", "documented limits and what a run will cost"),
+    ("painsim.app", "the application layer: the jobs the CLI and the web app run, and every list of choices"),
 )
 
 

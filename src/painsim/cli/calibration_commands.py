@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from painsim.app import sweep_results_folder
 from painsim.cli.app import app
 from painsim.cli.common import (
     DISCLAIMER,
@@ -32,7 +33,6 @@ from painsim.cli.sweep_options import (
     WorkersOption,
     check_results_folder,
     cluster_client,
-    results_folder,
     store_sweep_run,
 )
 
@@ -73,7 +73,7 @@ def calibrate(
         fail(str(err))
     if not targets.parameters:
         fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}")
-    folder = results_folder(results, store, "calibration", targets.name, targets.text_hash)
+    folder = sweep_results_folder(results, store, "calibration", targets.name, targets.text_hash)
     check_results_folder(folder)
     check_store(store)
     start = time.perf_counter()
@@ -166,7 +166,7 @@ def sensitivity(
         fail(f"--outputs: {err}")
     key = json.dumps([scenario.model_dump(mode="json"), method.value, names, ranges, loop_max, budget, n, seed],
                      sort_keys=True)
-    folder = results_folder(results, store, "sensitivity", scenario.name, key)
+    folder = sweep_results_folder(results, store, "sensitivity", scenario.name, key)
     if plot_path.is_dir():
         fail(f"--plot: is a directory: {plot_path}")
     check_outputs(plot_path.parent, [plot_path.name], what="--plot: folder")

@@ -19,6 +19,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from painsim.app import AppInputError, values
+from painsim.texts import DISCLAIMER as DISCLAIMER
+
 if TYPE_CHECKING:  # pragma: no cover
     from painsim.scenario import Scenario
     from painsim.trials import TrialSpec
@@ -26,15 +29,14 @@ if TYPE_CHECKING:  # pragma: no cover
 EXIT_BAD_INPUT = 2
 EXIT_ERROR = 1
 
-DISCLAIMER = "painsim is a research model, not medical advice."
 STORE_HELP = "Store folder (default: $PAINSIM_STORE, else the painsim user data folder)."
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 #: Seeds are 63-bit: the engine seeds numpy with a non-negative int64 (as scenario files).
 SEED_MAX = 2**63 - 1
 
 
-class BadInputError(Exception):
-    """A user error found by a command; reported as one paragraph with exit code 2."""
+#: A user error found by a command (or the application layer); one paragraph, exit code 2.
+BadInputError = AppInputError
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -74,13 +76,15 @@ def plain_text_figures() -> Iterator[None]:
         yield
 
 
-def choice(value: str, allowed: Iterable[str], option: str) -> str:
-    """``value`` matched case-insensitively against ``allowed``; BadInputError otherwise."""
-    allowed = tuple(allowed)
-    for candidate in allowed:
-        if value.lower() == candidate.lower():
-            return candidate
-    raise BadInputError(f"{option} must be one of {', '.join(allowed)} (got {value!r})")
+def choices_metavar(list_name: str) -> str:
+    """``{A,B,C}``: the values of a declared list of choices (painsim.app.choices) for help."""
+    return "{" + ",".join(values(list_name)) + "}"
+
+
+def one_of(list_name: str) -> str:
+    """``A, B or C``: the values of a declared list of choices (painsim.app.choices) for help."""
+    allowed = values(list_name)
+    return allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
 
 
 def check_png_target(path: str | Path, option: str) -> Path:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -27,13 +26,12 @@ from painsim.cli.common import (
     seed_option,
 )
 
-# Old names, kept for code written against them; new code imports painsim.cli.common.
-_fail, _progress = fail, progress
+if TYPE_CHECKING:  # pragma: no cover
+    from painsim.app import ScenarioRun
 
-
-def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
+def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool) -> ScenarioRun:
+    from painsim.app import run_scenario
     from painsim.engine.screening import ScreeningError
-    from painsim.scenario import run_scenario
 
     with progress(quiet) as bar:
         tasks: dict[str, Any] = {}
@@ -53,31 +51,17 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool):
 def _check_before_running(scenario, n: int | None, out: Path, store: Path | None) -> None:
     """Before simulating: the run's cost is within the limits, --out can take its files and
     the store a new run."""
+    from painsim.app import check_scenario_run
     from painsim.limits import LimitError
     from painsim.outputs import RUN_ID_PLACEHOLDER, output_stem
 
     try:
-        scenario.cost(n)
+        check_scenario_run(scenario, n, store=False)
     except LimitError as err:
         fail(str(err))
     stem = output_stem(scenario.name, RUN_ID_PLACEHOLDER)
     check_outputs(out, [f"{stem}.png", f"{stem}.json"])
     check_store(store)
-
-
-def _save(result, summary: dict, text: str, store_path: Path | None, overrides: dict[str, Any]) -> str:
-    """Store the run atomically; return its id. Raise StoreError or OSError."""
-    from painsim import __version__
-    from painsim.outcomes.tables import scenario_tables
-    from painsim.store import Store
-
-    store = Store(store_path)
-    meta = {"painsim_version": __version__, "n": len(result.cohort), "overrides": overrides}
-    with store.new_run(text, seed=result.cohort.seed, name=result.scenario.name, meta=meta) as run:
-        for name, table in scenario_tables(result).items():
-            run.write_table(name, table)
-        run.set_summary(summary)
-    return run.run_id
 
 
 def _write_outputs(result, summary: dict, out: Path, run_id: str | None) -> tuple[Path, Path]:
@@ -93,12 +77,14 @@ def _write_outputs(result, summary: dict, out: Path, run_id: str | None) -> tupl
     return figure, summary_path
 
 
-def _answer(result, out: Path, as_json: bool, text: str, store: Path | None, overrides: dict[str, Any]) -> None:
+def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path | None,
+            overrides: dict[str, Any]) -> None:
+    from painsim.app import scenario_run_meta, store_scenario_run
     from painsim.store import StoreError
 
-    summary = result.summary()
+    result, summary = run.result, run.summary
     try:
-        run_id = _save(result, summary, text, store, overrides)
+        run_id = store_scenario_run(run, text, store, scenario_run_meta(len(result.cohort), overrides))
     except (StoreError, OSError) as err:
         figure, summary_path = _write_outputs(result, summary, out, None)
         fail(f"the run finished but could not be stored: {err}. The figure and summary were written: "
@@ -153,10 +139,9 @@ def demo(
     education, and weekly massage with a poor or good alliance and 'fix' or 'manage'
     framing; prints the answer table and writes a figure.
     """
-    from painsim.scenario import parse_scenario
+    from painsim.app import demo_scenario
 
-    text = resources.files("painsim").joinpath("data/massage_question.toml").read_text()
-    scenario = parse_scenario(text, source="massage_question.toml (embedded)")
+    scenario, text = demo_scenario()
     _check_before_running(scenario, n, out, store)
     _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
 

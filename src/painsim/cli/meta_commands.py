@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from painsim.cli.app import app
-from painsim.cli.common import EXIT_BAD_INPUT, BadInputError, check_png_target, choice, plain_text_figures
+from painsim.cli.common import EXIT_BAD_INPUT, BadInputError, check_png_target, choices_metavar, plain_text_figures
 from painsim.evidence.report import json_safe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,11 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from painsim.evidence.effect_sizes import EffectSizes
     from painsim.evidence.rma import RMAResult
-
-_MEASURES = ("GEN", "SMD", "MD", "RR", "OR", "RD")
-_METHODS = ("FE", "DL", "HE", "SJ", "ML", "REML", "EB", "PM")
-_TESTS = ("z", "knha")
-
 
 def _run(
     file: str,
@@ -43,103 +37,24 @@ def _run(
     trimfill: bool,
     mods: str | None = None,
 ) -> None:
-    from painsim.evidence.certainty import assess_certainty
-    from painsim.evidence.diagnostics import leave1out as do_leave1out
-    from painsim.evidence.diagnostics import regtest, subgroup_analysis
-    from painsim.evidence.diagnostics import trimfill as do_trimfill
-    from painsim.evidence.heterogeneity import ConvergenceError
-    from painsim.evidence.io import (
-        MAX_FOREST_STUDIES,
-        InputError,
-        effect_sizes_from_frame,
-        numeric_column,
-        read_table,
-    )
-    from painsim.evidence.rma import rma
+    from painsim.app import meta_analyse, meta_options, read_meta_table
 
-    measure = choice(measure, _MEASURES, "--measure")
-    method = choice(method, _METHODS, "--method")
-    test = choice(test, _TESTS, "--test")
-    if not 50.0 <= level < 100.0:
-        raise BadInputError(f"--level must be in [50, 100) (got {level:g})")
+    options = meta_options(measure, method, test, level)
     forest_path = check_png_target(forest, "--forest") if forest else None
     funnel_path = check_png_target(funnel, "--funnel") if funnel else None
     mod_names = [m.strip() for m in mods.split(",") if m.strip()] if mods else []
     if mods is not None and not mod_names:
         raise BadInputError("--mods needs one or more column names, e.g. --mods year,dose")
     if mod_names:
-        clash = [
-            opt
-            for opt, used in (
-                ("--forest", forest),
-                ("--funnel", funnel),
-                ("--subgroup", subgroup),
-                ("--leave1out", leave1out),
-                ("--trimfill", trimfill),
-            )
-            if used
-        ]
+        used = {"--forest": forest, "--funnel": funnel, "--subgroup": subgroup, "--leave1out": leave1out,
+                "--trimfill": trimfill}
+        clash = [option for option, value in used.items() if value]
         if clash:
             raise BadInputError(f"{', '.join(clash)} cannot be combined with --mods")
-    try:
-        df = read_table(file)
-        es = effect_sizes_from_frame(df, measure, min_k=2)
-        if forest_path is not None and es.k > MAX_FOREST_STUDIES:
-            raise InputError(f"--forest: {es.k:,} studies are more than a forest plot draws "
-                             f"({MAX_FOREST_STUDIES:,}); leave out --forest")
-        missing = [m for m in mod_names if m not in df.columns]
-        if missing:
-            raise InputError(
-                f"--mods column(s) {', '.join(missing)} not found; columns are "
-                f"{', '.join(df.columns)}"
-            )
-        mod_values = {m: numeric_column(df, m) for m in mod_names}
-        if subgroup is not None and subgroup not in df.columns:
-            raise InputError(
-                f"--subgroup column {subgroup!r} not found; columns are {', '.join(df.columns)}"
-            )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = rma(es, method=method, test=test, level=level, mods=mod_values or None)
-            egger = None
-            if fit.k >= 3 and fit.int_only:
-                try:
-                    egger = regtest(fit)
-                except (ValueError, ConvergenceError):  # e.g. all standard errors equal
-                    egger = None
-            cert = (
-                assess_certainty(fit, egger.pval if egger is not None else None)
-                if fit.int_only
-                else None
-            )
-            sub = None
-            if subgroup is not None:
-                groups = [str(g).strip() for g in df[subgroup].tolist()]
-                sub = subgroup_analysis(
-                    es.yi,
-                    es.vi,
-                    groups,
-                    method=method,
-                    test=test,
-                    level=level,
-                    measure=measure,
-                    labels=list(es.labels),
-                )
-            l1o = do_leave1out(fit) if leave1out else None
-            tf = None
-            if (trimfill or funnel_path is not None) and fit.k >= 3:
-                try:
-                    tf = do_trimfill(fit)
-                except (ValueError, RuntimeError):
-                    tf = None
-    except InputError as exc:
-        raise BadInputError(str(exc)) from None
-    except (ValueError, ConvergenceError) as exc:
-        raise BadInputError(f"cannot fit the model: {exc}") from None
-    except (ArithmeticError, FloatingPointError) as exc:  # e.g. a division by zero deep in an estimator
-        raise BadInputError(f"cannot fit the model: the numbers are too large or too far apart to compute with "
-                            f"({type(exc).__name__}: {exc}); see the input limits in docs/evidence.md") from None
-
+    analysis = meta_analyse(read_meta_table(file), options.measure, options.method, options.test, options.level,
+                            mods=mod_names, subgroup=subgroup, leave1out=leave1out,
+                            trimfill=trimfill or funnel_path is not None, forest=forest_path is not None)
+    fit, tf = analysis.fit, analysis.trimfill
     if forest_path is not None or funnel_path is not None:
         import matplotlib.pyplot as plt
 
@@ -157,21 +72,19 @@ def _run(
 
     if as_json:
         out = fit.to_dict()
-        out["studies"] = [
-            {"study": lab, "yi": float(y), "vi": float(v), "weight": float(w)}
-            for lab, y, v, w in zip(es.labels, es.yi, es.vi, fit.weights, strict=True)
-        ]
-        out["egger"] = egger.to_dict() if egger is not None else None
-        out["certainty"] = cert.to_dict() if cert is not None else None
-        if sub is not None:
-            out["subgroups"] = sub.to_dict()
-        if l1o is not None:
-            out["leave1out"] = l1o.to_records()
+        out["studies"] = analysis.studies()
+        out["egger"] = analysis.egger.to_dict() if analysis.egger is not None else None
+        out["certainty"] = analysis.certainty.to_dict() if analysis.certainty is not None else None
+        if analysis.subgroups is not None:
+            out["subgroups"] = analysis.subgroups.to_dict()
+        if analysis.leave1out is not None:
+            out["leave1out"] = analysis.leave1out.to_records()
         if trimfill:
             out["trimfill"] = tf.to_dict() if tf is not None else None
         typer.echo(json.dumps(json_safe(out), indent=2, allow_nan=False))
         return
-    _print_rich(fit, es, egger, cert, sub, l1o, tf if trimfill else None, forest_path, funnel_path)
+    _print_rich(fit, analysis.effects, analysis.egger, analysis.certainty, analysis.subgroups, analysis.leave1out,
+                tf if trimfill else None, forest_path, funnel_path)
 
 
 def _print_rich(
@@ -287,19 +200,19 @@ def meta(
     measure: Annotated[
         str,
         typer.Option(
-            "--measure", "-m", metavar="{GEN,SMD,MD,RR,OR,RD}", help="Effect-size measure."
+            "--measure", "-m", metavar=choices_metavar("effect_size_measures"), help="Effect-size measure."
         ),
     ] = "GEN",
     method: Annotated[
         str,
         typer.Option(
-            "--method", metavar="{FE,DL,HE,SJ,ML,REML,EB,PM}", help="tau^2 estimator (FE: none)."
+            "--method", metavar=choices_metavar("tau2_methods"), help="tau^2 estimator (FE: none)."
         ),
     ] = "REML",
     test: Annotated[
         str,
         typer.Option(
-            "--test", metavar="{z,knha}", help="Inference: z (normal) or knha (Hartung-Knapp)."
+            "--test", metavar=choices_metavar("tests"), help="Inference: z (normal) or knha (Hartung-Knapp)."
         ),
     ] = "z",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,

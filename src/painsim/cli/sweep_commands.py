@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from painsim.app import sweep_results_folder
 from painsim.cli.app import app
 from painsim.cli.common import (
     DISCLAIMER,
@@ -29,7 +30,6 @@ from painsim.cli.sweep_options import (
     WorkersOption,
     check_results_folder,
     cluster_client,
-    results_folder,
     store_sweep_run,
 )
 
@@ -115,7 +115,7 @@ def sweep(
     n = n or scenario.n
     seed = scenario.seed if seed is None else seed
     key = json.dumps([scenario.model_dump(mode="json"), axes, n, seed], sort_keys=True)
-    folder = results_folder(results, store, "sweep", scenario.name, key)
+    folder = sweep_results_folder(results, store, "sweep", scenario.name, key)
     check_outputs(out, [output_path(out, scenario.name, "_sweep.csv", RUN_ID_PLACEHOLDER).name])
     check_results_folder(folder)
     check_store(store)

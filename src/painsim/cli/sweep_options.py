@@ -3,7 +3,6 @@ tasks run (a local Dask cluster or ``--scheduler``) and where their results are 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,21 +40,6 @@ def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         fail(str(err), 1)
 
 
-def results_folder(results: Path | None, store: Path | None, kind: str, name: str, key: str) -> ResultsFolder:
-    """``--results`` if given, else ``sweeps/<kind>-<name>-<hash of key>`` in the store, with
-    the name made safe (painsim.outputs.output_stem): the same command finds the same folder
-    again, which is what makes a rerun resume."""
-    from painsim.outputs import output_stem
-    from painsim.store import default_root
-    from painsim.sweeps import ResultsFolder
-
-    if results is not None:
-        return ResultsFolder(results)
-    root = Path(store).expanduser() if store is not None else default_root()
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return ResultsFolder(root / "sweeps" / f"{kind}-{output_stem(name)}-{digest}")
-
-
 def check_results_folder(folder: ResultsFolder) -> None:
     """Before the sweep: its results folder can be created and written; exit 2 otherwise."""
     check_outputs(folder.path, what="results folder (--results)")
@@ -68,14 +52,11 @@ def store_sweep_run(store: Path | None, text: str, seed: int, name: str, meta: d
     ``summary`` may be a function of the new run's id (for file names that carry it). When
     the run cannot be stored, ``not_stored`` (if given) writes what can be kept elsewhere
     and returns a sentence saying where; then the command exits with code 1."""
-    from painsim.store import Store, StoreError
+    from painsim.app import store_tables_run
+    from painsim.store import StoreError
 
     try:
-        with Store(store).new_run(text, seed=seed, name=name, meta=meta) as run:
-            for table_name, frame in tables.items():
-                run.write_table(table_name, frame)
-            run.set_summary(summary(run.run_id) if callable(summary) else summary)
+        return store_tables_run(store, text, seed, name, meta, tables, summary)
     except (StoreError, OSError) as err:
         kept = f" {not_stored()}" if not_stored is not None else ""
         fail(f"the sweep finished but could not be stored: {str(err).rstrip('.')}.{kept}", 1)
-    return run.run_id

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
+from painsim.app import check_choice
 from painsim.cli.app import app
 from painsim.cli.common import (
     DEFAULT_JOBS,
@@ -19,9 +20,9 @@ from painsim.cli.common import (
     BadInputError,
     check_outputs,
     check_png_target,
-    choice,
     fail,
     load_trial_file,
+    one_of,
     plain_text_figures,
     progress,
     seed_option,
@@ -32,7 +33,6 @@ from painsim.cli.sweep_options import (
     StoreOption,
     check_results_folder,
     cluster_client,
-    results_folder,
 )
 
 
@@ -59,19 +59,21 @@ app.add_typer(trial_app, name="trial")
 def run_command(
     file: Path = typer.Argument(..., help="Trial spec (TOML); see docs/trials.md."),
     seed: int = seed_option(None, "Override the spec's seed."),
-    method: str = typer.Option(None, help="Missing-data handling: mi, mixed or complete_case (default: the spec's)."),
+    method: str = typer.Option(None, help=f"Missing-data handling: {one_of('missing_data')} (default: the spec's)."),
     out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and result JSON."),
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads for the simulation."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON result only (schema in docs/trials.md)."),
 ) -> None:
     """Run a virtual trial: screen, randomise, simulate each arm, follow up and analyse (ITT)."""
+    from painsim.app import check_missing_method, run_and_analyse_trial
     from painsim.engine.screening import ScreeningError
     from painsim.outputs import output_path
-    from painsim.trials import analyse, run_trial
 
     spec = load_trial_file(file)
-    if method is not None and method not in ("mi", "mixed", "complete_case"):
-        fail(f"--method must be one of mi, mixed, complete_case; got {method!r}")
+    try:
+        check_missing_method(method)
+    except BadInputError as err:
+        fail(str(err))
     figure, json_path = output_path(out, spec.name, "_by_visit.png"), output_path(out, spec.name, "_trial.json")
     check_outputs(out, [figure.name, json_path.name])
     with progress(as_json) as bar:
@@ -84,10 +86,9 @@ def run_command(
             bar.update(tasks[key], completed=done, total=total, description=stage)
 
         try:
-            data = run_trial(spec, seed=seed, progress=report, n_jobs=jobs)
+            result = run_and_analyse_trial(spec, seed=seed, method=method, progress=report, n_jobs=jobs)
         except ScreeningError as err:
             fail(str(err))
-        result = analyse(data, method=method)
     out.mkdir(parents=True, exist_ok=True)
     with plain_text_figures():
         result.plot(figure)
@@ -156,48 +157,43 @@ def power_command(
     The trials run as a resumable Dask sweep: a local cluster of --jobs processes, or the
     cluster at --scheduler; every finished batch of trials is kept in the results folder, so
     an interrupted run repeated with the same command computes only what is missing."""
+    from painsim.app import check_missing_method, run_power_curve, sweep_results_folder
     from painsim.engine.screening import ScreeningError
     from painsim.limits import check_power_cost
     from painsim.outputs import output_path
     from painsim.sweeps import SweepError
-    from painsim.trials.power import parse_range, power_curve
+    from painsim.trials.power import parse_range
 
     spec = load_trial_file(file)
     try:
         ns = parse_range(n)
         check_power_cost(spec, ns, reps or spec.power.reps)
+        check_missing_method(method)
     except ValueError as err:
         fail(str(err))
-    if method is not None and method not in ("mi", "mixed", "complete_case"):
-        fail(f"--method must be one of mi, mixed, complete_case; got {method!r}")
     key = json.dumps({"spec": spec.model_dump(mode="json"), "ns": ns, "reps": reps, "seed": seed,
                       "method": method}, sort_keys=True)
-    folder = results_folder(results, store, "power", spec.name, key)
+    folder = sweep_results_folder(results, store, "power", spec.name, key)
     csv = output_path(out, spec.name, "_power.csv")
     check_outputs(out, [csv.name])
     check_results_folder(folder)
     with cluster_client(scheduler or ("serial" if jobs <= 1 else None), jobs) as client, progress(as_json) as bar:
         task = bar.add_task("virtual trials", total=len(ns) * (reps or spec.power.reps))
         try:
-            curve, replicates = power_curve(spec, ns, reps=reps, seed=seed, method=method, client=client,
-                                            results=folder,
-                                            progress=lambda done, total: bar.update(task, completed=done))
+            power = run_power_curve(spec, ns, reps=reps, seed=seed, method=method, client=client, results=folder,
+                                    progress=lambda done, total: bar.update(task, completed=done))
         except SweepError as err:
             fail(str(err), 1)
         except ScreeningError as err:
             fail(str(err))
     out.mkdir(parents=True, exist_ok=True)
-    replicates.to_csv(csv, index=False)
-    outcome, week, arm, comparator = spec.primary()
-    payload = {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
-               "alpha": spec.analysis.alpha, "method": method or spec.power.missing or spec.analysis.missing,
-               "seed": spec.seed if seed is None else seed,
-               "curve": [{k: (int(v) if k in ("n", "reps", "rejections") else float(v)) for k, v in row.items()}
-                         for row in curve.to_dict(orient="records")],
-               "replicates_csv": str(csv), "results": str(folder.path)}
+    power.replicates.to_csv(csv, index=False)
+    payload = {**power.to_json(), "replicates_csv": str(csv), "results": str(folder.path)}
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
         return
+    outcome, week, arm, comparator, curve = (payload["outcome"], payload["week"], payload["arm"],
+                                             payload["comparator"], power.curve)
     console = Console()
     table = Table(title=escape(f"Power: {outcome} at week {week}, {arm} vs {comparator} (alpha {spec.analysis.alpha})"))
     for column in ("n per arm", "trials", "power", "95% CI", "mean MD", "mean SMD"):
@@ -214,28 +210,25 @@ def power_command(
 def pool_command(
     files: list[Path] = typer.Argument(..., help="Two or more trial specs (TOML); each contributes its primary "
                                                  "comparison (arm vs comparator)."),
-    outcome: str = typer.Option(None, help="rmdq or pain (default: the first spec's primary outcome)."),
+    outcome: str = typer.Option(None, help=f"{one_of('outcomes')} (default: the first spec's primary outcome)."),
     week: int = typer.Option(None, min=1, help="Visit week pooled (default: the first spec's primary week)."),
     measure: str = typer.Option("SMD", help="SMD or MD from each trial's observed means and SDs at the visit, or ADJ "
                                             "(each trial's adjusted difference and its standard error)."),
-    method: str = typer.Option("REML", help="tau^2 estimator: FE, DL, HE, SJ, ML, REML, EB or PM."),
-    test: str = typer.Option("z", help="z or knha (Hartung-Knapp)."),
+    method: str = typer.Option("REML", help=f"tau^2 estimator: {one_of('tau2_methods')}."),
+    test: str = typer.Option("z", help=f"{one_of('tests')} (Hartung-Knapp)."),
     forest: Path = typer.Option(None, metavar="PNG", help="Write a forest plot."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON result only."),
 ) -> None:
     """Run several virtual trials and meta-analyse their primary comparison (docs/evidence.md)."""
-    from painsim.evidence.heterogeneity import METHODS
     from painsim.evidence.report import json_safe
-    from painsim.evidence.rma import TESTS
     from painsim.trials import VirtualTrial, pool_trials
-    from painsim.trials.pooling import MEASURES
 
     if len(files) < 2:
         fail(f"pooling needs at least two trial specs, got {len(files)}")
     try:  # the same checks and messages as `painsim meta`
-        measure, method, test = (choice(measure, MEASURES, "--measure"), choice(method, METHODS, "--method"),
-                                 choice(test, TESTS, "--test"))
-        outcome = outcome and choice(outcome, ("rmdq", "pain"), "--outcome")
+        measure = check_choice("pooling_measures", measure, "--measure")
+        method, test = check_choice("tau2_methods", method, "--method"), check_choice("tests", test, "--test")
+        outcome = outcome and check_choice("outcomes", outcome, "--outcome")
         forest = forest and check_png_target(forest, "--forest")
     except BadInputError as err:
         fail(str(err))

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from painsim.report import figures
+from painsim.texts import DISCLAIMER
 
 if TYPE_CHECKING:
     from painsim.store import StoredRun
 
-DISCLAIMER = "painsim is a research model, not medical advice."
 ANSWER_DAYS = ("0", "70", "365", "729")
 DAY_NOTES = {"0": "start", "70": "week 10", "182": "6 months", "365": "1 year", "547": "18 months", "729": "2 years"}
 REFERENCE_ARM = "no_care"

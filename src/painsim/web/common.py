@@ -17,9 +17,8 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from painsim.texts import DISCLAIMER as DISCLAIMER  # declared once there
 from painsim.web.errors import log_failure, public_message
-
-DISCLAIMER = "painsim is a research model, not medical advice."
 STORE_LABEL = "<store>"
 
 PLOT_LOCK = threading.Lock()

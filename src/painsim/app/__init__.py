@@ -1,0 +1,80 @@
+"""The application layer: what the faces (CLI, web app) ask painsim to do, written once.
+
+Each job is a plain function with type hints that takes progress (and, where a job can be
+stopped, cancel) callbacks and returns a plain result object; the faces only parse input,
+call it and present the result. Bad input raises :class:`AppInputError` (a ``ValueError``
+whose message says what is wrong and what is allowed).
+
+Scenarios
+    :func:`run_and_store_scenario` (check, simulate, store), or its steps
+    :func:`check_scenario_run`, :func:`run_scenario`, :func:`store_scenario_run`;
+    :func:`demo_scenario` (the flagship scenario and its text); :class:`ScenarioRun`.
+Trials
+    :func:`run_and_analyse_trial`; :func:`run_power_curve` -> :class:`PowerCurve`;
+    :func:`check_missing_method`.
+Meta-analysis
+    :func:`read_meta_table` (a path or uploaded bytes), :func:`meta_options`,
+    :func:`meta_analyse` -> :class:`MetaAnalysis` (fit, Egger, certainty, subgroups,
+    leave-one-out, trim-and-fill); :class:`MetaInputError`.
+Sweeps
+    :func:`run_grid_sweep`, :func:`sweep_results_folder`, :func:`store_tables_run`.
+Choices
+    :func:`choices` / :func:`choices_json`: every list a user picks from (effect-size
+    measures, tau^2 estimators, tests, pooling measures, missing-data methods, outcomes,
+    treatments, populations, loops) as :class:`Choice` (value, label), read from the one
+    place each is declared; :func:`check_choice` validates against one of them.
+
+Callbacks: ``progress(stage, done, total)`` for scenarios and trials, ``progress(done,
+total)`` for sweeps and power curves; ``cancel()`` raises to stop a job at a safe point
+(nothing is stored then). See docs/app.md.
+"""
+
+from painsim.app.choices import CHOICE_LISTS, Choice, ChoiceError, check_choice, choices, choices_json, values
+from painsim.app.errors import AppInputError
+from painsim.app.meta import MetaAnalysis, MetaInputError, MetaOptions, meta_analyse, meta_options, read_meta_table
+from painsim.app.scenarios import (
+    ScenarioRun,
+    check_scenario_run,
+    demo_scenario,
+    demo_scenario_text,
+    run_and_store_scenario,
+    run_scenario,
+    scenario_run_meta,
+    store_scenario_run,
+)
+from painsim.app.sweeps import run_grid_sweep, store_tables_run, sweep_results_folder
+from painsim.app.trials import PowerCurve, check_missing_method, run_and_analyse_trial, run_power_curve
+from painsim.texts import DISCLAIMER
+
+__all__ = [
+    "CHOICE_LISTS",
+    "DISCLAIMER",
+    "AppInputError",
+    "Choice",
+    "ChoiceError",
+    "MetaAnalysis",
+    "MetaInputError",
+    "MetaOptions",
+    "PowerCurve",
+    "ScenarioRun",
+    "check_choice",
+    "check_missing_method",
+    "check_scenario_run",
+    "choices",
+    "choices_json",
+    "demo_scenario",
+    "demo_scenario_text",
+    "meta_analyse",
+    "meta_options",
+    "read_meta_table",
+    "run_and_analyse_trial",
+    "run_and_store_scenario",
+    "run_grid_sweep",
+    "run_power_curve",
+    "run_scenario",
+    "scenario_run_meta",
+    "store_scenario_run",
+    "store_tables_run",
+    "sweep_results_folder",
+    "values",
+]

@@ -1,0 +1,3 @@
+"""Sentences painsim shows in more than one place (CLI, web app, HTML report): declared once."""
+
+DISCLAIMER = "painsim is a research model, not medical advice."
