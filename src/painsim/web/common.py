@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from painsim.texts import DISCLAIMER as DISCLAIMER  # declared once there
 from painsim.web.errors import log_failure, public_message
+
 STORE_LABEL = "<store>"
 
 PLOT_LOCK = threading.Lock()
