@@ -42,18 +42,20 @@ def test_default_plan_is_the_old_forms_default():
     assert PatientRequest.model_validate({"plan": old.model_dump(mode="json", exclude_none=True)}).plan == old
 
 
-def test_choices_are_the_library_declarations(client):
-    from painsim.evidence.effect_sizes import MEASURES
+def test_choices_are_the_application_layers(client):
+    from painsim.app import choices
     from painsim.evidence.heterogeneity import METHODS
-    from painsim.evidence.rma import TESTS
-    from painsim.trials.spec import MISSING, OUTCOMES
+    from painsim.trials.spec import MISSING
 
-    c = client.get("/api/choices").json()
-    assert c["measures"]["values"] == list(MEASURES) and c["methods"]["values"] == list(METHODS)
-    assert c["tests"]["values"] == list(TESTS) and c["missing"]["values"] == list(MISSING)
-    assert c["outcomes"]["values"] == list(OUTCOMES) and c["treatments"]["values"] == list(REGISTRY.names)
-    assert c["methods"]["default"] == "REML" and c["measures"]["default"] == "GEN"
-    for choice in c.values():
+    served = client.get("/api/choices").json()
+    for name, items in choices().items():
+        assert served[name]["values"] == [c.value for c in items], name
+        assert served[name]["labels"] == {c.value: c.label for c in items}, name
+    assert served["tau2_methods"]["values"] == list(METHODS) and served["missing_data"]["values"] == list(MISSING)
+    assert served["treatments"]["values"] == list(REGISTRY.names)
+    assert served["tau2_methods"]["default"] == "REML" and served["effect_size_measures"]["default"] == "GEN"
+    assert served["effect_size_measures"]["columns"]["SMD"][0] == "m1i"
+    for choice in served.values():
         assert choice["default"] in choice["values"]
 
 
@@ -117,3 +119,17 @@ def test_app_only_composes_routers(tmp_path):
     app_routes = {(r.path, tuple(sorted(r.methods))) for r in create_app(tmp_path, isolation="thread").routes
                   if getattr(r, "methods", None) and r.path.startswith("/api")}
     assert app_routes <= routed and len(ROUTERS) >= 7
+
+
+def test_massage_job_stores_the_run_as_before(tmp_path):
+    """Through painsim.app.run_and_store_scenario the web's run is stored as it was: the
+    page's seed, the web's metadata, every table."""
+    from painsim.store import Store
+    from painsim.web.massage import MassageRequest, run_massage
+
+    out = run_massage(MassageRequest(n=50, horizon_days=182, seed=7), tmp_path)
+    stored = Store(tmp_path).get(out["run_id"])
+    assert stored.metadata["seed"] == 7 and stored.metadata["name"] == "massage_question"
+    assert stored.metadata["meta"] == {"painsim_version": stored.metadata["version"], "n": 50, "source": "web",
+                                       "overrides": {"n": 50, "seed": 7, "horizon_days": 182}}
+    assert stored.tables == ["daily", "patients", "trajectories", "sessions"] and stored.summary == out["arms"]

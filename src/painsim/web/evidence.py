@@ -7,14 +7,14 @@ and funnel plots are returned as PNG data URIs with the GRADE-style certainty hi
 
 from __future__ import annotations
 
-import tempfile
+import inspect
 import warnings
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from painsim.app import meta_analyse
 from painsim.evidence.effect_sizes import MEASURES
 from painsim.evidence.heterogeneity import METHODS
 from painsim.evidence.report import json_safe
@@ -23,8 +23,8 @@ from painsim.web.common import ERRORS, PLOT_LOCK, ErrorBody, png_data_uri
 
 MAX_UPLOAD_BYTES = 1_000_000
 MAX_STUDIES = 500
-DEFAULTS = {"measure": "GEN", "method": "REML", "test": "z"}
-"""The form's defaults (as ``painsim meta``'s)."""
+DEFAULTS = {name: inspect.signature(meta_analyse).parameters[name].default for name in ("measure", "method", "test")}
+"""The form's defaults: the application layer's (``painsim meta``'s)."""
 
 router = APIRouter(tags=["evidence"])
 
@@ -34,65 +34,38 @@ class EvidenceInputError(ValueError):
 
 
 def analyse_csv(data: bytes, measure: str, method: str, test: str = "z", level: float = 95.0) -> dict[str, Any]:
-    """Fit the meta-analysis of the CSV ``data``; raise :class:`EvidenceInputError` on bad input."""
+    """Fit the meta-analysis of the CSV ``data`` with the application layer
+    (:func:`painsim.app.read_meta_table`, :func:`painsim.app.meta_analyse`, with trim-and-fill)
+    and draw its plots; raise :class:`EvidenceInputError` on bad input."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from painsim.evidence.certainty import assess_certainty
-    from painsim.evidence.diagnostics import regtest, trimfill
-    from painsim.evidence.heterogeneity import ConvergenceError
-    from painsim.evidence.io import InputError, effect_sizes_from_frame, read_table
+    from painsim.app import AppInputError, meta_analyse, read_meta_table
     from painsim.evidence.plots import forest_plot, funnel_plot
-    from painsim.evidence.rma import rma
 
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise EvidenceInputError(f"the file is {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} are accepted")
     if not 50.0 <= level < 100.0:
         raise EvidenceInputError(f"level must be in [50, 100) (got {level:g})")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise EvidenceInputError("the file is not UTF-8 text; upload a CSV file") from None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.csv"
-        path.write_text(text, encoding="utf-8")
-        try:
-            df = read_table(path)
-            if len(df) > MAX_STUDIES:
-                raise InputError(f"{len(df)} rows; at most {MAX_STUDIES} studies are accepted")
-            es = effect_sizes_from_frame(df, measure, min_k=2)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = rma(es, method=method, test=test, level=level)
-                egger = None
-                if fit.k >= 3:
-                    try:
-                        egger = regtest(fit)
-                    except (ValueError, ConvergenceError, ArithmeticError):
-                        egger = None
-                cert = assess_certainty(fit, egger.pval if egger is not None else None)
-                tf = None
-                if fit.k >= 3:
-                    try:
-                        tf = trimfill(fit)
-                    except (ValueError, RuntimeError, ArithmeticError):
-                        tf = None
-                with PLOT_LOCK:
-                    forest = png_data_uri(forest_plot(fit))
-                    funnel = png_data_uri(funnel_plot(tf.fit, fill=tf.fill) if tf is not None and tf.k0 > 0
-                                  else funnel_plot(fit))
-        except InputError as err:
-            raise EvidenceInputError(str(err).replace(str(path), "upload.csv")) from None
-        except (ValueError, ConvergenceError, ArithmeticError) as err:
-            raise EvidenceInputError(f"cannot fit the model: {err}") from None
-    summary = fit.to_dict()
+        table = read_meta_table(data, max_bytes=MAX_UPLOAD_BYTES, max_studies=MAX_STUDIES, name="upload.csv")
+        meta = meta_analyse(table, measure, method, test, level, trimfill=True)
+    except AppInputError as err:
+        raise EvidenceInputError(str(err)) from None
+    fit, tf = meta.fit, meta.trimfill
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with PLOT_LOCK:
+                forest = png_data_uri(forest_plot(fit))
+                funnel = png_data_uri(funnel_plot(tf.fit, fill=tf.fill) if tf is not None and tf.k0 > 0
+                                      else funnel_plot(fit))
+    except (ValueError, ArithmeticError) as err:
+        raise EvidenceInputError(f"cannot draw the plots: {err}") from None
     return json_safe({
-        "fit": summary,
-        "studies": [{"study": lab, "yi": float(y), "vi": float(v), "weight": float(w)}
-                    for lab, y, v, w in zip(es.labels, es.yi, es.vi, fit.weights, strict=True)],
-        "egger": egger.to_dict() if egger is not None else None,
-        "certainty": cert.to_dict(),
-        "certainty_lines": cert.lines(),
+        "fit": fit.to_dict(),
+        "studies": meta.studies(),
+        "egger": meta.egger.to_dict() if meta.egger is not None else None,
+        "certainty": meta.certainty.to_dict(),
+        "certainty_lines": meta.certainty.lines(),
         "trimfill": tf.to_dict() if tf is not None else None,
         "forest_png": forest,
         "funnel_png": funnel,

@@ -1,16 +1,16 @@
 """The flagship scenario, "Does massage work for chronic back pain?", for the web page.
 
 Runs the embedded ``massage_question.toml`` (every arm on the same patients) with the
-page's ``n`` and horizon, and stores the run exactly as ``painsim demo`` does, inside the
-store's atomic ``new_run`` block, after the last cancel check: a cancelled or failed job
-stores nothing. The store is checked for writability before the simulation starts.
+page's ``n`` and horizon, and stores the run as ``painsim demo`` does, with the application
+layer's :func:`painsim.app.run_and_store_scenario`: the store is checked for writability
+before the simulation starts, and the run is written inside the store's atomic ``new_run``
+block after the last cancel check, so a cancelled or failed job stores nothing.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import contextmanager
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,63 +39,46 @@ class MassageRequest(BaseModel):
     store: bool = Field(True, description="keep the run in the results store")
 
 
-def scenario_text() -> str:
-    return resources.files("painsim").joinpath("data/massage_question.toml").read_text()
-
-
 def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[str, Any]:
-    from painsim import __version__
-    from painsim.scenario import parse_scenario, run_scenario
+    """The flagship scenario with the page's n, seed and horizon, through the application
+    layer's "run and store a scenario" (:func:`painsim.app.run_and_store_scenario`): the
+    store is checked before simulating, the last cancel check comes before anything is
+    written, and the commit is not interrupted."""
+    from painsim.app import demo_scenario, run_and_store_scenario
 
-    text = scenario_text()
-    scenario = parse_scenario(text, source="massage_question.toml (embedded)")
+    scenario, text = demo_scenario()
     if req.horizon_days != scenario.horizon_days:
         scenario = scenario.model_copy(update={"horizon_days": req.horizon_days})
-
-    store = None
-    if req.store:  # a store the run could not be committed to fails the job now, not after simulating
-        from painsim.store import Store
-
-        store = Store(store_root)
-        store.check_writable()
 
     def progress(stage: str, done: int, total: int) -> None:
         if job is not None:
             share = (0.0, 0.5) if stage.startswith("building") else (0.5, 0.95)
             job.report(stage, done, total, share)
 
-    result = run_scenario(scenario, n=req.n, seed=req.seed, progress=progress)
-    summary = result.summary()
-    daily = {}
-    for name, arm in result.arms.items():
-        pain = arm.daily()["pain_mean"]
-        daily[name] = [round(float(v), 4) for v in pain.iloc[::7]]
-    out: dict[str, Any] = {
+    @contextmanager
+    def storing():
+        if job is None:
+            yield
+            return
+        job.report("storing the run", 0, 1, (0.95, 1.0))
+        with job.uninterruptible():  # a cancel from here on waits for the commit
+            yield
+
+    run = run_and_store_scenario(
+        scenario, text, n=req.n, seed=req.seed, store=store_root, keep=req.store,
+        overrides={"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days}, source="web",
+        progress=progress, cancel=job.check if job is not None else None, storing=storing)
+    daily = {name: [round(float(v), 4) for v in arm.daily()["pain_mean"].iloc[::7]]
+             for name, arm in run.result.arms.items()}
+    return {
         "title": scenario.title,
         "n": req.n,
         "horizon_days": scenario.horizon_days,
-        "arms": summary,
+        "arms": run.summary,
         "weeks": list(range(len(next(iter(daily.values()))))),
         "weekly_pain": daily,
-        "run_id": None,
+        "run_id": run.run_id,
     }
-    if job is not None:
-        job.check()  # last chance to cancel: nothing has been written yet
-    if store is not None:
-        from painsim.outcomes.tables import scenario_tables
-
-        meta = {"painsim_version": __version__, "n": req.n, "source": "web",
-                "overrides": {"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days}}
-        if job is not None:
-            job.report("storing the run", 0, 1, (0.95, 1.0))
-        # a cancel from here on waits for the commit (the job is not killed inside it)
-        with job.uninterruptible() if job is not None else nullcontext(), \
-                store.new_run(text, seed=req.seed, name=scenario.name, meta=meta) as run:
-            for name, table in scenario_tables(result).items():
-                run.write_table(name, table)
-            run.set_summary(summary)
-        out["run_id"] = run.run_id
-    return out
 
 
 @router.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS,

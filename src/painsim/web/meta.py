@@ -2,9 +2,10 @@
 (``GET /api/choices``), and the front end's page.
 
 The front end copies no list: each ``<select>`` of index.html names its choice
-(``data-choices="measures"``) and app.js fills it from ``/api/choices``. Library choices
-come from the library's one declaration of each; the web pages' own (horizons, patients
-per arm) from the page module that validates them.
+(``data-choices="tau2_methods"``) and app.js fills it from ``/api/choices``. Library
+choices come from the application layer (:func:`painsim.app.choices`, which reads the one
+declaration of each); the web pages' own (horizons, patients per arm) from the page module
+that validates them.
 """
 
 from __future__ import annotations
@@ -33,26 +34,24 @@ def _choice(values, default: Any = None, labels: dict[Any, str] | None = None) -
 
 
 def choices() -> dict[str, dict[str, Any]]:
-    """Every list of choices of the web forms, each from its one declaration."""
-    from painsim.care import REGISTRY
-    from painsim.evidence.effect_sizes import MEASURES, REQUIRED_COLUMNS
-    from painsim.evidence.heterogeneity import METHODS
-    from painsim.evidence.rma import TESTS
-    from painsim.trials.spec import MISSING, OUTCOMES
+    """Every list of choices of the web forms: the application layer's lists
+    (:func:`painsim.app.choices`, each read from its one declaration) and the web pages' own."""
+    from painsim.app import choices as app_choices
+    from painsim.evidence.effect_sizes import REQUIRED_COLUMNS
     from painsim.web import evidence, massage, patient
 
-    return {
-        "measures": {**_choice(MEASURES, evidence.DEFAULTS["measure"]),
-                     "columns": {m: list(REQUIRED_COLUMNS[m]) for m in MEASURES}},
-        "methods": _choice(METHODS, evidence.DEFAULTS["method"]),
-        "tests": _choice(TESTS, evidence.DEFAULTS["test"]),
-        "missing": _choice(MISSING, labels={m: m.replace("_", " ") for m in MISSING}),
-        "outcomes": _choice(OUTCOMES, labels=OUTCOMES),
-        "treatments": _choice(REGISTRY.names, labels={cls.name: cls.label for cls in REGISTRY}),
+    defaults = {"effect_size_measures": evidence.DEFAULTS["measure"], "tau2_methods": evidence.DEFAULTS["method"],
+                "tests": evidence.DEFAULTS["test"]}
+    out = {name: _choice([c.value for c in items], defaults.get(name), {c.value: c.label for c in items})
+           for name, items in app_choices().items()}
+    out["effect_size_measures"]["columns"] = {m: list(REQUIRED_COLUMNS[m])
+                                              for m in out["effect_size_measures"]["values"]}
+    out.update({
         "patient_horizon_days": _choice(patient.HORIZONS, patient.DEFAULT_HORIZON, patient.HORIZONS),
         "massage_n": _choice(massage.PATIENTS_PER_ARM, massage.DEFAULT_N),
         "massage_horizon_days": _choice(massage.HORIZONS, massage.DEFAULT_HORIZON, massage.HORIZONS),
-    }
+    })
+    return out
 
 
 @router.get("/api/health", summary="Liveness and version")

@@ -5,10 +5,10 @@ docs/trials.md). It is parsed with :func:`painsim.trials.parse_trial` in the req
 bad spec is a 422 with :class:`~painsim.trials.TrialSpecError`'s readable message, and
 checked with the library's cost limits made stricter for the web (:data:`WEB_LIMITS`) and the
 web's bounds (:func:`check_bounds`). The trial then runs as a
-background job: :func:`painsim.trials.run_trial`, :func:`painsim.trials.analyse` and the
+background job: the application layer's :func:`painsim.app.run_and_analyse_trial` and the
 plot of outcomes by visit; the result is what ``painsim trial FILE --json`` prints, plus the
 primary comparison, the arm means by visit and the figure. The power curve is a second job,
-:func:`painsim.trials.power_curve` over an n range, with the JSON of
+:func:`painsim.app.run_power_curve` over an n range, with the JSON of
 ``painsim trial power --json``.
 """
 
@@ -22,7 +22,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from painsim.limits import DEFAULT_LIMITS, LimitError, check_power_cost, check_trial_cost
-from painsim.trials import TrialSpec, TrialSpecError, analyse, parse_trial, power_curve, run_trial
+from painsim.trials import TrialSpec, TrialSpecError, parse_trial
 from painsim.trials.spec import MISSING
 from painsim.web.common import ERRORS, PLOT_LOCK, JobInfo, png_data_uri, submit_job
 from painsim.web.jobs import Job
@@ -194,13 +194,15 @@ def check_power(spec: TrialSpec, req: PowerRequest) -> None:
 
 
 def run_trial_job(spec: TrialSpec, req: TrialRequest, job: Job) -> dict[str, Any]:
-    """Run and analyse the trial; progress goes to the job (its cancel flag is checked there)."""
+    """Run and analyse the trial with the application layer (:func:`painsim.app.run_and_analyse_trial`);
+    progress goes to the job (its cancel flag is checked there)."""
+    from painsim.app import run_and_analyse_trial
+
     def report(stage: str, done: int, total: int) -> None:
         job.report(stage, done, total, (0.0, 0.3) if stage == "screening" else (0.3, 0.85))
 
-    data = run_trial(spec, seed=req.seed, progress=report)
-    job.report("analysing", 0, 1, (0.85, 1.0))
-    result = analyse(data, method=req.method)
+    result = run_and_analyse_trial(spec, seed=req.seed, method=req.method, progress=report,
+                                   cancel=lambda: job.report("analysing", 0, 1, (0.85, 1.0)))
     job.report("plotting", 0, 1, (0.95, 1.0))
     figure = _figure(result)
     job.check()
@@ -219,16 +221,16 @@ def run_trial_job(spec: TrialSpec, req: TrialRequest, job: Job) -> dict[str, Any
 
 
 def run_power_job(spec: TrialSpec, req: PowerRequest, job: Job, jobs: int = 1) -> dict[str, Any]:
-    """Power curve of the primary comparison with :func:`painsim.trials.power_curve`."""
-    method = req.method or spec.power.missing or spec.analysis.missing
-    seed = spec.seed if req.seed is None else req.seed
+    """Power curve of the primary comparison with the application layer (:func:`painsim.app.run_power_curve`)."""
+    from painsim.app import run_power_curve
+
     job.report("virtual trials", 0, 1)
-    curve, _ = power_curve(spec, req.ns(), reps=req.reps, seed=seed, jobs=jobs, method=method,
-                           progress=lambda done, total: job.report("virtual trials", done, total))
+    power = run_power_curve(spec, req.ns(), reps=req.reps, seed=req.seed, jobs=jobs, method=req.method,
+                            progress=lambda done, total: job.report("virtual trials", done, total))
     outcome, week, arm, comparator = spec.primary()
     return {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
-            "alpha": spec.analysis.alpha, "method": method, "seed": seed, "reps": req.reps,
-            "curve": _records(curve)}
+            "alpha": spec.analysis.alpha, "method": power.method, "seed": power.seed, "reps": req.reps,
+            "curve": _records(power.curve)}  # NaN and inf as null: strict JSON
 
 
 def _figure(result) -> str:

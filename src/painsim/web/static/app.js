@@ -139,6 +139,7 @@ function drawDiagram(highlight = []) {
 // ---------- lists of choices: every <select data-choices="NAME"> is filled from GET /api/choices ----------
 let CHOICES = null;
 const choices = () => (CHOICES ||= api("GET", "/api/choices"));
+const optionText = (value, label) => (!label || label === String(value) ? String(value) : `${value}: ${label}`);
 async function fillSelects(root) {
   const all = await choices();
   root.querySelectorAll("select[data-choices]").forEach((sel) => {
@@ -146,7 +147,7 @@ async function fillSelects(root) {
     if (!c) throw new Error(`no list of choices "${sel.dataset.choices}" in /api/choices`);
     const blank = sel.dataset.blank;
     sel.innerHTML = (blank !== undefined ? `<option value="">${esc(blank)}</option>` : "") + c.values.map((v) =>
-      `<option value="${esc(v)}"${blank === undefined && v === c.default ? " selected" : ""}>${esc(c.labels[String(v)] ?? v)}</option>`).join("");
+      `<option value="${esc(v)}"${blank === undefined && v === c.default ? " selected" : ""}>${esc(optionText(v, c.labels[String(v)]))}</option>`).join("");
   });
 }
 
@@ -401,7 +402,7 @@ function showPower(r) {
 
 // ---------- page: evidence ----------
 async function initEvidence() {
-  const form = $("#evidence-form"), measure = $("select[name=measure]", form), columns = (await choices()).measures.columns;
+  const form = $("#evidence-form"), measure = $("select[name=measure]", form), columns = (await choices()).effect_size_measures.columns;
   await fillSelects(form);
   const showColumns = () => { $("#evidence-columns").textContent = `${measure.value} needs ${columns[measure.value].join(", ")}`; };
   measure.addEventListener("change", showColumns);
