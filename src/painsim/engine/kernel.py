@@ -9,11 +9,13 @@ patients or days. A day runs these phases (each an inlined function with a docst
 2. care ``schedule`` and ``levers``: which sessions happen, and the levers of the day;
 3. ``observe``: activity, nociception, pain, reported pain, disability;
 4. care ``relief`` and ``session``: relief tracking, visits, session kicks;
-5. ``bookkeeping``, ``summaries`` and ``record``: outcome definitions and recordings;
+5. ``bookkeeping``, ``summaries``, ``tally`` and ``record``: outcome definitions and recordings;
 6. ``loops``: every state variable moves toward its target for tomorrow; then care ``decay``.
 
-The kernel knows levers and hook points (``engine.levers``), never a treatment. Every
-equation is written out, with its rationale, in docs/model.md.
+The kernel knows levers and hook points (``engine.levers``), never a treatment. It reads
+the care tables itself and hands the daily phases scalars (see the speed rule in
+:mod:`painsim.engine.phases`). Every equation is written out, with its rationale, in
+docs/model.md.
 """
 
 from __future__ import annotations

@@ -3,6 +3,13 @@
 Each phase takes the state scalars it reads and returns the ones it changes, so that the
 kernel keeps a patient's state in registers. The equations and their sources are in
 docs/model.md; the care phases are in :mod:`painsim.engine.care_phases`.
+
+Speed rule: numba inlines a phase by copying its arguments, and a copied array costs a
+reference count (an atomic add and an opaque call that spills every register) unless the
+array is used on every path through the phase. So the phases that run every day take
+scalars, or arrays they use unconditionally (:func:`tally`); the patient's summaries live
+in registers for the whole run (:func:`load_summaries`, :func:`store_summaries`).
+docs/performance.md has the measurements.
 """
 
 from __future__ import annotations
