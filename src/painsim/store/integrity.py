@@ -55,6 +55,8 @@ def read_manifest(run_id: str, folder: Path) -> dict:
         raise damaged_run(run_id, path, "does not exist") from None
     except (OSError, ValueError) as error:
         raise damaged_run(run_id, path, f"cannot be read ({error})") from error
+    except RecursionError:  # e.g. "[" * 100_000: json nests by recursion
+        raise damaged_run(run_id, path, "cannot be read (it nests arrays or objects too deeply)") from None
     if not isinstance(manifest, dict) or manifest.get("run_id") != run_id:
         raise damaged_run(run_id, path, "does not describe this run (its run_id differs or is missing)")
     return manifest
