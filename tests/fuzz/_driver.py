@@ -3,7 +3,9 @@ each case's outcome as JSON (used by tests/fuzz/test_cli_fuzz.py; not a test mod
 
     python _driver.py CASES.json RESULTS.json
 
-CASES.json: ``{"sandbox": DIR, "memory_bytes": N, "timeout_s": S, "setup": [...], "cases": [...]}``.
+CASES.json: ``{"sandbox": DIR, "memory_bytes": N, "timeout_s": S, "setup": [...], "warmup": [argv, ...],
+"cases": [...]}`` (warm-up commands run first, without the alarm, so that compiling the kernels
+after a change of the engine does not count against a case's time).
 Each case: ``{"id", "argv", "files": {relative path: latin-1 text of the bytes}, "store_from"
 (a setup store to copy in, or null), "damage": [...], "store_readonly": bool}``.
 Every case runs in its own folder ``SANDBOX/CASE_ID`` (``cwd/``, ``in/``, ``out/``, ``store/``);
@@ -164,6 +166,12 @@ def main() -> None:
     runner = CliRunner()
     for step in spec.get("setup", []):
         run_setup(app, runner, step, sandbox, values)
+    for argv in spec.get("warmup", []):  # compile the kernels (numba) before the per-case alarm runs
+        warm = sandbox / "warmup"
+        warm.mkdir(exist_ok=True)
+        runner.invoke(app, [_substitute(arg, {**values, "@CASE@": str(warm)}) for arg in argv],
+                      env={"PAINSIM_STORE": str(warm / "store")})
+        shutil.rmtree(warm, ignore_errors=True)
     outcomes = [run_case(app, runner, case, sandbox, values, float(spec["timeout_s"])) for case in spec["cases"]]
     Path(sys.argv[2]).write_text(json.dumps({"values": values, "outcomes": outcomes}, indent=1))
 
