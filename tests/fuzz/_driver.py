@@ -129,6 +129,7 @@ def run_case(app, runner, case: dict, sandbox: Path, values: dict[str, str], tim
         signal.setitimer(signal.ITIMER_REAL, 0)
         os.chdir(sandbox)
     outcome["seconds"] = round(time.monotonic() - started, 3)
+    outcome["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # so far
     after = tree_state(sandbox)
     outcome["changed"] = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     outcome["tmp_x_created"] = sorted(set(glob.glob("/tmp/x*")) - tmp_before)
