@@ -18,7 +18,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from _cases import (
     HOSTILE_NAMES,
     ODD_TEXT,
@@ -307,7 +306,6 @@ def dask_case(draw, command: str):
     return argv, data
 
 
-@pytest.mark.slow
 def test_sweep_sensitivity_calibrate(tmp_path):
     """painsim sweep, sensitivity and calibrate (serial scheduler) on mutated inputs and options."""
     generated = (collect(dask_case("sweep"), count(8)) + collect(dask_case("sensitivity"), count(8))
