@@ -1,8 +1,9 @@
 """Meta-analysis of an uploaded CSV for the Evidence page, as ``painsim meta`` does it.
 
-The upload is parsed with the same reader and validators as the command line, the model
-is fitted with :func:`painsim.evidence.rma` (equal to metafor's ``rma``), and the forest
-and funnel plots are returned as PNG data URIs with the GRADE-style certainty hints.
+The upload is read and the model fitted by the application layer, as for the command line
+(:func:`painsim.app.read_meta_table`, :func:`painsim.app.meta_analyse`: metafor's ``rma``,
+Egger's test, trim-and-fill, the GRADE-style certainty hints); this module adds the web's
+bounds and the forest and funnel plots as PNG data URIs.
 """
 
 from __future__ import annotations
