@@ -1,6 +1,6 @@
 """A 64-task parameter sweep on 1 and 2 local Dask workers: the speed-up, measured in the same run.
 
-The sweep goes through painsim's own sweep machinery (``painsim.sweeps.grid_sweep``), the
+The sweep goes through painsim's own sweep machinery (``painsim.app.grid_sweep``), the
 path that ``painsim calibrate``, ``painsim sensitivity`` and power curves take: every
 finished task is written to a results folder as it completes, keyed by (spec, parameters,
 seed). The grid is 4 x 4 x 4 values of heal_rate, sensitization_up and the sleep-loop
@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import load, machine
+from painsim.app import grid_sweep
 from painsim.scenario import parse_scenario
-from painsim.sweeps import ResultsFolder, grid_sweep, sweep_client
+from painsim.sweeps import ResultsFolder, sweep_client
 
 SCENARIO = """
 name = "bench-sweep"
@@ -73,7 +74,7 @@ def main() -> None:
 
 def tables(res: dict) -> str:
     """Markdown table of a result file of this benchmark."""
-    out = [f"{res['tasks']} tasks of `painsim.sweeps.grid_sweep` (each a chronic cohort of "
+    out = [f"{res['tasks']} tasks of `painsim.app.grid_sweep` (each a chronic cohort of "
            f"{res['patients_per_task']:,} patients followed {res['days']} days, summaries only, "
            "results stored as each task finishes), on a Dask LocalCluster of single-threaded worker processes:", "",
            "| workers | sweep (s) | tasks/s | follow-up patient-days/s | load avg (1 min) |",

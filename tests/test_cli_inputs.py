@@ -218,11 +218,11 @@ def test_trial_pool_with_hostile_names_and_titles(tmp_path, workdir):
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Make every simulating entry point fail the test if it is reached."""
+    import painsim.app
     import painsim.calibration
     import painsim.calibration.sensitivity
     import painsim.outcomes
     import painsim.scenario
-    import painsim.sweeps
     import painsim.trials
     import painsim.trials.power
 
@@ -231,7 +231,7 @@ def no_simulation(monkeypatch):
 
     for module, name in [(painsim.scenario, "run_scenario"), (painsim.trials, "run_trial"),
                          (painsim.trials, "pool_trials"), (painsim.trials.power, "power_curve"),
-                         (painsim.sweeps, "grid_sweep"), (painsim.calibration, "calibrate"),
+                         (painsim.app, "grid_sweep"), (painsim.calibration, "calibrate"),
                          (painsim.calibration.sensitivity, "run_sensitivity"), (painsim.outcomes, "natural_history")]:
         monkeypatch.setattr(module, name, reached)
 

@@ -2,8 +2,9 @@
 
 import sys
 
+from painsim.app import grid_sweep
 from painsim.scenario import parse_scenario
-from painsim.sweeps import ResultsFolder, grid_sweep, sweep_client
+from painsim.sweeps import ResultsFolder, sweep_client
 
 SCENARIO = """
 name = "kill"

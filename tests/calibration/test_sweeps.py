@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from painsim.app import grid_sweep, grid_task, grid_tasks
 from painsim.sweeps import (
     ResultsFolder,
     SchedulerUnreachableError,
     Sweep,
-    grid_sweep,
-    grid_task,
-    grid_tasks,
     run_sweep,
     sweep_client,
     task_key,
@@ -63,8 +61,8 @@ def test_rerun_computes_only_missing_tasks(tmp_path, cluster_client, small_scena
 
 
 def test_a_failing_task_names_itself(tmp_path, small_scenario):
+    from painsim.app.sweeps import GridCommon
     from painsim.sweeps import SweepError
-    from painsim.sweeps.grid import GridCommon
 
     sweep = Sweep("bad", grid_task, [{"values": {"heal_rate": -1.0}}], spec={}, seed=1,
                   common=GridCommon(small_scenario, 20, 1))

@@ -17,7 +17,8 @@ Meta-analysis
     :func:`meta_analyse` -> :class:`MetaAnalysis` (fit, Egger, certainty, subgroups,
     leave-one-out, trim-and-fill); :class:`MetaInputError`.
 Sweeps
-    :func:`run_grid_sweep`, :func:`sweep_results_folder`, :func:`store_tables_run`.
+    :func:`run_grid_sweep` (also ``grid_sweep``; its tasks :func:`grid_tasks`,
+    :func:`grid_task`), :func:`sweep_results_folder`, :func:`store_tables_run`.
 Choices
     :func:`choices` / :func:`choices_json`: every list a user picks from (effect-size
     measures, tau^2 estimators, tests, pooling measures, missing-data methods, outcomes,
@@ -32,6 +33,7 @@ total)`` for sweeps and power curves; ``cancel()`` raises to stop a job at a saf
 from painsim.app.choices import CHOICE_LISTS, Choice, ChoiceError, check_choice, choices, choices_json, values
 from painsim.app.errors import AppInputError
 from painsim.app.meta import MetaAnalysis, MetaInputError, MetaOptions, meta_analyse, meta_options, read_meta_table
+from painsim.app.runs import store_tables_run
 from painsim.app.scenarios import (
     ScenarioRun,
     check_scenario_run,
@@ -42,7 +44,14 @@ from painsim.app.scenarios import (
     scenario_run_meta,
     store_scenario_run,
 )
-from painsim.app.sweeps import run_grid_sweep, store_tables_run, sweep_results_folder
+from painsim.app.sweeps import (
+    GridCommon,
+    grid_sweep,
+    grid_task,
+    grid_tasks,
+    run_grid_sweep,
+    sweep_results_folder,
+)
 from painsim.app.trials import PowerCurve, check_missing_method, run_and_analyse_trial, run_power_curve
 from painsim.texts import DISCLAIMER
 
@@ -52,6 +61,7 @@ __all__ = [
     "AppInputError",
     "Choice",
     "ChoiceError",
+    "GridCommon",
     "MetaAnalysis",
     "MetaInputError",
     "MetaOptions",
@@ -64,6 +74,9 @@ __all__ = [
     "choices_json",
     "demo_scenario",
     "demo_scenario_text",
+    "grid_sweep",
+    "grid_task",
+    "grid_tasks",
     "meta_analyse",
     "meta_options",
     "read_meta_table",

@@ -79,17 +79,13 @@ def store_scenario_run(run: ScenarioRun, text: str, store: Path | None, meta: Ma
                        seed: int | None = None) -> str:
     """Keep ``run`` in the store atomically (its input ``text``, every table, the summary);
     set and return its id. Raise StoreError or OSError (then nothing is stored)."""
+    from painsim.app.runs import store_tables_run
     from painsim.outcomes.tables import scenario_tables
-    from painsim.store import Store
 
     result = run.result
     seed = result.cohort.seed if seed is None else seed
-    with Store(store).new_run(text, seed=seed, name=result.scenario.name, meta=dict(meta)) as writer:
-        for name, table in scenario_tables(result).items():
-            writer.write_table(name, table)
-        writer.set_summary(run.summary)
-    run.run_id = writer.run_id
-    return writer.run_id
+    run.run_id = store_tables_run(store, text, seed, result.scenario.name, meta, scenario_tables(result), run.summary)
+    return run.run_id
 
 
 def run_and_store_scenario(scenario: Scenario, text: str, *, n: int | None = None, seed: int | None = None,

@@ -1,4 +1,10 @@
-"""The typer application; each pillar registers its commands in its own module.
+"""The root of the ``painsim`` command line: composes the sub-applications of the command modules.
+
+Each command module (``*_commands.py``) defines its own ``app = typer.Typer()`` and imports
+only :mod:`painsim.cli.common` (the shared helpers) and library code, never this module or
+another command module; here their commands are merged into the root (``painsim demo``,
+``painsim meta``, ...) and the groups ``painsim trial`` and ``painsim store`` come with
+them. docs/cli.md, "Layout", says where a new command goes.
 
 Every command runs inside a safety net (:class:`SafetyNetGroup`): an exception no command
 turned into a clear error is reported in a few lines as an internal error (exit code 1)
@@ -15,6 +21,17 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
+
+from painsim.cli import (
+    calibration_commands,
+    engine_commands,
+    meta_commands,
+    report_commands,
+    store_commands,
+    sweep_commands,
+    trial_commands,
+    web_commands,
+)
 
 DEBUG_ENV = "PAINSIM_DEBUG"
 
@@ -87,19 +104,17 @@ def _root(
     """painsim: chronic back pain as an emergent biopsychosocial system."""
 
 
+#: The sub-applications whose commands are merged into the root, in the order ``painsim --help`` lists them.
+COMMANDS = (calibration_commands.app, engine_commands.app, meta_commands.app, store_commands.app,
+            report_commands.app, sweep_commands.app, web_commands.app)
+#: The command groups (``painsim store check``, ``painsim trial power``), listed after the commands.
+GROUPS = {"store": store_commands.store_app, "trial": trial_commands.trial_app}
+for _commands in COMMANDS:
+    app.add_typer(_commands)
+for _name, _group in GROUPS.items():
+    app.add_typer(_group, name=_name)
+
+
 def main() -> None:
     """Entry point of the ``painsim`` console script."""
     app()
-
-
-# Command modules register themselves on ``app`` when imported.
-from painsim.cli import (  # noqa: E402,F401
-    calibration_commands,
-    engine_commands,
-    meta_commands,
-    report_commands,
-    store_commands,
-    sweep_commands,
-    trial_commands,
-    web_commands,
-)

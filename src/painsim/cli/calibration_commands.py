@@ -15,26 +15,25 @@ from rich.markup import escape
 from rich.table import Table
 
 from painsim.app import sweep_results_folder
-from painsim.cli.app import app
 from painsim.cli.common import (
     DISCLAIMER,
+    ResultsOption,
+    SchedulerOption,
+    StoreOption,
+    WorkersOption,
     check_outputs,
+    check_results_folder,
     check_store,
+    cluster_client,
     fail,
     load_scenario_file,
     plain_text_figures,
     progress,
     seed_option,
-)
-from painsim.cli.sweep_options import (
-    ResultsOption,
-    SchedulerOption,
-    StoreOption,
-    WorkersOption,
-    check_results_folder,
-    cluster_client,
     store_sweep_run,
 )
+
+app = typer.Typer()
 
 
 class Method(StrEnum):

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from painsim.cli.app import app
 from painsim.cli.common import (
     DEFAULT_JOBS,
     DISCLAIMER,
@@ -28,6 +27,9 @@ from painsim.cli.common import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from painsim.app import ScenarioRun
+
+app = typer.Typer()
+
 
 def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool) -> ScenarioRun:
     from painsim.app import run_scenario

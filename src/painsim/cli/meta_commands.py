@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painsim.cli.app import app
 from painsim.cli.common import EXIT_BAD_INPUT, BadInputError, check_png_target, choices_metavar, plain_text_figures
 from painsim.evidence.report import json_safe
 
@@ -22,6 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from painsim.evidence.effect_sizes import EffectSizes
     from painsim.evidence.rma import RMAResult
+
+app = typer.Typer()
+
 
 def _run(
     file: str,
@@ -85,6 +87,7 @@ def _run(
         return
     _print_rich(fit, analysis.effects, analysis.egger, analysis.certainty, analysis.subgroups, analysis.leave1out,
                 tf if trimfill else None, forest_path, funnel_path)
+
 
 
 def _print_rich(

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from painsim.cli.app import app
-from painsim.cli.store_commands import STORE_HELP, _friendly_errors, _open
+from painsim.cli.common import STORE_HELP, open_store, store_errors
+
+app = typer.Typer()
 
 DEFAULT_FOLDER = Path("painsim-output")
 
@@ -21,8 +22,8 @@ def report_command(
     """Write a self-contained HTML report of a stored run (figures, answer table, scenario); print its path."""
     from painsim.report import render_report
 
-    with _friendly_errors():
-        stored = _open(store).get(run)
+    with store_errors():
+        stored = open_store(store).get(run)
         html = render_report(stored)
     target = (out if out is not None else DEFAULT_FOLDER / f"{stored.run_id}.html").expanduser()
     try:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -14,44 +13,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from painsim.cli.app import app
+from painsim.cli.common import STORE_HELP, open_store, store_errors
 
-STORE_HELP = "Store folder (default: $PAINSIM_STORE, else the painsim user data folder)."
-
+app = typer.Typer()
 
 class ExportFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
-
-
-@contextmanager
-def _friendly_errors() -> Iterator[None]:
-    """Turn store failures into one paragraph on stderr, never a traceback.
-
-    Damaged or lost data (a damaged table or run, a damaged or missing index) exits with code 2,
-    like bad input; other store failures (unknown run, locked or unwritable store) with code 1.
-    """
-    import duckdb
-
-    from painsim.store import DamagedStoreError, StoreError
-
-    try:
-        yield
-    except DamagedStoreError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    except StoreError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    except (OSError, duckdb.Error) as error:
-        typer.echo(f"error: {error}. Check the store folder (--store PATH or PAINSIM_STORE) and retry.", err=True)
-        raise typer.Exit(1) from None
-
-
-def _open(store: Path | None):
-    from painsim.store import Store
-
-    return Store(store)
 
 
 def _iso(value: Any) -> str:
@@ -84,8 +52,8 @@ def runs_command(
     as_json: bool = typer.Option(False, "--json", help="Print the runs as a JSON list."),
 ) -> None:
     """List the runs in the store, newest first."""
-    with _friendly_errors():
-        opened = _open(store)
+    with store_errors():
+        opened = open_store(store)
         listing = opened.runs()
     if as_json:
         records = listing.to_dict(orient="records")
@@ -156,8 +124,8 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print metadata, summary and tables as JSON."),
 ) -> None:
     """Show one run: metadata, summary, and its tables with row counts."""
-    with _friendly_errors():
-        stored = _open(store).get(run)
+    with store_errors():
+        stored = open_store(store).get(run)
         rows = stored.table_rows()
         stored.verify()  # every table against its checksum: a damaged run is never shown as fine
     metadata = stored.metadata
@@ -215,8 +183,8 @@ def export_command(
     store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
 ) -> None:
     """Export a run's tables, scenario.toml and summary.json to a folder."""
-    with _friendly_errors():
-        stored = _open(store).get(run)
+    with store_errors():
+        stored = open_store(store).get(run)
         dest = out if out is not None else Path("painsim-export") / stored.run_id
         paths = stored.export(format.value, dest)
     console = Console()
@@ -227,7 +195,6 @@ def export_command(
 
 store_app = typer.Typer(name="store", no_args_is_help=True,
                         help="Check the store's integrity and rebuild its index (see docs/store.md).")
-app.add_typer(store_app)
 
 
 @store_app.command("check")
@@ -236,8 +203,8 @@ def store_check_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Verify every run's tables against their SHA-256 checksums; exit 2 naming what is damaged, 0 when clean."""
-    with _friendly_errors():
-        report = _open(store).check()
+    with store_errors():
+        report = open_store(store).check()
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -269,8 +236,8 @@ def store_rebuild_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Restore the index (painsim.duckdb) from the run folders; atomic and idempotent, never deletes a run."""
-    with _friendly_errors():
-        report = _open(store).rebuild()
+    with store_errors():
+        report = open_store(store).rebuild()
     if as_json:
         _print_json(report.to_dict())
         return

@@ -13,28 +13,27 @@ from rich.markup import escape
 from rich.table import Table
 
 from painsim.app import sweep_results_folder
-from painsim.cli.app import app
 from painsim.cli.common import (
     DISCLAIMER,
-    check_outputs,
-    check_store,
-    fail,
-    load_scenario_file,
-    progress,
-    seed_option,
-)
-from painsim.cli.sweep_options import (
     ResultsOption,
     SchedulerOption,
     StoreOption,
     WorkersOption,
+    check_outputs,
     check_results_folder,
+    check_store,
     cluster_client,
+    fail,
+    load_scenario_file,
+    progress,
+    seed_option,
     store_sweep_run,
 )
 
 MAX_POINTS = 10_000
 SHOWN_ROWS = 40
+
+app = typer.Typer()
 
 
 def parse_grid_option(text: str) -> tuple[str, list[float]]:
@@ -96,8 +95,9 @@ def sweep(
 
     Per arm and point: mean pain over the last 28 days, the share still chronic and the share
     that recovered."""
+    from painsim.app import grid_sweep, grid_tasks
     from painsim.outputs import RUN_ID_PLACEHOLDER, output_path
-    from painsim.sweeps import SweepError, grid_sweep, grid_tasks
+    from painsim.sweeps import SweepError
 
     scenario, text = load_scenario_file(scenario_file)
     axes: dict[str, list[float]] = {}

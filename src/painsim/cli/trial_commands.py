@@ -13,26 +13,23 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from painsim.app import check_choice
-from painsim.cli.app import app
 from painsim.cli.common import (
     DEFAULT_JOBS,
     DISCLAIMER,
     BadInputError,
+    ResultsOption,
+    SchedulerOption,
+    StoreOption,
     check_outputs,
     check_png_target,
+    check_results_folder,
+    cluster_client,
     fail,
     load_trial_file,
     one_of,
     plain_text_figures,
     progress,
     seed_option,
-)
-from painsim.cli.sweep_options import (
-    ResultsOption,
-    SchedulerOption,
-    StoreOption,
-    check_results_folder,
-    cluster_client,
 )
 
 
@@ -52,7 +49,6 @@ trial_app = typer.Typer(
     "`painsim trial pool FILE FILE...` meta-analyses several virtual trials (docs/evidence.md).",
     no_args_is_help=True,
 )
-app.add_typer(trial_app, name="trial")
 
 
 @trial_app.command("run")

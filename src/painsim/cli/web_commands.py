@@ -7,14 +7,16 @@ from pathlib import Path
 
 import typer
 
-from painsim.cli.app import app
+from painsim.cli.common import STORE_HELP
+
+app = typer.Typer()
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind (default: this machine only)."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
-    store: Path = typer.Option(None, help="Store folder (default: $PAINSIM_STORE, else the painsim user data folder)."),
+    store: Path = typer.Option(None, help=STORE_HELP),
     workers: int = typer.Option(1, min=1, max=8, help="Background jobs run at the same time."),
     allowed_host: list[str] = typer.Option(
         None, "--allowed-host",

@@ -9,9 +9,13 @@
 >>> store.check().ok          # every table against its SHA-256 checksum    # doctest: +SKIP
 >>> store.rebuild()           # restore painsim.duckdb from the run folders  # doctest: +SKIP
 
+``fsync_file`` and ``fsync_dir`` are the durable-write steps the store uses (temporary
+file, fsync, rename, fsync of the folder), public for other crash-safe writers (the sweeps).
+
 See docs/store.md.
 """
 
+from painsim.store._fs import fsync_dir, fsync_file
 from painsim.store.errors import (
     AmbiguousRunError,
     DamagedIndexError,
@@ -41,6 +45,8 @@ __all__ = [
     "StoreError",
     "StoredRun",
     "default_root",
+    "fsync_dir",
+    "fsync_file",
     "new_run_id",
     "scenario_hash",
 ]

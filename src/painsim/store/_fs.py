@@ -68,6 +68,7 @@ def writer_record() -> dict:
 
 
 def fsync_file(path: Path) -> None:
+    """Make the contents of the file at ``path`` durable (before it is renamed into place)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

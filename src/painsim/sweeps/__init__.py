@@ -5,10 +5,11 @@
 >>> with sweep_client() as client:                  # LocalCluster on all cores (processes)
 ...     outcome = run_sweep(sweep, ResultsFolder("results/grid"), client)
 
-See docs/scaling.md.
+The sweeps are infrastructure: they run any task function and know no model; the grid
+sweep of a scenario (``painsim sweep``) is a job of the application layer,
+:func:`painsim.app.grid_sweep`. See docs/scaling.md.
 """
 
-from painsim.sweeps.grid import grid_sweep, grid_task, grid_tasks
 from painsim.sweeps.runner import (
     SERIAL,
     ResultsFolder,
@@ -28,9 +29,6 @@ __all__ = [
     "Sweep",
     "SweepError",
     "SweepOutcome",
-    "grid_sweep",
-    "grid_task",
-    "grid_tasks",
     "run_sweep",
     "sweep_client",
     "task_key",

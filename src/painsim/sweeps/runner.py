@@ -82,10 +82,13 @@ class Sweep:
     spec: Any
     seed: int
     common: Any = None
+    #: The task function's name as hashed into the keys (default: its module and name); a
+    #: function that moved keeps its old name here, so results kept before the move are reused.
+    fn_name: str | None = None
 
     def keys(self) -> list[str]:
         """The deterministic key of every task, in task order."""
-        spec = {"fn": f"{self.fn.__module__}.{self.fn.__qualname__}", "spec": self.spec}
+        spec = {"fn": self.fn_name or f"{self.fn.__module__}.{self.fn.__qualname__}", "spec": self.spec}
         return [task_key(spec, params, self.seed) for params in self.tasks]
 
 
@@ -141,7 +144,7 @@ class ResultsFolder:
 
     def append(self, key: str, sweep: str, params: dict, result: dict, worker: str = "", seconds: float = 0.0) -> Path:
         """Keep one finished task, atomically (temporary file, fsync, rename)."""
-        from painsim.store._fs import fsync_dir, fsync_file
+        from painsim.store import fsync_dir, fsync_file
 
         self.path.mkdir(parents=True, exist_ok=True)
         row = pd.DataFrame([{
@@ -158,7 +161,7 @@ class ResultsFolder:
 
     def compact(self) -> Path | None:
         """Merge every file into one ``results-*.parquet`` (crash-safe: parts go only after it exists)."""
-        from painsim.store._fs import fsync_dir, fsync_file
+        from painsim.store import fsync_dir, fsync_file
 
         files = self._files()
         if len(files) <= 1:
