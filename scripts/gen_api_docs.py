@@ -28,6 +28,15 @@ PACKAGES = (
 )
 
 
+def _plugin_fields() -> set[str]:
+    """Fields that installed plug-in treatments add to CarePlan and CareParams: the docs
+    describe painsim itself, whatever is installed."""
+    from painsim.care import REGISTRY, CareParams
+
+    plugins = {name for name in REGISTRY.names if not REGISTRY.is_builtin(name)}
+    return plugins | {param for param, owner in CareParams.owners.items() if owner in plugins}
+
+
 def first_paragraph(obj: object) -> str:
     doc = inspect.getdoc(obj) or ""
     return " ".join(doc.split("\n\n")[0].split())
@@ -56,6 +65,7 @@ def public_methods(cls: type) -> list[tuple[str, object]]:
 def class_header(name: str, cls: type) -> list[str]:
     fields = getattr(cls, "model_fields", None)
     if fields:  # pydantic models: keyword fields with defaults and bounds, listed by name
+        fields = [f for f in fields if f not in _plugin_fields()]
         return [f"class `{name}(**fields)`; fields: {', '.join(f'`{f}`' for f in fields)}"]
     return [f"class `{name}{signature(cls)}`"]
 

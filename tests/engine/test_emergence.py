@@ -27,8 +27,10 @@ def test_natural_history_of_untreated_chronic_pain(year):
     summary = year.summary()
     recovered = summary["first_recovery_day"].notna()
     assert daily.iloc[:7].mean() >= 4.5  # entry: pain >= 4 for every patient in the screen
-    # Costa et al. 2012 (CMAJ): mean pain falls, but only part of the way, in a year.
-    assert 0.55 <= daily.iloc[-28:].mean() / daily.iloc[:7].mean() <= 0.80
+    # Costa et al. 2012 (CMAJ): mean pain falls, but only part of the way, in a year. The
+    # published ratio (0.45, CI 0.31-0.59) is a calibration target the model misses at about
+    # 0.75 (data/targets.toml, docs/validation.md); this tests only the shape.
+    assert 0.25 <= daily.iloc[-28:].mean() / daily.iloc[:7].mean() <= 0.90
     # Costa et al. 2009 (BMJ): 41-42% recover within 12 months of becoming chronic.
     assert 0.25 <= recovered.mean() <= 0.45
     # da Silva et al. 2017 (JOSPT): about a third of the recovered recur within a year.

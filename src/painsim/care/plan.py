@@ -29,6 +29,10 @@ class _CarePlanBase(BaseModel):
                              f"got {' and '.join(visits)}")
         return self
 
+    def __repr_args__(self):
+        # Only the treatments the plan has (its repr must not depend on installed plug-ins).
+        return [(name, value) for name, value in super().__repr_args__() if value is not None]
+
     def treatments(self) -> list[Treatment]:
         """The treatments of this plan, in registry order."""
         return [value for name in type(self).registry.names if (value := getattr(self, name)) is not None]
