@@ -10,17 +10,24 @@ BCG = Path(__file__).parent / "evidence" / "data" / "bcg.csv"
 
 
 def test_each_list_of_choices_is_read_from_its_declaration():
+    from typing import get_args
+
+    from painsim.calibration import sensitivity
     from painsim.care import REGISTRY
     from painsim.engine import LOOP_NAMES
     from painsim.evidence.effect_sizes import MEASURES
     from painsim.evidence.heterogeneity import METHODS
     from painsim.evidence.rma import TESTS
+    from painsim.outcomes.care_outcomes import CLASSES
+    from painsim.store import EXPORT_FORMATS
     from painsim.trials import pooling, spec
 
     declared = {"effect_size_measures": MEASURES, "tau2_methods": METHODS, "tests": TESTS,
                 "pooling_measures": pooling.MEASURES, "missing_data": spec.MISSING,
                 "outcomes": tuple(spec.OUTCOMES), "treatments": REGISTRY.names, "loops": LOOP_NAMES,
-                "populations": ("acute", "chronic")}
+                "populations": ("acute", "chronic"), "responder_classes": CLASSES,
+                "sensitivity_methods": get_args(sensitivity.Method), "sensitivity_outputs": tuple(sensitivity.OUTPUTS),
+                "export_formats": EXPORT_FORMATS}
     assert {name: app.values(name) for name in app.CHOICE_LISTS} == declared
     assert all(c.label for items in app.choices().values() for c in items)
     assert app.choices_json()["tau2_methods"][0] == {"value": "FE", "label": "fixed (common) effect: no tau^2"}

@@ -11,6 +11,10 @@ package of a lower or the same layer, never one above it:
 A name or module starting with "_" is private to its package: another package must not
 import it. In the CLI, a command module imports painsim.cli.common (the shared helpers) and
 library code, never the root (painsim.cli.app) or another command module.
+
+Each list of choices is declared once (docs/app.md, "Lists of choices"): the faces write no
+list of allowed values themselves (no Enum, no ``Literal["a", "b"]``, no ``click.Choice``);
+they read painsim.app.choices (CLI help and validation, GET /api/choices).
 """
 
 import ast
@@ -53,6 +57,14 @@ TYPE_ONLY_UPWARD: dict[tuple[str, str], str] = {
 
 #: The CLI modules a command module may import (the command modules are the *_commands.py).
 CLI_SHARED = {"painsim.cli.common"}
+
+#: The faces, where no list of allowed values may be written inline.
+FACES = ("cli", "web")
+#: Inline lists in the faces that are not choices a user picks from, each with its reason.
+INLINE_LISTS_ALLOWED: dict[tuple[str, str], str] = {
+    ("painsim.web.common", "Literal"): "JobInfo.status: the states of a web job, reported, never chosen",
+    ("painsim.web.jobs", "Literal"): "a job's states and the job manager's isolation (a library argument)",
+}
 
 
 def _package(module: str) -> str | None:
@@ -109,6 +121,34 @@ def problems_of(module: str, source: str) -> list[str]:
     return problems
 
 
+def _literal_strings(node: ast.Subscript) -> int:
+    """How many string constants a ``Literal[...]`` subscript lists."""
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return sum(isinstance(item, ast.Constant) and isinstance(item.value, str) for item in items)
+
+
+def inline_lists_of(module: str, source: str) -> list[str]:
+    """Every list of allowed values written inline in a face module (see the module docstring)."""
+    if _package(module) not in FACES:
+        return []
+    problems = []
+    for node in ast.walk(ast.parse(source)):
+        kind = None
+        if isinstance(node, ast.ClassDef) and any(
+                (base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")).endswith("Enum")
+                for base in node.bases):
+            kind = f"Enum {node.name}"
+        elif isinstance(node, ast.Subscript) and getattr(node.value, "id", getattr(node.value, "attr", "")) \
+                == "Literal" and _literal_strings(node) > 1:
+            kind = "Literal"
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "Choice":
+            kind = "click.Choice"
+        if kind and (module, kind.split()[0]) not in INLINE_LISTS_ALLOWED:
+            problems.append(f"line {node.lineno}: {module} writes a list of choices inline ({kind}); "
+                            "declare it once and read it through painsim.app.choices")
+    return problems
+
+
 def _modules():
     for path in sorted(SRC.rglob("*.py")):
         rel = path.relative_to(SRC.parent).with_suffix("")
@@ -119,6 +159,23 @@ def _modules():
 def test_no_import_runs_back_up_and_no_private_is_borrowed(path, module):
     problems = problems_of(module, path.read_text())
     assert not problems, f"{module}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(("path", "module"), [(p, m) for p, m in _modules() if _package(m) in FACES],
+                         ids=lambda v: str(v) if isinstance(v, str) else "")
+def test_no_face_writes_a_list_of_choices_inline(path, module):
+    problems = inline_lists_of(module, path.read_text())
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("source", [
+    "from enum import StrEnum\nclass Method(StrEnum):\n    sobol = 'sobol'\n",
+    "from typing import Literal\ndef f(x: Literal['parquet', 'csv']): ...\n",
+    "import click\nopt = click.Choice(['a', 'b'])\n",
+])
+def test_the_inline_list_checker_finds_each_kind(source):
+    assert inline_lists_of("painsim.cli.store_commands", source)
+    assert not inline_lists_of("painsim.trials.spec", source)  # a pillar declares its own lists
 
 
 def test_every_package_has_a_layer():

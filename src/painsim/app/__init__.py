@@ -22,7 +22,8 @@ Sweeps
 Choices
     :func:`choices` / :func:`choices_json`: every list a user picks from (effect-size
     measures, tau^2 estimators, tests, pooling measures, missing-data methods, outcomes,
-    treatments, populations, loops) as :class:`Choice` (value, label), read from the one
+    responder classes, treatments, populations, loops, sensitivity methods and outputs,
+    export formats) as :class:`Choice` (value, label), read from the one
     place each is declared; :func:`check_choice` validates against one of them.
 
 Callbacks: ``progress(stage, done, total)`` for scenarios and trials, ``progress(done,

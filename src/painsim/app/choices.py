@@ -2,7 +2,8 @@
 
 The values come from their home modules (the estimators from ``painsim.evidence``, the
 missing-data methods from ``painsim.trials.spec``, the treatments from the care registry,
-...); this module only adds the words a person reads next to them. CLI help and
+the sensitivity methods from ``painsim.calibration.sensitivity``, the export formats from
+``painsim.store``, ...); this module only adds the words a person reads next to them. CLI help and
 validation and the web API (``GET /api/choices``) read :func:`choices`; nothing copies a list.
 """
 
@@ -34,6 +35,17 @@ _MISSING_LABELS = {
     "mi": "multiple imputation",
     "mixed": "mixed model for repeated measures",
     "complete_case": "complete cases only",
+}
+#: How each trial outcome is shown (its name and scale).
+_OUTCOME_LABELS = {"rmdq": "RMDQ (0-24)", "pain": "pain (0-10)"}
+_RESPONDER_LABELS = {"non_responder": "non-responder", "transient": "transient", "lasting": "lasting"}
+_SENSITIVITY_LABELS = {
+    "sobol": "first- and total-order indices",
+    "morris": "elementary effects mu*, sigma",
+}
+_EXPORT_LABELS = {
+    "parquet": "copies the tables as they are",
+    "csv": "converts the tables to CSV",
 }
 
 
@@ -82,7 +94,31 @@ def _missing_data() -> list[Choice]:
 def _outcomes() -> list[Choice]:
     from painsim.trials.spec import OUTCOMES
 
-    return [Choice(name, f"{name} (engine variable {variable})") for name, variable in OUTCOMES.items()]
+    return [Choice(name, _OUTCOME_LABELS.get(name, name)) for name in OUTCOMES]
+
+
+def _responder_classes() -> list[Choice]:
+    from painsim.outcomes.care_outcomes import CLASSES
+
+    return [Choice(name, _RESPONDER_LABELS.get(name, name)) for name in CLASSES]
+
+
+def _sensitivity_methods() -> list[Choice]:
+    from painsim.calibration.sensitivity import Method
+
+    return [Choice(m, _SENSITIVITY_LABELS.get(m, m)) for m in get_args(Method)]
+
+
+def _sensitivity_outputs() -> list[Choice]:
+    from painsim.calibration.sensitivity import OUTPUTS
+
+    return [Choice(name, meaning) for name, meaning in OUTPUTS.items()]
+
+
+def _export_formats() -> list[Choice]:
+    from painsim.store import EXPORT_FORMATS
+
+    return [Choice(f, _EXPORT_LABELS.get(f, f)) for f in EXPORT_FORMATS]
 
 
 def _treatments() -> list[Choice]:
@@ -112,9 +148,13 @@ _LISTS = {
     "pooling_measures": _pooling_measures,
     "missing_data": _missing_data,
     "outcomes": _outcomes,
+    "responder_classes": _responder_classes,
     "treatments": _treatments,
     "populations": _populations,
     "loops": _loops,
+    "sensitivity_methods": _sensitivity_methods,
+    "sensitivity_outputs": _sensitivity_outputs,
+    "export_formats": _export_formats,
 }
 #: The names of the lists :func:`choices` returns.
 CHOICE_LISTS: tuple[str, ...] = tuple(_LISTS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from painsim.app import sweep_results_folder
+from painsim.app import check_choice, sweep_results_folder
 from painsim.cli.common import (
     DISCLAIMER,
+    BadInputError,
     ResultsOption,
     SchedulerOption,
     StoreOption,
@@ -24,9 +24,12 @@ from painsim.cli.common import (
     check_outputs,
     check_results_folder,
     check_store,
+    choices_metavar,
     cluster_client,
+    described,
     fail,
     load_scenario_file,
+    one_of,
     plain_text_figures,
     progress,
     seed_option,
@@ -34,11 +37,6 @@ from painsim.cli.common import (
 )
 
 app = typer.Typer()
-
-
-class Method(StrEnum):
-    sobol = "sobol"
-    morris = "morris"
 
 
 def _n_workers(client: Any) -> int:
@@ -135,10 +133,10 @@ def _param_ranges(spec: str) -> dict[str, tuple[float, float]]:
 @app.command()
 def sensitivity(
     scenario_file: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario file (TOML), horizon >= 365 days."),
-    method: Method = typer.Option(Method.sobol, help="sobol: first- and total-order indices; morris: mu*, sigma."),
+    method: str = typer.Option("sobol", metavar=choices_metavar("sensitivity_methods"),
+                               help=f"{described('sensitivity_methods')}."),
     outputs: str = typer.Option("chronic_365,relief_days,lasting",
-                                help="Outputs, comma-separated (name or name@arm): chronic_365, relief_days, "
-                                     "lasting, transient, non_responder, pain_365."),
+                                help=f"Outputs, comma-separated (name or name@arm): {one_of('sensitivity_outputs')}."),
     params: str = typer.Option("", help="Parameters beside the 5 loop gains: NAME=LOW:HIGH[,NAME=LOW:HIGH]."),
     loop_max: float = typer.Option(2.0, help="Loop gains vary on [0, LOOP_MAX] (1 = as calibrated)."),
     budget: int = typer.Option(32, help="Base samples N (Sobol: N(D+2) runs; Morris: N trajectories, N(D+1) runs)."),
@@ -156,6 +154,10 @@ def sensitivity(
 
     if budget <= 0:
         fail(f"--budget must be a positive number of base samples, got {budget}")
+    try:
+        method = check_choice("sensitivity_methods", method, "--method")
+    except BadInputError as err:
+        fail(str(err))
     scenario, text = load_scenario_file(scenario_file)
     names = [o.strip() for o in outputs.split(",") if o.strip()]
     ranges = _param_ranges(params)
@@ -163,7 +165,7 @@ def sensitivity(
         resolve_outputs(scenario, names)
     except ValueError as err:
         fail(f"--outputs: {err}")
-    key = json.dumps([scenario.model_dump(mode="json"), method.value, names, ranges, loop_max, budget, n, seed],
+    key = json.dumps([scenario.model_dump(mode="json"), method, names, ranges, loop_max, budget, n, seed],
                      sort_keys=True)
     folder = sweep_results_folder(results, store, "sensitivity", scenario.name, key)
     if plot_path.is_dir():
@@ -173,8 +175,8 @@ def sensitivity(
     check_store(store)
     start = time.perf_counter()
     with cluster_client(scheduler, workers) as client, progress(as_json) as bar:
-        task = bar.add_task(f"{method.value} samples", total=None)
-        result = run_sensitivity(scenario, method.value, names, ranges, budget, n, folder, client, seed=seed,
+        task = bar.add_task(f"{method} samples", total=None)
+        result = run_sensitivity(scenario, method, names, ranges, budget, n, folder, client, seed=seed,
                                  loop_max=loop_max,
                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     seconds = time.perf_counter() - start
@@ -184,7 +186,7 @@ def sensitivity(
     summary = {**result.summary(), "ran": result.ran, "reused": result.reused, "seconds": round(seconds, 1),
                "plot": str(plot_path), "results": str(folder.path), "n": n}
     run_id = store_sweep_run(store, text, scenario.seed if seed is None else seed,
-                        f"sensitivity:{scenario.name}", {"method": method.value, "budget": budget, "n": n,
+                        f"sensitivity:{scenario.name}", {"method": method, "budget": budget, "n": n,
                                                          "params": ranges, "loop_max": loop_max},
                         {"samples": result.samples, "indices": result.indices}, summary)
     if as_json:
@@ -192,8 +194,8 @@ def sensitivity(
         return
     console = Console(width=max(Console().width, 120))
     for output, rows in result.indices.groupby("output", sort=False):
-        table = Table(title=escape(f"{method.value}: {output} ({len(result.samples)} samples, n = {n:,})"))
-        columns = ["S1", "S1_conf", "ST", "ST_conf"] if method == Method.sobol else ["mu_star", "mu_star_conf", "sigma"]
+        table = Table(title=escape(f"{method}: {output} ({len(result.samples)} samples, n = {n:,})"))
+        columns = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"]
         table.add_column("input")
         for column in columns:
             table.add_column(column, justify="right")

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from painsim.app import AppInputError, values
+from painsim.app import AppInputError, choices, values
 from painsim.texts import DISCLAIMER as DISCLAIMER
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +87,11 @@ def one_of(list_name: str) -> str:
     """``A, B or C``: the values of a declared list of choices (painsim.app.choices) for help."""
     allowed = values(list_name)
     return allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+
+
+def described(list_name: str) -> str:
+    """``A: label; B: label``: the values of a declared list of choices with their labels, for help."""
+    return "; ".join(f"{c.value}: {c.label}" for c in choices()[list_name])
 
 
 def check_png_target(path: str | Path, option: str) -> Path:

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painsim.cli.common import EXIT_BAD_INPUT, BadInputError, check_png_target, choices_metavar, plain_text_figures
+from painsim.cli.common import (
+    EXIT_BAD_INPUT,
+    BadInputError,
+    check_png_target,
+    choices_metavar,
+    described,
+    plain_text_figures,
+)
 from painsim.evidence.report import json_safe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -215,7 +222,7 @@ def meta(
     test: Annotated[
         str,
         typer.Option(
-            "--test", metavar=choices_metavar("tests"), help="Inference: z (normal) or knha (Hartung-Knapp)."
+            "--test", metavar=choices_metavar("tests"), help=f"Inference: {described('tests')}."
         ),
     ] = "z",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,

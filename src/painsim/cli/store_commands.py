@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from painsim.cli.common import STORE_HELP, open_store, store_errors
+from painsim.app import check_choice
+from painsim.cli.common import STORE_HELP, BadInputError, choices_metavar, described, fail, open_store, store_errors
 
 app = typer.Typer()
-
-class ExportFormat(StrEnum):
-    parquet = "parquet"
-    csv = "csv"
-
 
 def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -177,16 +172,20 @@ def show_command(
 @app.command("export")
 def export_command(
     run: str = typer.Argument(..., help="Run id, or a unique prefix of it."),
-    format: ExportFormat = typer.Option(..., "--format", case_sensitive=False,
-                                        help="parquet copies the tables as they are; csv converts them."),
+    format: str = typer.Option(..., "--format", metavar=choices_metavar("export_formats"),
+                               help=f"{described('export_formats')}."),
     out: Path | None = typer.Option(None, "--out", help="Destination folder (default: ./painsim-export/RUN_ID)."),
     store: Path | None = typer.Option(None, "--store", help=STORE_HELP),
 ) -> None:
     """Export a run's tables, scenario.toml and summary.json to a folder."""
+    try:
+        format = check_choice("export_formats", format, "--format")
+    except BadInputError as err:
+        fail(str(err))
     with store_errors():
         stored = open_store(store).get(run)
         dest = out if out is not None else Path("painsim-export") / stored.run_id
-        paths = stored.export(format.value, dest)
+        paths = stored.export(format, dest)
     console = Console()
     console.print(f"exported run [bold]{stored.run_id}[/bold] to [bold]{escape(str(dest))}[/bold]:")
     for path in paths:

@@ -27,9 +27,10 @@ from painsim.store.errors import (
     StoreError,
 )
 from painsim.store.integrity import CheckReport, Problem, RebuildReport
-from painsim.store.store import RunWriter, Store, StoredRun, default_root, new_run_id, scenario_hash
+from painsim.store.store import EXPORT_FORMATS, RunWriter, Store, StoredRun, default_root, new_run_id, scenario_hash
 
 __all__ = [
+    "EXPORT_FORMATS",
     "AmbiguousRunError",
     "CheckReport",
     "DamagedIndexError",

@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -46,6 +46,9 @@ RUNS_DIR = "runs"
 STAGING_DIR = "staging"
 ENV_VAR = "PAINSIM_STORE"
 LOCK_TIMEOUT_S = 30.0
+ExportFormat = Literal["parquet", "csv"]
+#: The formats a run exports to (``painsim export --format``): the one declaration.
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _LIST_COLUMNS = ["run_id", "name", "seed", "version", "started", "finished", "scenario_hash", "tables"]
@@ -267,7 +270,7 @@ class Store:
             )
         return StoredRun(self, dict(zip(_db.RUN_COLUMNS, rows[0], strict=True)))
 
-    def export(self, run_id: str, format: Literal["parquet", "csv"], dest: str | os.PathLike[str]) -> list[Path]:
+    def export(self, run_id: str, format: ExportFormat, dest: str | os.PathLike[str]) -> list[Path]:
         """Copy (parquet) or convert (csv) every table of a run to ``dest``, with scenario.toml and summary.json."""
         return self.get(run_id).export(format, dest)
 
@@ -632,14 +635,14 @@ class StoredRun:
         for name in self.tables:
             yield name, self.table(name)
 
-    def export(self, format: Literal["parquet", "csv"], dest: str | os.PathLike[str]) -> list[Path]:
+    def export(self, format: ExportFormat, dest: str | os.PathLike[str]) -> list[Path]:
         """Write every table (``<name>.parquet`` or ``<name>.csv``), scenario.toml and summary.json to ``dest``.
 
         Every table is verified against its checksum on the way: a damaged table raises
         :class:`DamagedTableError` and the files this export already wrote are removed.
         """
-        if format not in ("parquet", "csv"):
-            raise ValueError(f"export format must be 'parquet' or 'csv', not {format!r}")
+        if format not in EXPORT_FORMATS:
+            raise ValueError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {format!r}")
         dest = Path(dest).expanduser()
         written: list[Path] = []
         target = dest
