@@ -42,6 +42,7 @@ def test_patient_page(page):
     if page.locator("#loop-table tr.hl").count():
         assert page.locator("#loop-diagram path.edge.hot").count() >= 2
     assert page.locator("#responder-odds .bar").count() == 3
+    assert page.locator('#responder-odds .bar[data-class="non_responder"] .lab').inner_text() == "non-responder"
     _shot(page, "patient")
 
 
@@ -145,6 +146,7 @@ def test_trial_page(page):
     page.wait_for_selector("#trial-job .done", timeout=60_000)
     assert re.fullmatch(r"-?\d+\.\d\d", page.locator("#trial-md").inner_text())
     assert "relaxation massage minus usual care" in page.locator("#trial-primary").inner_text()
+    assert page.locator("#trial-primary b").first.inner_text() == "RMDQ (0-24)"  # the label of /api/choices
     assert re.search(r"Screened \d+; excluded \d+ .*randomised " + ("120" if SHOTS else "60"),
                      page.locator("#trial-screening").inner_text())
     assert page.locator("#trial-flow-table tr.visit").count() == 3  # followed up at weeks 10, 26, 52

@@ -137,8 +137,10 @@ function drawDiagram(highlight = []) {
 }
 
 // ---------- lists of choices: every <select data-choices="NAME"> is filled from GET /api/choices ----------
-let CHOICES = null;
-const choices = () => (CHOICES ||= api("GET", "/api/choices"));
+let CHOICES = null, LOADED_CHOICES = {};
+const choices = () => (CHOICES ||= api("GET", "/api/choices").then((all) => (LOADED_CHOICES = all)));
+/** The label /api/choices gives ``value`` in the list ``name`` (the value itself when it has none). */
+const choiceLabel = (name, value) => ((LOADED_CHOICES[name] || {}).labels || {})[String(value)] || String(value);
 const optionText = (value, label) => (!label || label === String(value) ? String(value) : `${value}: ${label}`);
 async function fillSelects(root) {
   const all = await choices();
@@ -283,8 +285,7 @@ function showPatient(r) {
     .map((l) => `<tr class="${l.highlighted ? "hl" : ""}"><td>${esc(l.label)}</td><td>${fmt(l.pain_drop)}</td></tr>`).join("");
   const box = $("#responder-odds");
   if (!r.responder_classes) { box.innerHTML = `<p class="hint">${esc(r.responder_note)}</p>`; return; }
-  const names = { non_responder: "non-responder", transient: "transient", lasting: "lasting" };
-  box.innerHTML = Object.entries(r.responder_classes).map(([k, v]) => `<div class="bar" data-class="${esc(k)}"><span class="lab">${names[k]}</span>
+  box.innerHTML = Object.entries(r.responder_classes).map(([k, v]) => `<div class="bar" data-class="${esc(k)}"><span class="lab">${esc(choiceLabel("responder_classes", k))}</span>
       <span class="track"><span class="fill"></span></span>
       <span class="num">${pct(v.share)} (odds ${v.odds === null ? "∞" : fmt(v.odds)})</span></div>`).join("")
     + `<p class="hint">Share of twins in each class after the course of visits. ${esc(r.responder_note)}</p>`;
@@ -355,12 +356,10 @@ async function initTrial() {
   });
 }
 
-const OUTCOME_LABEL = { rmdq: "RMDQ (0-24)", pain: "pain (0-10)" };
-
 function showTrial(r) {
   const level = Math.round(100 * (1 - r.alpha)), label = (a) => esc(r.arms[a] ? r.arms[a].label : a);
   const pr = r.primary, c = pr.comparison;
-  $("#trial-primary").innerHTML = c ? `<b>${esc(OUTCOME_LABEL[pr.outcome] || pr.outcome)}</b> at week ${pr.week}, ${label(pr.arm)} minus ${label(pr.comparator)}:
+  $("#trial-primary").innerHTML = c ? `<b>${esc(choiceLabel("outcomes", pr.outcome))}</b> at week ${pr.week}, ${label(pr.arm)} minus ${label(pr.comparator)}:
     adjusted mean difference <b id="trial-md">${fmt(c.md)}</b> (${level}% CI ${fmt(c.ci_lb)} to ${fmt(c.ci_ub)}), p ${fmtP(c.p).startsWith("<") ? "" : "= "}${fmtP(c.p)},
     SMD (Hedges' g) ${fmt(c.smd)}. ${esc(r.title || r.trial)}; seed ${esc(r.seed)}; analysis: ${esc(r.method)} (intention to treat).`
     : `The primary comparison was not estimated.`;
