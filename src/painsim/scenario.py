@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from painsim.care import REGISTRY, CareParams, CarePlan
+from painsim.care import REGISTRY, CareParams, CarePlan, check_plans_fit_horizon
 from painsim.engine import Cohort, ModelParams, Population, Record, SimulationResult, simulate
 from painsim.engine.recording import check_recordable
 from painsim.limits import Cost, LimitError, check_arm_count, check_scenario_cost
@@ -68,11 +68,7 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _schedules_fit_horizon(self) -> Scenario:
-        for name, plan in self.arms.items():
-            try:
-                plan.compile(self.horizon_days, self.care_params)
-            except ValueError as err:
-                raise ValueError(f"arms.{name}.{err}") from None
+        check_plans_fit_horizon(self.arms, self.horizon_days, self.care_params)
         self.cost()  # refuse what cannot finish within the limits (painsim.limits)
         return self
 

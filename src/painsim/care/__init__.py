@@ -5,6 +5,7 @@ care) and those of installed plug-in packages (entry-point group ``painsim.care`
 found in one :data:`REGISTRY`; ``CarePlan`` and ``CareParams`` are composed from it.
 """
 
+from painsim.care.horizon import check_plans_fit_horizon
 from painsim.care.registry import ENTRY_POINT_GROUP, PluginError, Registry, check_treatment, did_you_mean
 from painsim.care.relationship import Relationship, VisitParams
 from painsim.care.schedule import Schedule
@@ -57,6 +58,7 @@ __all__ = [
     "Treatment",
     "UsualCare",
     "VisitParams",
+    "check_plans_fit_horizon",
     "check_treatment",
     "did_you_mean",
 ]

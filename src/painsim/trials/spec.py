@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from painsim.care import CareParams, CarePlan
+from painsim.care import CareParams, CarePlan, check_plans_fit_horizon
 from painsim.engine import ModelParams, Population
 from painsim.limits import Cost, LimitError, check_arm_count, check_trial_cost
 from painsim.scenario import ScenarioError
@@ -229,11 +229,7 @@ class TrialSpec(BaseModel):
     def _consistent(self) -> TrialSpec:
         names = list(self.arms)
         horizon = self.horizon_days
-        for name, arm in self.arms.items():
-            try:
-                arm.plan().compile(horizon, self.care_params)
-            except ValueError as err:
-                raise ValueError(f"arms.{name}: {err}") from None
+        check_plans_fit_horizon({name: arm.plan() for name, arm in self.arms.items()}, horizon, self.care_params)
         for where, arm_name in self._named_arms():
             if arm_name not in self.arms:
                 raise ValueError(f"{where}: unknown arm {arm_name!r}; arms: {names}")
