@@ -7,6 +7,9 @@ order within a day are listed in :data:`painsim.engine.levers.HOOK_POINTS`.
 A patient's care bookkeeping lives in one float64 row of named slots (``CARE_SLOTS``);
 per-channel state (impulse, next session, still attending, done today, sessions done) in
 small arrays of the channel count. Both are scratch space of the kernel, reset per patient.
+The day loop holds the slots as a tuple of scalars (:func:`load_care`, :func:`store_care`):
+the daily hooks (relief, lasting relief) read and return that tuple, and only the session
+hooks, on days with a session, go through the row.
 """
 
 from __future__ import annotations
@@ -42,8 +45,6 @@ from painsim.engine.levers import (
     LV_SLEEP,
     LV_STRESS,
     LV_THREAT,
-    OP_ADD,
-    OP_REDUCE,
     R_COST,
     R_DISAPPOINT,
     R_DROPOUT,
@@ -89,6 +90,23 @@ def care_reset(cs, next_s, attending, imp, done):
     attending[:] = True
     imp[:] = 0.0
     done[:] = 0.0
+
+
+@nb.njit(inline="always")
+def load_care(cs):
+    """The care slots ``cs`` as a tuple of scalars (order of ``CARE_SLOTS``), for the day loop
+    to keep in registers; :func:`store_care` writes them back."""
+    return (cs[CS_TRACK], cs[CS_TRACK_DAY], cs[CS_PRE], cs[CS_THRESH], cs[CS_LEN], cs[CS_ON], cs[CS_EXPECTED],
+            cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN], cs[CS_DISAPPOINT], cs[CS_RELIEF_DAYS], cs[CS_COST],
+            cs[CS_DROPOUT], cs[CS_RUN], cs[CS_BEST_RUN])
+
+
+@nb.njit(inline="always")
+def store_care(cs, slots):
+    """Write the care slots held by the day loop back to ``cs`` (see :func:`load_care`)."""
+    (cs[CS_TRACK], cs[CS_TRACK_DAY], cs[CS_PRE], cs[CS_THRESH], cs[CS_LEN], cs[CS_ON], cs[CS_EXPECTED],
+     cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN], cs[CS_DISAPPOINT], cs[CS_RELIEF_DAYS], cs[CS_COST],
+     cs[CS_DROPOUT], cs[CS_RUN], cs[CS_BEST_RUN]) = slots
 
 
 @nb.njit(inline="always")
@@ -151,7 +169,7 @@ def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, im
     through its attendance model; sessions timed before observation are done now (kicks,
     impulse, cost). Returns ``F, S, E, N, X, G, A, K, H`` and whether a session timed
     after observation is due today."""
-    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h = prog
+    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h, _, _ = prog
     due_after = False
     for ch in range(ch_int.shape[0]):
         today[ch] = False
@@ -205,63 +223,60 @@ def care_exposure(kind, start, end, retention, d, impulse):
 
 
 @nb.njit(inline="always")
-def care_effect(levers, lever, op, gain, cap, x):
+def care_effect(levers, lever, signed_gain, cap, x):
     """Hook 'levers', one effect: the care part of the levers ``levers`` (order of
-    ``engine.levers.LEVERS``, starting from :data:`CARE_NEUTRAL`) changed by an effect of
-    operation ``op`` on ``lever`` at exposure ``x``. The kernel applies the effects in table
-    order; it reads the tables itself and hands this phase scalars only (a phase given
-    arrays inside the day loop costs a reference count per array and day)."""
+    ``engine.levers.LEVERS``, starting from :data:`CARE_NEUTRAL`) changed by an effect on
+    ``lever`` at exposure ``x``: a multiplicative lever times 1 + s, an additive one plus s,
+    with s = ``signed_gain`` x min(``cap``, x) (the gain carries the sign of its operation,
+    ``engine.program``). The kernel applies the effects in table order; it reads the tables
+    itself and hands this phase scalars only (a phase given arrays inside the day loop costs
+    a reference count per array and day)."""
     noci, guard, inhib, threat, fear, sleep, stress, act, se, cond = levers
-    v = gain * min(cap, x)
-    factor = 1.0 - v if op == OP_REDUCE else 1.0 + v
-    term = v if op == OP_ADD else -v
+    s = signed_gain * min(cap, x)
+    factor = 1.0 + s
     if lever == LV_NOCI:
         noci *= factor
     elif lever == LV_GUARD:
         guard *= factor
     elif lever == LV_INHIB:
-        inhib += term
+        inhib += s
     elif lever == LV_THREAT:
         threat *= factor
     elif lever == LV_FEAR:
         fear *= factor
     elif lever == LV_SLEEP:
-        sleep += term
+        sleep += s
     elif lever == LV_STRESS:
         stress *= factor
     elif lever == LV_ACT:
-        act += term
+        act += s
     elif lever == LV_SE:
-        se += term
+        se += s
     elif lever == LV_COND:
         cond *= factor
     return noci, guard, inhib, threat, fear, sleep, stress, act, se, cond
 
 
 @nb.njit(inline="always")
-def care_relief(d, P, h, cs, E, X):
+def care_relief(d, P, h, slots, E, X):
     """Hook 'relief' (after observation): follow the relief episode of the last visit. The
     day after a visit, relief below expectation disappoints (self-efficacy falls) and
-    expectation learns from the felt relief. Returns ``E, X`` and the visit whose episode
-    ended today (-1: none) with its length in days, for the kernel to record.
-
-    The slots are read at the start and written back at the end on every path: a phase
-    that touches an array only on some paths costs a reference count per day."""
-    track, track_day, relief_len, relief_on = cs[CS_TRACK], cs[CS_TRACK_DAY], cs[CS_LEN], cs[CS_ON]
-    disappointment, last_relief, last_letdown = cs[CS_DISAPPOINT], cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN]
-    relief_days = cs[CS_RELIEF_DAYS]
+    expectation learns from the felt relief. ``slots`` are the care slots held by the day
+    loop (:func:`load_care`). Returns ``E, X``, the visit whose episode ended today (-1:
+    none) with its length in days, for the kernel to record, and the slots."""
+    (track, track_day, pre_pain, threshold, relief_len, relief_on, expected, last_relief, last_letdown,
+     disappointment, relief_days, cost, dropout, run, best) = slots
     ended = -1
     if track >= 0.0 and d > track_day:
         if d == track_day + 1:
-            pre_pain = cs[CS_PRE]
             felt = min(1.0, max(0.0, (pre_pain - P) / max(pre_pain, 1e-6)))
-            letdown = max(0.0, cs[CS_EXPECTED] - felt)
+            letdown = max(0.0, expected - felt)
             disappointment += letdown
             last_relief = felt
             last_letdown = letdown
             E = max(0.0, E - h.disappointment_self_efficacy * letdown)
             X = clip01(X + h.expectation_learning * (felt / max(h.expected_relief, 1e-6) - X))
-        if cs[CS_THRESH] >= P:
+        if threshold >= P:
             if relief_on > 0.0 or d - track_day <= h.relief_window:
                 relief_on = 1.0
                 relief_len += 1.0
@@ -269,10 +284,9 @@ def care_relief(d, P, h, cs, E, X):
             ended = np.int64(track)
             relief_days += relief_len
             track = -1.0
-    cs[CS_TRACK], cs[CS_LEN], cs[CS_ON] = track, relief_len, relief_on
-    cs[CS_DISAPPOINT], cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN] = disappointment, last_relief, last_letdown
-    cs[CS_RELIEF_DAYS] = relief_days
-    return E, X, ended, relief_len
+    slots = (track, track_day, pre_pain, threshold, relief_len, relief_on, expected, last_relief, last_letdown,
+             disappointment, relief_days, cost, dropout, run, best)
+    return E, X, ended, relief_len, slots
 
 
 @nb.njit(inline="always")
@@ -289,7 +303,7 @@ def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act,
     expectation, alliance raises self-efficacy and a relief episode starts; every session
     is billed, adds its impulse and applies its kicks.
     Returns ``act, F, S, E, N, X, G, A, K, H``."""
-    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h = prog
+    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h, _, _ = prog
     for ch in range(ch_int.shape[0]):
         if not today[ch] or ch_int[ch, CI_TIMING] == TIME_BEFORE:
             continue
@@ -321,20 +335,23 @@ def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act,
 
 
 @nb.njit(inline="always")
-def care_lasting(d, h, cs, recovered):
-    """Bookkeeping of lasting relief: the recovered run after the last scheduled visit
-    (slots read and written on every path, see :func:`care_relief`)."""
-    run, best = cs[CS_RUN], cs[CS_BEST_RUN]
+def care_lasting(d, h, slots, recovered):
+    """Bookkeeping of lasting relief: the recovered run after the last scheduled visit.
+    Returns the care slots (see :func:`load_care`)."""
+    (track, track_day, pre_pain, threshold, relief_len, relief_on, expected, last_relief, last_letdown,
+     disappointment, relief_days, cost, dropout, run, best) = slots
     if h.course_end >= 0.0 and d > h.course_end:
         run = run + 1.0 if recovered == 1.0 else 0.0
         best = max(best, run)
-    cs[CS_RUN], cs[CS_BEST_RUN] = run, best
+    return (track, track_day, pre_pain, threshold, relief_len, relief_on, expected, last_relief, last_letdown,
+            disappointment, relief_days, cost, dropout, run, best)
 
 
 @nb.njit(inline="always")
-def care_decay(kind, decay, impulse):
-    """Hook 'decay' (end of day): an impulse decays by its channel's rate."""
-    return impulse * (1.0 - decay) if kind == EXP_IMPULSE else impulse
+def care_decay(keep, impulse):
+    """Hook 'decay' (end of day): an impulse decays by its channel's rate (``keep`` = 1 -
+    decay, from ``CareProgram.impulse_keep``)."""
+    return impulse * keep
 
 
 @nb.njit(inline="always")

@@ -38,9 +38,10 @@ from painsim.engine.care_phases import (
     care_reset,
     care_schedule,
     care_sessions,
+    load_care,
     next_session_day,
+    store_care,
 )
-from painsim.engine.levers import EXP_IMPULSE
 from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
 from painsim.engine.phases import (
@@ -55,7 +56,7 @@ from painsim.engine.phases import (
     tally,
     trait_factor,
 )
-from painsim.engine.program import CF_DECAY, CF_END, CF_RETAIN, CF_START, CI_EXPOSURE
+from painsim.engine.program import EF_CAP, EF_END, EF_GAIN, EF_RETAIN, EF_START, EI_CHANNEL, EI_EXPOSURE, EI_LEVER
 from painsim.engine.variables import (
     M_ACT,
     M_COND,
@@ -134,14 +135,16 @@ def _make_kernel(with_care: bool):
         session_out, care_out = care_out_t
         # The tables once, as variables of the kernel: handing the tuple to a phase every day
         # would count references to each of its arrays.
-        _, ch_int, ch_float, eff_int, eff_float, _, _, vch, hooks = prog
+        _, ch_int, _, eff_int, eff_float, _, _, vch, hooks, imp_ch, imp_keep = prog
         n_ch = ch_int.shape[0]
         n_eff = eff_int.shape[0]
+        n_imp = imp_ch.shape[0]
         has_effects = n_eff > 0
         has_visit = vch >= 0
-        has_impulse = False
-        for ch in range(n_ch):
-            has_impulse |= ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE
+        has_impulse = n_imp > 0
+        # Without care the additive levers get -0.0, which the compiler drops (x + -0.0 is x);
+        # with care they start from the neutral 0.0 as the care effects do.
+        no_care = 0.0 if with_care else -0.0
         cs = np.zeros(len(CARE_SLOTS))
         next_s = np.zeros(n_ch, dtype=np.int64)
         attending = np.ones(n_ch, dtype=np.bool_)
@@ -174,13 +177,14 @@ def _make_kernel(with_care: bool):
             week_max = 0.0
             sums, q_first, q_nrec = load_summaries(summ, i)
             care_reset(cs, next_s, attending, imp, done)
+            slots = load_care(cs)
             next_care = next_session_day(prog, next_s)
             # Levers: the patient's modifiers, times (or plus) the care part of the day, which
             # only a plan with lever effects changes.
             lv_noci, lv_guard, lv_threat, lv_fear = np.float64(m_noci), np.float64(m_guard), np.float64(m_threat), \
                 np.float64(m_fear)
             lv_stress, lv_cond = np.float64(m_stress), np.float64(m_cond)
-            c_inhib, c_sleep, c_act, c_se = 0.0, 0.0, 0.0, 0.0
+            c_inhib, c_sleep, c_act, c_se = no_care, no_care, no_care, no_care
             persistence = np.exp(-1.0 / p.fluctuation_days)
             innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
 
@@ -190,17 +194,19 @@ def _make_kernel(with_care: bool):
                 due_after = False
                 if with_care:
                     if d == next_care:
+                        store_care(cs, slots)
                         F, S, E, N, X, G, A, K, H, due_after = care_schedule(
                             key, day, d, resources, prog, cs, next_s, attending, today, imp, done, F, S, E, N, X, G,
                             A, K, H)
+                        slots = load_care(cs)
                         next_care = next_session_day(prog, next_s)
                     if has_effects:
                         care = CARE_NEUTRAL
                         for e in range(n_eff):
-                            ch = eff_int[e, 0]
-                            x = care_exposure(ch_int[ch, CI_EXPOSURE], ch_float[ch, CF_START], ch_float[ch, CF_END],
-                                              ch_float[ch, CF_RETAIN], d, imp[ch])
-                            care = care_effect(care, eff_int[e, 1], eff_int[e, 2], eff_float[e, 0], eff_float[e, 1], x)
+                            x = care_exposure(eff_int[e, EI_EXPOSURE], eff_float[e, EF_START], eff_float[e, EF_END],
+                                              eff_float[e, EF_RETAIN], d, imp[eff_int[e, EI_CHANNEL]])
+                            care = care_effect(care, eff_int[e, EI_LEVER], eff_float[e, EF_GAIN], eff_float[e, EF_CAP],
+                                               x)
                         c_noci, c_guard, c_inhib, c_threat, c_fear, c_sleep, c_stress, c_act, c_se, c_cond = care
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
@@ -209,16 +215,18 @@ def _make_kernel(with_care: bool):
                                         lv_noci, m_inhib, c_inhib)
                 if with_care:
                     if has_visit:
-                        E, X, ended, relief_len = care_relief(d, P, hooks, cs, E, X)
+                        E, X, ended, relief_len, slots = care_relief(d, P, hooks, slots, E, X)
                         if ended >= 0:
                             session_out[ended, i] = relief_len
                     if due_after:
+                        store_care(cs, slots)
                         act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, imp, done,
                                                                        session_out, act, F, S, E, N, X, G, A, K, H)
+                        slots = load_care(cs)
                 PS, run, recovered, n_recur, first, q_first, q_nrec = bookkeeping(
                     p, d, day, PO, PS, run, recovered, n_recur, first, q_first, q_nrec)
                 if with_care:
-                    care_lasting(d, hooks, cs, recovered)
+                    slots = care_lasting(d, hooks, slots, recovered)
                 sums, week_max, high = summaries(p, d, ndays, PO, D, sums, week_max)
                 tally(daily, d, PO, D, high, recovered)
                 if slot >= 0:
@@ -228,14 +236,16 @@ def _make_kernel(with_care: bool):
                 levers = (lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, m_sleep, c_sleep, m_se, c_se)
                 T, G, C, H, I, S, K, A, F, E, X, W, U, Z = loops(p, gains, P, T, G, C, H, I, S, K, A, F, E, X, W,
                                                                  U, Z, N, spell, act, traits_t, levers)
-                if has_impulse:
-                    for ch in range(n_ch):
-                        imp[ch] = care_decay(ch_int[ch, CI_EXPOSURE], ch_float[ch, CF_DECAY], imp[ch])
+                if with_care and has_impulse:
+                    for j in range(n_imp):
+                        ch = imp_ch[j]
+                        imp[ch] = care_decay(imp_keep[j], imp[ch])
 
             _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                    P, PO, D, act, PS, run, recovered, n_recur, first)
             store_summaries(summ, i, sums, q_first, q_nrec)
             if with_care:
+                store_care(cs, slots)
                 care_finish(i, cs, done, session_out, care_out)
 
     return simulate_patients

@@ -20,6 +20,9 @@ from painsim.engine.levers import (
     KICK_OPS,
     KICK_TARGETS,
     LEVER_INDEX,
+    LEVERS,
+    OP_ADD,
+    OP_REDUCE,
     TIMINGS,
 )
 
@@ -38,6 +41,13 @@ CH_FLOAT: tuple[str, ...] = ("dose", "cost", "decay", "course_start", "course_en
                              "boost")
 (CI_FIRST, CI_COUNT, CI_ATTEND, CI_VISIT, CI_EXPOSURE, CI_TIMING, CI_STREAM) = range(len(CH_INT))
 (CF_DOSE, CF_COST, CF_DECAY, CF_START, CF_END, CF_RETAIN, CF_ADHERE, CF_BOOST) = range(len(CH_FLOAT))
+# Columns of the flat per-effect tables: each effect carries what the kernel reads every day
+# (its channel's exposure and course window, its lever, its gain signed by the operation),
+# so that the daily loop makes no second lookup in the channel table.
+EFF_INT: tuple[str, ...] = ("channel", "lever", "exposure")
+EFF_FLOAT: tuple[str, ...] = ("signed_gain", "cap", "course_start", "course_end", "retention")
+(EI_CHANNEL, EI_LEVER, EI_EXPOSURE) = range(len(EFF_INT))
+(EF_GAIN, EF_CAP, EF_START, EF_END, EF_RETAIN) = range(len(EFF_FLOAT))
 
 
 @dataclass(frozen=True)
@@ -77,8 +87,10 @@ class CareProgram:
     session_days: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     ch_int: np.ndarray = field(default_factory=lambda: np.empty((0, len(CH_INT)), dtype=np.int64))
     ch_float: np.ndarray = field(default_factory=lambda: np.empty((0, len(CH_FLOAT))))
-    eff_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
-    eff_float: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+    eff_int: np.ndarray = field(default_factory=lambda: np.empty((0, len(EFF_INT)), dtype=np.int64))
+    eff_float: np.ndarray = field(default_factory=lambda: np.empty((0, len(EFF_FLOAT))))
+    impulse_channels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    impulse_keep: np.ndarray = field(default_factory=lambda: np.empty(0))
     kick_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
     kick_float: np.ndarray = field(default_factory=lambda: np.empty(0))
 
@@ -100,20 +112,26 @@ class CareProgram:
             ch_float.append([ch.dose, ch.cost, ch.decay, ch.course_start, ch.course_end, ch.retention,
                              ch.adherence, ch.boost])
             first += sessions.size
+            exposure = _code(EXPOSURES, ch.exposure, ch.name, "exposure")
             for lever, op, gain, cap in ch.effects:
-                eff_int.append([j, _code(LEVER_INDEX, lever, ch.name, "lever"), _code(EFFECT_OPS, op, ch.name, "op")])
-                eff_float.append([gain, cap])
+                code = _code(LEVER_INDEX, lever, ch.name, "lever")
+                eff_int.append([j, code, exposure])
+                eff_float.append([_signed_gain(code, _code(EFFECT_OPS, op, ch.name, "op"), gain), cap,
+                                  ch.course_start, ch.course_end, ch.retention])
             for target, op, gain in ch.kicks:
                 kick_int.append([j, _code(KICK_TARGETS, target, ch.name, "kick target"),
                                  _code(KICK_OPS, op, ch.name, "kick op")])
                 kick_float.append(gain)
+        impulse = [j for j, ch in enumerate(channels) if ch.exposure == "impulse"]
         return cls(
             channels=channels, hooks=hooks,
             session_days=np.concatenate(days) if days else np.empty(0, dtype=np.int64),
             ch_int=np.array(ch_int, dtype=np.int64).reshape(-1, len(CH_INT)),
             ch_float=np.array(ch_float, dtype=np.float64).reshape(-1, len(CH_FLOAT)),
-            eff_int=np.array(eff_int, dtype=np.int64).reshape(-1, 3),
-            eff_float=np.array(eff_float, dtype=np.float64).reshape(-1, 2),
+            eff_int=np.array(eff_int, dtype=np.int64).reshape(-1, len(EFF_INT)),
+            eff_float=np.array(eff_float, dtype=np.float64).reshape(-1, len(EFF_FLOAT)),
+            impulse_channels=np.array(impulse, dtype=np.int64),
+            impulse_keep=np.array([1.0 - channels[j].decay for j in impulse], dtype=np.float64),
             kick_int=np.array(kick_int, dtype=np.int64).reshape(-1, 3),
             kick_float=np.array(kick_float, dtype=np.float64),
         )  # fmt: skip
@@ -142,7 +160,18 @@ class CareProgram:
     def kernel_args(self) -> tuple:
         """The tuple of tables the kernel reads, in its order."""
         return (self.session_days, self.ch_int, self.ch_float, self.eff_int, self.eff_float,
-                self.kick_int, self.kick_float, np.int64(self.visit_channel), self.hooks)
+                self.kick_int, self.kick_float, np.int64(self.visit_channel), self.hooks,
+                self.impulse_channels, self.impulse_keep)
+
+
+def _signed_gain(lever: int, op: int, gain: float) -> float:
+    """The gain with the sign of its operation: a multiplicative lever is multiplied by
+    1 + signed gain x min(cap, x) (reduce: 1 - g min(cap, x)), an additive one gets signed
+    gain x min(cap, x) added (subtract: - g min(cap, x)); negation is exact, so this is the
+    same number as applying the operation in the kernel."""
+    if LEVERS[lever].kind == "multiply":
+        return -gain if op == OP_REDUCE else gain
+    return gain if op == OP_ADD else -gain
 
 
 def _code(names, name: str, channel: str, what: str) -> int:
