@@ -12,6 +12,9 @@ Scenarios
 Trials
     :func:`run_and_analyse_trial`; :func:`run_power_curve` -> :class:`PowerCurve`;
     :func:`check_missing_method`.
+A patient's twins
+    :func:`simulate_twins` -> :class:`PatientTwins` (fan chart, loops switched off,
+    responder classes of twins of a profile under a care plan); :func:`check_twins_plan`.
 Meta-analysis
     :func:`read_meta_table` (a path or uploaded bytes), :func:`meta_options`,
     :func:`meta_analyse` -> :class:`MetaAnalysis` (fit, Egger, certainty, subgroups,
@@ -34,6 +37,7 @@ total)`` for sweeps and power curves; ``cancel()`` raises to stop a job at a saf
 from painsim.app.choices import CHOICE_LISTS, Choice, ChoiceError, check_choice, choices, choices_json, values
 from painsim.app.errors import AppInputError
 from painsim.app.meta import MetaAnalysis, MetaInputError, MetaOptions, meta_analyse, meta_options, read_meta_table
+from painsim.app.patient import PatientTwins, check_twins_plan, simulate_twins
 from painsim.app.runs import store_tables_run
 from painsim.app.scenarios import (
     ScenarioRun,
@@ -66,11 +70,13 @@ __all__ = [
     "MetaAnalysis",
     "MetaInputError",
     "MetaOptions",
+    "PatientTwins",
     "PowerCurve",
     "ScenarioRun",
     "check_choice",
     "check_missing_method",
     "check_scenario_run",
+    "check_twins_plan",
     "choices",
     "choices_json",
     "demo_scenario",
@@ -87,6 +93,7 @@ __all__ = [
     "run_power_curve",
     "run_scenario",
     "scenario_run_meta",
+    "simulate_twins",
     "store_scenario_run",
     "store_tables_run",
     "sweep_results_folder",

@@ -1,11 +1,9 @@
-"""One patient's likely course: many simulated twins of a profile under a care plan.
+"""The patient page: one patient's likely course, many simulated twins of a profile under a care plan.
 
-The profile pins the median of seven traits (0-1 sliders); each twin draws its traits from
-a narrow logit-normal around those medians (``spread``), so twins differ a little, as
-people with the same questionnaire answers do. Twins enter with chronic low back pain and
-are followed for ``horizon_days``. The same twins are simulated again with each
-reinforcing loop switched off: the drop in mean pain says how much that loop holds this
-profile's pain up, and the strongest loops are highlighted in the causal-loop diagram.
+The page's request (seven trait sliders, a care plan from the registry, twins, horizon) is
+validated here; the simulation is the application layer's
+(:func:`painsim.app.simulate_twins`: twins, fan chart, each reinforcing loop switched off,
+responder classes). The strongest loops are highlighted in the causal-loop diagram.
 """
 
 from __future__ import annotations
@@ -13,14 +11,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from painsim.care import REGISTRY, CareParams, CarePlan, Massage, Relationship
-from painsim.engine import LOOP_NAMES, Cohort, Population, Record, simulate
-from painsim.engine.loops import REINFORCING
-from painsim.engine.population import TraitMarginal
+from painsim.app import AppInputError, check_twins_plan, simulate_twins
+from painsim.app.patient import STAGE_COHORT
+from painsim.care import REGISTRY, CarePlan, Massage, Relationship
 from painsim.web.common import ERRORS, JobInfo, submit_job
 
 router = APIRouter(tags=["patient"])
@@ -36,12 +32,9 @@ PROFILE_TRAITS: dict[str, tuple[str, str]] = {
     "social_support": ("social_support", "Social support"),
     "work_strain": ("work_strain", "Work strain"),
 }
-VISIT_TREATMENTS = tuple(cls.name for cls in REGISTRY if cls.visit)
 HORIZONS = {365: "1 year", 730: "2 years"}
 """The horizons the page offers (the API takes any within PatientRequest's bounds)."""
 DEFAULT_HORIZON = 730
-QUANTILES = (5, 10, 25, 50, 75, 90, 95)
-HIGHLIGHT_MIN_DROP = 0.1  # points of mean pain: below this a loop is not highlighted
 
 
 def _trait(default: float, label: str) -> Any:
@@ -68,18 +61,11 @@ DEFAULT_PLAN = CarePlan(massage=Massage())
 
 def plan_problem(plan: CarePlan, horizon_days: int) -> str | None:  # type: ignore[valid-type]
     """Why ``plan`` does not fit ``horizon_days`` (a session on or after the horizon), or None."""
-    for treatment in plan.treatments():
-        try:
-            treatment.check_horizon(horizon_days)
-        except (ValueError, OverflowError) as err:  # OverflowError: days beyond int64
-            return f"plan.{err}; horizon_days ({horizon_days}) must go beyond the last session"
+    try:
+        check_twins_plan(plan, horizon_days)
+    except AppInputError as err:
+        return str(err)
     return None
-
-
-def last_day(plan: CarePlan) -> int:  # type: ignore[valid-type]
-    """Last scheduled session day of the plan's treatments (0 without sessions)."""
-    days = [int(d.max()) for t in plan.treatments() if (d := t.session_days()).size]
-    return max(days, default=0)
 
 
 def treatment_forms() -> dict[str, Any]:
@@ -127,11 +113,9 @@ class PatientRequest(BaseModel):
     seed: int = Field(1, ge=0, le=2**31 - 1)
 
 
-def population(profile: Profile, spread: float) -> Population:
-    """A chronic-entry population whose trait medians are the profile's."""
-    marginals = {trait: TraitMarginal(median=getattr(profile, key), spread=spread)
-                 for key, (trait, _) in PROFILE_TRAITS.items()}
-    return Population(name="patient twins", entry="chronic", marginals=marginals)
+def trait_medians(profile: Profile) -> dict[str, float]:
+    """The profile's sliders as trait medians (trait -> 0-1), what :func:`painsim.app.simulate_twins` takes."""
+    return {trait: getattr(profile, key) for key, (trait, _) in PROFILE_TRAITS.items()}
 
 
 def patient_job(req: PatientRequest, job) -> dict[str, Any]:
@@ -140,68 +124,19 @@ def patient_job(req: PatientRequest, job) -> dict[str, Any]:
 
 
 def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
-    """Fan chart, loop strengths and responder-class odds of the twins (see module docstring)."""
+    """:func:`painsim.app.simulate_twins` of the request, as the page's JSON; building the
+    cohort is the first 60% of the job's progress bar, the simulations the rest."""
     report = report or (lambda stage, done, total, share=(0, 1): None)
-    problem = plan_problem(req.plan, req.horizon_days)
-    if problem:
-        raise ValueError(problem)
-    cohort = Cohort.build(population(req.profile, req.spread), n=req.twins, seed=req.seed,
-                          progress=lambda done, total: report("finding chronic twins", done, total, (0.0, 0.6)))
-    plan = req.plan
-    record = Record.weekly("pain")
-    steps = 1 + len(LOOP_NAMES)
-    report("simulating the twins", 0, steps, (0.6, 1.0))
-    base = simulate(cohort, req.horizon_days, record, care=plan)
-    report("simulating the twins", 1, steps, (0.6, 1.0))
-    pain = base.trajectories["pain"]  # weeks x twins
-    weeks = (base.period_days // 7).tolist()
-    fan = {f"p{q}": np.round(np.percentile(pain, q, axis=1), 3).tolist() for q in QUANTILES}
-    summary = base.summary()
-    base_mean = float(summary["pain_mean"].mean())
-    loops = []
-    for k, name in enumerate(LOOP_NAMES):
-        off = simulate(cohort, req.horizon_days, Record.summaries(), care=plan, loops={name: 0.0})
-        report(f"switching off loop {name}", k + 2, steps, (0.6, 1.0))
-        drop = base_mean - float(off.summary()["pain_mean"].mean())
-        loop = REINFORCING[k]
-        loops.append({"name": name, "label": loop.label, "pain_drop": round(drop, 3)})
-    ranked = sorted(loops, key=lambda item: -item["pain_drop"])
-    strongest = [item["name"] for item in ranked[:2] if item["pain_drop"] >= HIGHLIGHT_MIN_DROP]
-    for item in loops:
-        item["highlighted"] = item["name"] in strongest
-    first = summary["first_recovery_day"].to_numpy()
-    out: dict[str, Any] = {
-        "twins": len(cohort),
-        "weeks": weeks,
-        "fan": fan,
-        "examples": np.round(pain[:, :6].T, 2).tolist(),
-        "pain_start": round(float(np.mean(pain[0])), 3),
-        "pain_end": round(float(np.mean(pain[-1])), 3),
-        "pain_mean": round(base_mean, 3),
-        "recovered_share": round(float(np.mean(np.isfinite(first))), 4),
-        "chronic_share_end": round(base.chronic_share(), 4),
-        "loops": loops,
-        "strongest_loops": strongest,
-        "responder_classes": None,
-        "responder_note": "responder classes need visits in the plan (" + " or ".join(VISIT_TREATMENTS) + ")",
-    }
-    if any(t.visit for t in plan.treatments()):
-        from painsim.outcomes.care_outcomes import care_summary, class_shares
 
-        care = care_summary(base)
-        shares = class_shares(care)
-        out["responder_classes"] = {
-            name: {"share": round(p, 4), "odds": round(p / (1 - p), 4) if p < 1 else None} for name, p in shares.items()
-        }
-        lasting = int(CareParams().lasting_days)
-        out["responder_note"] = (
-            f"'lasting' needs {lasting} days in the recovered range after the last session: with a "
-            f"{req.horizon_days}-day horizon and the last session on day {last_day(plan)}, "
-            + ("it can be reached." if req.horizon_days - last_day(plan) > lasting
-               else "it cannot be reached (choose a longer horizon).")
-        )
-        out["sessions_attended_mean"] = round(float(care["sessions_attended"].mean()), 3)
-    return out
+    def progress(stage: str, done: int, total: int) -> None:
+        report(stage, done, total, (0.0, 0.6) if stage == STAGE_COHORT else (0.6, 1.0))
+
+    try:
+        twins = simulate_twins(trait_medians(req.profile), req.plan, twins=req.twins, spread=req.spread,
+                               horizon_days=req.horizon_days, seed=req.seed, progress=progress)
+    except AppInputError as err:
+        raise ValueError(str(err)) from None
+    return twins.to_json()
 
 
 @router.get("/api/profile", summary="Profile sliders: trait, label, default")
