@@ -80,7 +80,8 @@ def _trial_targets(spec: TrialSpec, chosen: list[Target]) -> dict[str, float]:
 def _target_value(target: Target, arms: dict[str, Any]) -> float:
     spec = target.statistic
     kwargs = {"day": spec.day, "window": spec.window, "baseline_window": spec.baseline_window,
-              "responder_class": spec.responder_class}
+              "responder_class": spec.responder_class, "trajectory_class": spec.trajectory_class,
+              "classes": spec.classes}
     value = statistics.compute(spec.name, arms[target.source.arm], **kwargs)
     if target.source.contrast is not None:
         value -= statistics.compute(spec.name, arms[target.source.contrast], **kwargs)

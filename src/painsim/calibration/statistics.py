@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from painsim.outcomes.trajectories import MIN_WEEKS
+
 STATISTICS: dict[str, str] = {
     "pain_ratio": "mean pain over the `window` days ending on `day` / mean pain over the first `baseline_window` days",
     "pain_mean": "mean reported pain (0-10) over the `window` days ending on `day`",
@@ -23,6 +25,9 @@ STATISTICS: dict[str, str] = {
     "chronic_screen_share": "share meeting the chronic screen (docs/model.md, Populations) over days 0..`day`",
     "responder_share": "share of clients in `responder_class` (non_responder, transient, lasting)",
     "relief_median_days": "median duration (days) of all relief episodes after sessions",
+    "trajectory_share": "share in the trajectory pattern `trajectory_class` (recovery, slow_improvement, "
+                        "improvement_with_relapse, mild, moderate_severe) of latent classes fitted to the weekly "
+                        "pain of the whole weeks ending by `day` (docs/trajectories.md)",
 }
 # Statistics of a virtual trial's comparison (source kind "trial"), averaged over replicate trials.
 TRIAL_STATISTICS: dict[str, str] = {
@@ -32,10 +37,13 @@ TRIAL_STATISTICS: dict[str, str] = {
 }
 StatisticName = Literal[
     "pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "recurrence_share", "chronic_share",
-    "chronic_screen_share", "responder_share", "relief_median_days", "md", "smd", "ci_halfwidth",
+    "chronic_screen_share", "responder_share", "relief_median_days", "trajectory_share", "md", "smd",
+    "ci_halfwidth",
 ]  # fmt: skip
 NEEDS_DAY = {"pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "chronic_share",
-             "chronic_screen_share"}
+             "chronic_screen_share", "trajectory_share"}
+#: Whole weeks a trajectory_share needs at least (its `day` is 7 * weeks - 1 or later).
+TRAJECTORY_MIN_WEEKS = MIN_WEEKS
 NEEDS_CARE = {"responder_share", "relief_median_days"}
 CHRONIC_PAIN = 4.0
 
@@ -65,8 +73,11 @@ def trial_statistic(name: str, comparisons: Any) -> float:
 
 
 def compute(name: str, result: Any, day: int | None = None, window: int = 1, baseline_window: int = 1,
-            responder_class: str | None = None) -> float:
-    """The statistic ``name`` of one simulated arm (NaN when it is undefined, e.g. no relief)."""
+            responder_class: str | None = None, trajectory_class: str | None = None,
+            classes: int | None = None) -> float:
+    """The statistic ``name`` of one simulated arm (NaN when it is undefined, e.g. no relief).
+
+    ``trajectory_class`` and ``classes`` (None: by BIC) are the parameters of ``trajectory_share``."""
     functions: dict[str, Callable[[], float]] = {
         "pain_ratio": lambda: _pain_ratio(result, day, window, baseline_window),
         "pain_mean": lambda: _window_mean(result.daily()["pain_mean"].to_numpy(), day, window),
@@ -77,6 +88,7 @@ def compute(name: str, result: Any, day: int | None = None, window: int = 1, bas
         "chronic_screen_share": lambda: _screen_share(result, day),
         "responder_share": lambda: _responder_share(result, responder_class),
         "relief_median_days": lambda: _relief_median(result),
+        "trajectory_share": lambda: _trajectory_share(result, day, trajectory_class, classes),
     }
     if name not in functions:
         raise ValueError(f"unknown statistic {name!r}; allowed: {', '.join(STATISTICS)}")
@@ -126,3 +138,21 @@ def _relief_median(result: Any) -> float:
 
     durations = relief_durations(result)
     return float(np.median(durations)) if durations.size else math.nan
+
+
+def _trajectory_share(result: Any, day: int, trajectory_class: str | None, classes: int | None) -> float:
+    """Share of the arm in one trajectory pattern: latent classes (BIC over 1-7 unless
+    ``classes`` is given, seed 0) of the weekly pain of the whole weeks in days 0..day."""
+    from painsim.outcomes.trajectories import LABELS, fit_trajectory_classes, pain_curves
+
+    if trajectory_class not in LABELS:
+        raise ValueError(f"trajectory_share: trajectory_class must be one of {', '.join(LABELS)} "
+                         f"(got {trajectory_class!r})")
+    weekly = _weekly_pain(result)
+    starts = result.period_days - result.start_day
+    weeks = int(np.sum(starts + 7 <= day + 1))
+    if weeks < TRAJECTORY_MIN_WEEKS:
+        raise ValueError(f"trajectory_share: {weeks} whole week(s) end by day {day}; at least "
+                         f"{TRAJECTORY_MIN_WEEKS} are needed (day >= {7 * TRAJECTORY_MIN_WEEKS - 1})")
+    fit = fit_trajectory_classes(pain_curves(weekly, weeks), "auto" if classes is None else classes, seed=0)
+    return fit.label_shares()[trajectory_class]

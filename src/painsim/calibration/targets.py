@@ -42,9 +42,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from painsim.calibration.statistics import NEEDS_CARE, NEEDS_DAY, TRIAL_STATISTICS, StatisticName
+from painsim.calibration.statistics import (
+    NEEDS_CARE,
+    NEEDS_DAY,
+    TRAJECTORY_MIN_WEEKS,
+    TRIAL_STATISTICS,
+    StatisticName,
+)
 from painsim.care import CareParams
 from painsim.engine import ModelParams
+from painsim.outcomes.trajectories import CLASS_RANGE, LABELS, TrajectoryLabel
 from painsim.scenario import Scenario
 from painsim.tomlfiles import parse_toml_model, read_text_file
 from painsim.trials.spec import TrialSpec
@@ -139,6 +146,9 @@ class StatisticSpec(BaseModel):
     window: int = Field(1, ge=1, le=365, description="days averaged, ending on `day`")
     baseline_window: int = Field(1, ge=1, le=365, description="days averaged at entry (pain_ratio)")
     responder_class: Literal["non_responder", "transient", "lasting"] | None = None
+    trajectory_class: TrajectoryLabel | None = Field(None, description="trajectory pattern (trajectory_share)")
+    classes: int | None = Field(None, ge=CLASS_RANGE[0], le=CLASS_RANGE[1],
+                                description="number of trajectory classes (trajectory_share; default: by BIC)")
 
     @model_validator(mode="after")
     def _complete(self) -> StatisticSpec:
@@ -147,12 +157,25 @@ class StatisticSpec(BaseModel):
         if self.name == "responder_share" and self.responder_class is None:
             raise ValueError("statistic 'responder_share' needs responder_class "
                              "('non_responder', 'transient' or 'lasting')")
+        if self.name == "trajectory_share":
+            self._check_trajectory_share()
+        elif self.trajectory_class is not None or self.classes is not None:
+            raise ValueError(f"trajectory_class and classes belong to statistic 'trajectory_share', not {self.name!r}")
         return self
+
+    def _check_trajectory_share(self) -> None:
+        if self.trajectory_class is None:
+            raise ValueError(f"statistic 'trajectory_share' needs trajectory_class ({', '.join(map(repr, LABELS))})")
+        if self.day is not None and self.day < 7 * TRAJECTORY_MIN_WEEKS - 1:
+            raise ValueError(f"statistic 'trajectory_share' needs at least {TRAJECTORY_MIN_WEEKS} whole weeks: "
+                             f"day >= {7 * TRAJECTORY_MIN_WEEKS - 1} (given day = {self.day}; 363 is 52 weeks)")
 
     def describe(self) -> str:
         parts = [self.name]
         if self.responder_class:
             parts.append(self.responder_class)
+        if self.trajectory_class:
+            parts.append(self.trajectory_class + (f" ({self.classes} classes)" if self.classes else ""))
         if self.day is not None:
             parts.append(f"day {self.day}" + (f" ({self.window}-day mean)" if self.window > 1 else ""))
         return " ".join(parts)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from painsim.outcomes.care_outcomes import CLASSES
 from painsim.outcomes.figures import CLASS_COLOURS
+from painsim.outcomes.trajectories import TrajectoryClasses, plot_trajectory_classes
 
 DPI = 110
 WIDTH_IN = 11.0
@@ -298,5 +299,15 @@ def cost_per_relief_day(values: dict[str, float | None], costs: dict[str, float 
         ax.set_xlabel("cost per day of relief ($): total cost of care / total relief-days")
         ax.xaxis.set_major_formatter(lambda v, _pos: rf"\${v:,.0f}")
         ax.grid(axis="y", visible=False)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def trajectory_classes(fit: TrajectoryClasses, title: str) -> bytes:
+    """Class mean curves of a trajectory fit (painsim.outcomes.trajectories), share in the legend."""
+    import matplotlib
+
+    with _figure(figsize=(WIDTH_IN, 4.6)) as (fig, ax), matplotlib.rc_context({"text.parse_math": False}):
+        plot_trajectory_classes(fit, ax=ax, title=title)
         fig.tight_layout()
         return _png(fig)

@@ -42,6 +42,7 @@ def render_report(stored_run: StoredRun) -> str:
         _over_time_section(data, "pain", "Pain over time", "pain (0-10)", 10.0, "pain_mean"),
         _over_time_section(data, "disability", "Disability over time", "disability (RMDQ, 0-24)", 24.0,
                            "disability_mean"),
+        _trajectory_section(data),
         _relief_section(data),
         _responder_section(data),
         _attendance_section(data),
@@ -161,7 +162,8 @@ def _header(data: _RunData) -> str:
     items = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
     toc = "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in (
         ("answer", "Answer"), ("how-to-read", "How to read this"), ("pain", "Pain"), ("disability", "Disability"),
-        ("relief", "Relief"), ("responders", "Responders"), ("attendance", "Attendance"), ("cost", "Cost"),
+        ("trajectories", "Trajectory classes"), ("relief", "Relief"), ("responders", "Responders"),
+        ("attendance", "Attendance"), ("cost", "Cost"),
         ("diagram", "Causal loops"), ("scenario", "Scenario")))
     return (f'<header>\n<p class="kicker">painsim report</p>\n<h1>{escape(data.title)}</h1>\n'
             f'<p class="disclaimer" role="note"><strong>{escape(DISCLAIMER)}</strong> These are virtual patients '
@@ -256,6 +258,34 @@ def _over_time_section(data: _RunData, variable: str, title: str, ylabel: str, y
         how = f"Daily cohort mean {variable} (no per-person trajectories were recorded in this run)."
     caption = f"{how} The shaded strip marks the course of sessions (first to last)."
     return _section(variable, title, _figure(png, f"{title} per arm", escape(caption)))
+
+
+def _trajectory_section(data: _RunData) -> str:
+    """Latent trajectory classes of the weekly pain of the reference (else the first) arm,
+    over its first year at most (docs/trajectories.md)."""
+    from painsim.outcomes import trajectories as tc
+
+    title = "Trajectory classes"
+    arm = data.reference or (data.arms[0] if data.arms else None)
+    weeks = min(tc.weeks_in_months(12), data.horizon // 7)
+    if data.trajectories is None or not len(data.trajectories) or arm is None or weeks < tc.MIN_WEEKS:
+        return _section("trajectories", title, _missing(f"weekly pain of {tc.MIN_WEEKS} weeks or more"))
+    try:
+        weekly = tc.weekly_pain_from_table(data.trajectories, arm, data.horizon)
+        fit = tc.fit_trajectory_classes(tc.pain_curves(weekly, weeks), "auto", seed=0)
+    except tc.TrajectoryInputError as err:
+        return _section("trajectories", title, f'<p class="note">No trajectory classes: {escape(str(err))}.</p>')
+    png = figures.trajectory_classes(fit, f"{arm}: {fit.k} classes over {weeks} weeks (number by BIC)")
+    published = tc.KONGSTED_2015_SHARES
+    rows = "".join(f'<tr><td class="left">{escape(tc.LABELS[label])}</td><td>{share:.0%}</td>'
+                   f"<td>{published[label]:.0%}</td></tr>" for label, share in fit.label_shares().items())
+    table = ('<div class="scroll"><table class="answer narrow"><thead><tr><th class="left">pattern</th>'
+             f"<th>{escape(arm)}</th><th>Kongsted 2015</th></tr></thead><tbody>{rows}</tbody></table></div>")
+    caption = (f"Latent classes of the weekly pain of {fit.n:,} people of arm {arm} (a Gaussian mixture, the number "
+               "of classes by BIC over 1-7), each line a class's mean pain, named by the rule of docs/trajectories.md; "
+               "the table adds up classes of the same pattern, beside the shares Kongsted et al. found in 1,082 "
+               "primary-care patients over a year (Spine J 2015).")
+    return _section("trajectories", title, _figure(png, "Trajectory classes", escape(caption)) + "\n" + table)
 
 
 def _relief_section(data: _RunData) -> str:
