@@ -91,7 +91,7 @@ def render(results: Path) -> str:
                   "`simulate.<locals>.run`, the thread that calls the compiled kernel):", "",
                   "| deepest Python frame | share of samples |", "|---|---:|"]
         lines += [f"| `{k}` | {v:.1%} |" for k, v in prof["deepest_python_frame"].items()]
-        keys = ("simulate.<locals>.run", "simulate (", "Cohort.build", "Cohort._screen_chronic",
+        keys = ("simulate.<locals>.run", "simulate (", "Cohort.build", "Cohort._screen",
                 "Population.draw_traits", "Cohort.copy", "SimulationResult.summary", "SimulationResult.daily",
                 "_find_and_load (")
         picked = [(k, v) for k, v in prof["total"].items() if any(k.startswith(key) for key in keys)]

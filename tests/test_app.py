@@ -25,7 +25,7 @@ def test_each_list_of_choices_is_read_from_its_declaration():
     declared = {"effect_size_measures": MEASURES, "tau2_methods": METHODS, "tests": TESTS,
                 "pooling_measures": pooling.MEASURES, "missing_data": spec.MISSING,
                 "outcomes": tuple(spec.OUTCOMES), "treatments": REGISTRY.names, "loops": LOOP_NAMES,
-                "populations": ("acute", "chronic"), "responder_classes": CLASSES,
+                "populations": ("acute", "subacute", "chronic", "consulters"), "responder_classes": CLASSES,
                 "sensitivity_methods": get_args(sensitivity.Method), "sensitivity_outputs": tuple(sensitivity.OUTPUTS),
                 "export_formats": EXPORT_FORMATS}
     assert {name: app.values(name) for name in app.CHOICE_LISTS} == declared

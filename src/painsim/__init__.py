@@ -22,7 +22,9 @@ from painsim.engine import (
     SimulationResult,
     acute_episode,
     chronic_low_back_pain,
+    primary_care_consulters,
     simulate,
+    subacute_low_back_pain,
 )
 
 __version__ = "0.1.0"
@@ -37,5 +39,7 @@ __all__ = [
     "__version__",
     "acute_episode",
     "chronic_low_back_pain",
+    "primary_care_consulters",
     "simulate",
+    "subacute_low_back_pain",
 ]

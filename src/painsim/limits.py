@@ -207,6 +207,13 @@ def _screening(n: int, days: int, run_in_days: int, limits: Limits) -> tuple[int
     return limit, n * per_candidate, limit * per_candidate
 
 
+def _population_screening(population: Any, n: int, run_in_days: int, limits: Limits) -> tuple[int, int, int]:
+    """:func:`_screening` summed over the entry windows of ``population`` (each screens for its
+    quota of ``n``, every candidate simulated to the population's entry day)."""
+    parts = [_screening(quota, population.entry_day, run_in_days, limits) for quota in population.quotas(n) if quota]
+    return sum(p[0] for p in parts), sum(p[1] for p in parts), sum(p[2] for p in parts)
+
+
 # --- scenarios ----------------------------------------------------------------------------
 
 def scenario_cost(scenario: Any, n: int | None = None, limits: Limits = DEFAULT_LIMITS) -> Cost:
@@ -215,9 +222,9 @@ def scenario_cost(scenario: Any, n: int | None = None, limits: Limits = DEFAULT_
     n = scenario.n if n is None else int(n)
     arms = len(scenario.arms)
     horizon = scenario.horizon_days
-    if scenario.population.entry == "chronic":
-        candidates, days_min, days_max = _screening(n, scenario.population.chronic_min_days, 0, limits)
-        batch = _batch_memory(scenario.population.chronic_min_days, limits)
+    if scenario.population.screened:
+        candidates, days_min, days_max = _population_screening(scenario.population, n, 0, limits)
+        batch = _batch_memory(scenario.population.entry_day, limits)
     else:
         candidates = days_min = days_max = batch = 0
     record = scenario.record
@@ -239,8 +246,8 @@ def check_scenario_cost(scenario: Any, n: int | None = None, limits: Limits = DE
     cost = scenario_cost(scenario, n, limits)
     n_field = "n" if n is None else "n (--n)"
     population = scenario.population
-    if population.entry == "chronic":
-        _check_screening(cost, population.chronic_min_days, "population.chronic_min_days", n_field, limits)
+    if population.screened:
+        _check_screening(cost, population.entry_day, population.entry_day_field, n_field, limits)
     if cost.recording_bytes > limits.max_recording_bytes:
         record = scenario.record
         raise LimitError("record.patients", (
@@ -262,8 +269,9 @@ def check_scenario_cost(scenario: Any, n: int | None = None, limits: Limits = DE
 def trial_cost(spec: Any, limits: Limits = DEFAULT_LIMITS) -> Cost:
     """The cost of one run of trial ``spec`` (a :class:`painsim.trials.TrialSpec`)."""
     need = spec.n_total
-    days = spec.screening_population().chronic_min_days
-    candidates, days_min, days_max = _screening(need, days, spec.eligibility.screening_days, limits)
+    population = spec.screening_population()
+    days = population.entry_day
+    candidates, days_min, days_max = _population_screening(population, need, spec.eligibility.screening_days, limits)
     horizon = spec.horizon_days
     sessions = sum(arm.plan().compile(horizon, spec.care_params).n_sessions * arm.n for arm in spec.arms.values())
     weeks, measures = len(spec.visits.weeks), len(spec.outcomes.measures)
@@ -284,11 +292,9 @@ def check_trial_cost(spec: Any, limits: Limits = DEFAULT_LIMITS) -> Cost:
     _check_blocks(spec, limits)
     cost = trial_cost(spec, limits)
     population = spec.screening_population()
-    days_field = ("population.chronic_min_days" if population.chronic_min_days == spec.population.chronic_min_days
-                  else "eligibility.min_duration_months")
     largest = max(spec.arms, key=lambda name: spec.arms[name].n)
     n_field = f"arms.{largest}.n"
-    _check_screening(cost, population.chronic_min_days + spec.eligibility.screening_days, days_field, n_field,
+    _check_screening(cost, population.entry_day + spec.eligibility.screening_days, spec.entry_day_field(), n_field,
                      limits)
     if cost.simulated_patient_days > limits.max_simulated_patient_days:
         raise LimitError(n_field, (

@@ -66,7 +66,7 @@ def test_cohort_size_must_be_positive_integer(n):
 def test_seed_and_population_name_are_checked():
     with pytest.raises(ValueError, match="seed"):
         pe.Cohort.build("acute", n=5, seed=-1)
-    with pytest.raises(ValueError, match="'chronic', 'acute'"):
+    with pytest.raises(ValueError, match="'acute', 'subacute', 'chronic', 'consulters'"):
         pe.Cohort.build("chronc", n=5)
 
 

@@ -128,9 +128,9 @@ def _treatments() -> list[Choice]:
 
 
 def _populations() -> list[Choice]:
-    from painsim.engine.population import Population, acute_episode, chronic_low_back_pain
+    from painsim.engine.population import NAMED_POPULATIONS, Population
 
-    names = {"acute": acute_episode().name, "chronic": chronic_low_back_pain().name}
+    names = {entry: make().name for entry, make in NAMED_POPULATIONS.items()}
     return [Choice(entry, names.get(entry, entry)) for entry in get_args(Population.model_fields["entry"].annotation)]
 
 

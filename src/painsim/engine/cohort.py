@@ -6,7 +6,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,7 +16,7 @@ from painsim.engine.kernel import kernel_params, simulate_natural, simulate_with
 from painsim.engine.levers import CARE_RECORDS
 from painsim.engine.loops import LOOP_NAMES
 from painsim.engine.params import ModelParams
-from painsim.engine.population import Population, acute_episode, chronic_low_back_pain
+from painsim.engine.population import NAMED_POPULATIONS, Population
 from painsim.engine.program import EMPTY_PROGRAM, CareProgram
 from painsim.engine.recording import Record
 from painsim.engine.result import SimulationResult
@@ -50,7 +50,7 @@ from painsim.engine.variables import (
     TR_WORK,
     TRAITS,
 )  # fmt: skip
-from painsim.limits import DEFAULT_LIMITS, Limits, screening_candidate_limit
+from painsim.limits import DEFAULT_LIMITS, Limits
 
 Progress = Callable[[int, int], None]
 
@@ -78,6 +78,9 @@ class Cohort:
     modifiers : float32 (modifiers x patients): gains that care modules change.
     day : absolute day of the next step (each patient's streams are keyed by it).
     entry_day : absolute day of entry; results count days from it.
+    duration_days : int64 per patient: days of pain at entry (0 at the onset of an acute
+        episode; docs/model.md, "Populations"). It stays the duration at entry as the
+        cohort is simulated.
     """
 
     population: Population
@@ -89,6 +92,11 @@ class Cohort:
     modifiers: np.ndarray
     day: int
     entry_day: int
+    duration_days: np.ndarray = field(default=None)  # type: ignore[assignment]  # None: zeros (at onset)
+
+    def __post_init__(self) -> None:
+        if self.duration_days is None:
+            self.duration_days = np.zeros(self.ids.size, dtype=np.int64)
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -103,12 +111,15 @@ class Cohort:
         progress: Progress | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> Cohort:
-        """Build ``n`` patients of ``population`` ("chronic", "acute" or a Population).
+        """Build ``n`` patients of ``population`` (a Population or the name of one:
+        "acute", "subacute", "chronic", "consulters").
 
-        A chronic cohort is screened from acute episodes in batches, ``progress(found, n)``
-        after each (an exception it raises stops screening); screening examines at most
+        Every entry but acute is screened from acute episodes (each simulated from onset for
+        its duration of pain, kept if still in pain) in batches, ``progress(found, n)`` after
+        each (an exception it raises stops screening); screening examines at most
         ``limits``' number of candidates (painsim.limits) and raises
-        :class:`painsim.engine.screening.ScreeningError` when it cannot find ``n``.
+        :class:`painsim.engine.screening.ScreeningError` when it cannot find ``n``. Each
+        patient's duration of pain at entry is in ``cohort.duration_days``.
 
         Examples
         --------
@@ -119,9 +130,9 @@ class Cohort:
         population = _resolve_population(population)
         _check_n_seed(n, seed)
         params = params or ModelParams()
-        if population.entry == "acute":
+        if not population.screened:
             return cls._acute(population, np.arange(n, dtype=np.int64), seed, params)
-        return cls._screen_chronic(population, n, seed, params, progress, limits)
+        return cls._screen(population, n, seed, params, progress, limits)
 
     @classmethod
     def _acute(cls, population: Population, ids: np.ndarray, seed: int,
@@ -137,33 +148,36 @@ class Cohort:
         )
 
     @classmethod
-    def _screen_chronic(cls, population: Population, n: int, seed: int, params: ModelParams,
-                        progress: Progress | None, limits: Limits = DEFAULT_LIMITS) -> Cohort:
-        """Simulate acute episodes and keep, in id order, the first ``n`` whose pain persists.
+    def _screen(cls, population: Population, n: int, seed: int, params: ModelParams,
+                progress: Progress | None, limits: Limits = DEFAULT_LIMITS) -> Cohort:
+        """Simulate acute episodes, each for its duration of pain, and keep, in id order, the
+        first ``n`` still in pain (in each entry window, its share of ``n``).
 
         Candidates are screened in batches of bounded size, ``progress(found, n)`` after each,
-        at most :func:`painsim.limits.screening_candidate_limit` of them; when the cohort
-        cannot be filled, :class:`painsim.engine.screening.ScreeningError` says how many
+        at most :func:`painsim.limits.screening_candidate_limit` of them per window; when the
+        cohort cannot be filled, :class:`painsim.engine.screening.ScreeningError` says how many
         candidates met each criterion (painsim.engine.screening).
         """
-        from painsim.engine.screening import screen_chronic
+        from painsim.engine.screening import screen_population
 
-        limit = screening_candidate_limit(n, population.chronic_min_days, limits)
-        cohort = Cohort.concat(screen_chronic(population, n, seed, params, limit, progress, limits))
+        cohort = screen_population(population, n, seed, params, progress, limits)
         cohort.population = population
         return cohort
+
 
     def copy(self) -> Cohort:
         """A deep copy (arrays are copied)."""
         return replace(self, ids=self.ids.copy(), traits=self.traits.copy(),
-                       state=self.state.copy(), modifiers=self.modifiers.copy())
+                       state=self.state.copy(), modifiers=self.modifiers.copy(),
+                       duration_days=self.duration_days.copy())
 
     def subset(self, positions: Sequence[int] | np.ndarray | slice) -> Cohort:
         """The patients at ``positions`` (copies)."""
         return replace(self, ids=self.ids[positions].copy(),
                        traits=np.ascontiguousarray(self.traits[:, positions]),
                        state=np.ascontiguousarray(self.state[:, positions]),
-                       modifiers=np.ascontiguousarray(self.modifiers[:, positions]))
+                       modifiers=np.ascontiguousarray(self.modifiers[:, positions]),
+                       duration_days=self.duration_days[positions].copy())
 
     def split(self, n_chunks: int) -> list[Cohort]:
         """Disjoint consecutive chunks (for processes or workers)."""
@@ -179,7 +193,8 @@ class Cohort:
         return replace(first, ids=np.concatenate([p.ids for p in parts]),
                        traits=np.concatenate([p.traits for p in parts], axis=1),
                        state=np.concatenate([p.state for p in parts], axis=1),
-                       modifiers=np.concatenate([p.modifiers for p in parts], axis=1))
+                       modifiers=np.concatenate([p.modifiers for p in parts], axis=1),
+                       duration_days=np.concatenate([p.duration_days for p in parts]))
 
     def traits_frame(self):
         """Traits as a DataFrame, one row per patient."""
@@ -311,11 +326,10 @@ def _check_n_seed(n: int, seed: int) -> None:
 def _resolve_population(population: Population | str) -> Population:
     if isinstance(population, Population):
         return population
-    named = {"chronic": chronic_low_back_pain, "acute": acute_episode}
-    if population not in named:
-        raise ValueError(f"population must be a Population or one of {list(named)}, "
+    if population not in NAMED_POPULATIONS:
+        raise ValueError(f"population must be a Population or one of {list(NAMED_POPULATIONS)}, "
                          f"got {population!r}")
-    return named[population]()
+    return NAMED_POPULATIONS[population]()
 
 
 def _acute_state(traits: np.ndarray, injury: np.ndarray, params: ModelParams) -> np.ndarray:

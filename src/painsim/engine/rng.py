@@ -37,6 +37,7 @@ EXERCISE = 12
 QUESTIONNAIRE_A = 13  # measurement error of a trial's questionnaires (painsim.trials), "day" = visit
 QUESTIONNAIRE_B = 14
 INITIAL_STATE = 20
+ENTRY_DURATION = 21  # duration of pain at entry of a screened candidate (painsim.engine.screening), day 0
 TRAITS_BASE = 100  # traits use TRAITS_BASE + 2k and TRAITS_BASE + 2k + 1
 
 

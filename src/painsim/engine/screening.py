@@ -1,28 +1,54 @@
-"""Screening for chronic pain, in bounded batches: which acute episodes persist.
+"""Screening, in bounded batches: which acute episodes are still in pain at entry.
 
-A chronic cohort of ``n`` is the first ``n`` candidate ids (in id order) whose simulated
-acute episode leaves pain that persists (``Population.chronic_min_pain`` and
-``chronic_min_days``): each candidate's history depends only on its id and the seed, so the
+A patient with duration *d* of pain at entry is a patient whose acute episode started *d*
+days ago and who still meets the pain criterion at day *d* (docs/model.md, "Populations").
+Every entry but acute is built from that one mechanism: each candidate (an acute episode of
+the population, by id) draws its duration from its entry window, is simulated from onset
+for that many days, and is kept if its weekly mean pain was at least
+``Population.chronic_min_pain`` in every 4-week block of the episode and in its last week.
+So the model's own natural history decides who is still in pain: in a window of durations,
+longer durations are kept less often, as among the people of a population who have pain of
+that duration at a given time.
+
+All candidates enter on the same day, :attr:`Population.entry_day` (the longest duration);
+a candidate with duration *d* starts its episode ``entry_day - d`` days into the screening,
+and the candidates of a batch are simulated together from the earliest onset, each joining
+on its own onset day. Durations are whole weeks below the window's longest, so that every
+candidate's weeks since onset line up. A chronic population with one duration (the
+default) is one simulation of ``chronic_min_days`` days, as it always was.
+
+A population of ``n`` is, in each entry window (one, or one per band of a consulter
+mixture), the first candidates in id order that are still in pain, as many as the window's
+share of ``n``; each candidate's history depends only on its id and the seed, so the
 cohort does not depend on how candidates are batched. Screening examines at most
-:func:`painsim.limits.screening_candidate_limit` candidates, in batches of bounded size (so
-a progress callback, and the cancellation it may raise, runs often), and gives up early when
-the candidates left could not fill the cohort (:func:`painsim.limits.screening_cannot_fill`);
-then it raises :class:`ScreeningError`, which says how many candidates met each criterion
-and which field to relax.
+:func:`painsim.limits.screening_candidate_limit` candidates per window, in batches of
+bounded size (so a progress callback, and the cancellation it may raise, runs often), and
+gives up early when the candidates left could not fill the cohort
+(:func:`painsim.limits.screening_cannot_fill`); then it raises :class:`ScreeningError`,
+which says how many candidates met each criterion and which field to relax.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from painsim.engine import rng
 from painsim.engine.params import ModelParams
-from painsim.engine.population import Population
+from painsim.engine.population import EntryWindow, Population
 from painsim.engine.recording import Record
 from painsim.engine.variables import S_FIRST, S_NREC, S_REC, S_RUN
-from painsim.limits import DEFAULT_LIMITS, Limits, screening_batch_size, screening_cannot_fill
+from painsim.limits import (
+    DEFAULT_LIMITS,
+    SCREEN_BATCH_PER_WANTED,
+    Limits,
+    screening_batch_size,
+    screening_candidate_limit,
+    screening_cannot_fill,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -33,35 +59,45 @@ class ScreeningError(ValueError):
 
 
 @dataclass
-class ChronicCounts:
-    """How many candidates were screened and how many met each criterion of chronicity."""
+class EntryCounts:
+    """How many candidates were screened and how many met each part of the pain criterion."""
 
     screened: int = 0
     persistent_blocks: int = 0
-    """pain >= chronic_min_pain in every 4-week block of the first chronic_min_days"""
+    """pain >= chronic_min_pain in every 4-week block of the episode"""
     persistent_last_week: int = 0
     """pain >= chronic_min_pain in the last week"""
     chronic: int = 0
-    """both"""
+    """both: still in pain at entry (kept)"""
 
 
-class ChronicScreen:
-    """Acute episodes in id order (0, 1, 2, ...), screened for pain that persists.
+ChronicCounts = EntryCounts  # the former name
 
-    Each :meth:`next_batch` simulates the next batch of candidates and returns those whose
-    pain persisted, as a cohort ready to use (entry at the end of the screening period).
-    At most ``limit`` candidates are screened.
+
+class EntryScreen:
+    """Acute episodes in id order, screened for pain that lasts to entry, in one entry window.
+
+    Each :meth:`next_batch` simulates the next batch of candidates and returns those still in
+    pain at entry, as a cohort ready to use (day and entry day :attr:`Population.entry_day`,
+    each patient's duration in ``duration_days``). At most ``limit`` candidates are
+    screened. ``window`` is one of ``population.entry_windows()`` (default: the first), the
+    ``stratum``-th of ``strata``: its candidates are the ids ``stratum, stratum + strata,
+    stratum + 2 strata, ...`` so that windows never share a patient.
     """
 
     def __init__(self, population: Population, seed: int, params: ModelParams, limit: int,
-                 limits: Limits = DEFAULT_LIMITS):
+                 limits: Limits = DEFAULT_LIMITS, window: EntryWindow | None = None, stratum: int = 0,
+                 strata: int = 1):
         self.population, self.seed, self.params = population, seed, params
         self.limit, self.limits = limit, limits
-        self.counts = ChronicCounts()
+        self.window = window or population.entry_windows()[0]
+        self.stratum, self.strata = stratum, strata
+        self.counts = EntryCounts()
 
     @property
     def days(self) -> int:
-        return self.population.chronic_min_days
+        """Days simulated for the longest candidate (the entry day)."""
+        return self.population.entry_day
 
     @property
     def remaining(self) -> int:
@@ -69,41 +105,107 @@ class ChronicScreen:
         return self.limit - self.counts.screened
 
     def next_batch(self, wanted: int, extra_days: int = 0):
-        """The persistent cases among the next candidates (a batch sized for ``wanted`` more,
-        within the batch limit in patient-days; ``extra_days`` more are simulated per case
-        by the caller). Raises ScreeningError if no candidates are left within the limit."""
-        from painsim.engine.cohort import Cohort, simulate
+        """The candidates still in pain among the next ones (a batch sized for ``wanted``
+        more, within the batch limit in patient-days; ``extra_days`` more are simulated per
+        case by the caller). Raises ScreeningError if no candidates are left within the limit."""
+        from painsim.engine.cohort import Cohort
 
         size = screening_batch_size(wanted, self.days + extra_days, self.remaining, self.limits)
         if size <= 0:
             raise ScreeningError(f"screening has examined its limit of {self.limit:,} candidates")
         first = self.counts.screened
-        candidates = Cohort._acute(self.population, np.arange(first, first + size), self.seed, self.params)
-        result = simulate(candidates, self.days, Record(variables=("pain",), every=7))
-        weekly = result.trajectories["pain"]
-        threshold = self.population.chronic_min_pain
-        blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, self.days // 7 - 3, 4)]
-        every_block = np.all(np.array(blocks) >= threshold, axis=0)
-        last_week = weekly[-1] >= threshold
-        persistent = every_block & last_week
-        self.counts.screened += size
-        self.counts.persistent_blocks += int(every_block.sum())
-        self.counts.persistent_last_week += int(last_week.sum())
-        self.counts.chronic += int(persistent.sum())
-        cohort = result.cohort.subset(np.flatnonzero(persistent))
+        ids = np.arange(first, first + size, dtype=np.int64) * self.strata + self.stratum
+        if self.window.max_days == 0:  # at onset: every candidate is in pain
+            cohort = Cohort._acute(self.population, ids, self.seed, self.params)
+            self._count(size, np.ones(size, dtype=bool), np.ones(size, dtype=bool))
+            return cohort
+        durations = self._durations(ids)
+        cohort, in_pain = self._simulate_episodes(ids, durations)
+        cohort = cohort.subset(in_pain)
         cohort.state[[S_RUN, S_REC, S_NREC]] = 0.0
         cohort.state[S_FIRST] = -1.0
         cohort.entry_day = cohort.day
         return cohort
 
-    def describe(self, days_field: str = "population.chronic_min_days") -> str:
-        """How many candidates met each criterion of chronicity, for error messages
-        (``days_field`` names the field that set the days)."""
-        c, pop = self.counts, self.population
+    def _durations(self, ids: np.ndarray) -> np.ndarray:
+        """Each candidate's duration of pain at entry: one of the window's durations, drawn
+        uniformly from its own stream (no draw when the window has one duration)."""
+        choices = self.window.durations()
+        if choices.size == 1:
+            return np.full(ids.size, choices[0], dtype=np.int64)
+        u = rng.uniforms_for(self.seed, ids, rng.ENTRY_DURATION, 0)
+        return choices[np.minimum((u * choices.size).astype(np.int64), choices.size - 1)]
+
+    def _simulate_episodes(self, ids: np.ndarray, durations: np.ndarray):
+        """Simulate every candidate from onset to the entry day; return the cohort at entry
+        (candidates by decreasing duration, then id) and the positions, in id order, of those
+        still in pain."""
+        from painsim.engine.cohort import Cohort, simulate
+
+        entry = self.days
+        longest_first = np.unique(durations)[::-1]
+        cohort, weekly, groups = None, [], []
+        for k, duration in enumerate(longest_first):
+            onset = entry - int(duration)
+            joining = Cohort._acute(self.population, ids[durations == duration], self.seed, self.params)
+            joining.day = joining.entry_day = onset
+            joining.duration_days = np.full(len(joining), duration, dtype=np.int64)
+            start = 0 if cohort is None else len(cohort)
+            cohort = joining if cohort is None else Cohort.concat([cohort, joining])
+            groups.append((int(duration), start, len(cohort)))
+            until = entry - int(longest_first[k + 1]) if k + 1 < longest_first.size else entry
+            result = simulate(cohort, until - onset, Record(variables=("pain",), every=7))
+            weekly.append(result.trajectories["pain"])
+            cohort = result.cohort
+        blocks_met = np.empty(len(cohort), dtype=bool)
+        last_week_met = np.empty(len(cohort), dtype=bool)
+        for k, (duration, a, b) in enumerate(groups):
+            # the weeks since this group's onset: every simulation from its joining on
+            series = np.concatenate([w[:, a:b] for w in weekly[k:]], axis=0)
+            blocks_met[a:b], last_week_met[a:b] = self._pain_criterion(series, duration)
+        in_pain = blocks_met & last_week_met
+        self._count(len(cohort), blocks_met, last_week_met)
+        kept = np.flatnonzero(in_pain)
+        return cohort, kept[np.argsort(cohort.ids[kept], kind="stable")]
+
+    def _pain_criterion(self, weekly: np.ndarray, duration: int) -> tuple[np.ndarray, np.ndarray]:
+        """(pain >= the threshold in every 4-week block of the episode, and in its last week)
+        from weekly means since onset (weeks x candidates)."""
+        threshold = self.population.chronic_min_pain
+        n_blocks = len(range(0, duration // 7 - 3, 4))  # the 4-week blocks that end before the last week
+        blocks = weekly[:4 * n_blocks].reshape(n_blocks, 4, weekly.shape[1]).mean(axis=1)
+        return np.all(blocks >= threshold, axis=0), weekly[-1] >= threshold
+
+    def _count(self, size: int, blocks_met: np.ndarray, last_week_met: np.ndarray) -> None:
+        self.counts.screened += size
+        self.counts.persistent_blocks += int(blocks_met.sum())
+        self.counts.persistent_last_week += int(last_week_met.sum())
+        self.counts.chronic += int((blocks_met & last_week_met).sum())
+
+    @property
+    def kept_label(self) -> str:
+        """What a kept candidate is called in messages."""
+        return "chronic" if self.population.entry == "chronic" else "in pain at entry"
+
+    def describe(self, days_field: str | None = None) -> str:
+        """How many candidates met each part of the pain criterion, for error messages
+        (``days_field`` names the field(s) that set the durations; default: the window's)."""
+        c, pop, window = self.counts, self.population, self.window
+        if window.max_days == 0:
+            return f"{c.screened:,} candidates (acute episodes at onset) screened"
         return (f"{c.screened:,} candidates (acute episodes) screened; pain >= {pop.chronic_min_pain:g} "
-                f"(population.chronic_min_pain) in every 4-week block of {pop.chronic_min_days:,} days "
-                f"({days_field}): {c.persistent_blocks:,}; in the last week: "
-                f"{c.persistent_last_week:,}; both (chronic): {c.chronic:,}")
+                f"(population.chronic_min_pain) in every 4-week block of {window.describe()} "
+                f"({days_field or window.fields}): {c.persistent_blocks:,}; in the last week: "
+                f"{c.persistent_last_week:,}; both ({self.kept_label}): {c.chronic:,}")
+
+    def relax(self) -> str:
+        """Which fields to relax when too few candidates are still in pain."""
+        pop, window = self.population, self.window
+        if window.min_days == window.max_days:
+            durations = f"{window.fields} ({window.max_days:,})"
+        else:
+            durations = f"{window.fields} ({window.describe()})"
+        return f"population.chronic_min_pain ({pop.chronic_min_pain:g}) or {durations}"
 
     def stop_reason(self) -> str:
         """Why screening stopped: the limit reached, or too few found to fill it."""
@@ -113,24 +215,76 @@ class ChronicScreen:
                 "share found so far the rest could not fill it")
 
 
+ChronicScreen = EntryScreen  # the former name (one window: the population's first)
+
+
+def entry_screens(population: Population, n: int, days_per_candidate: int, seed: int, params: ModelParams,
+                  limits: Limits = DEFAULT_LIMITS) -> list[tuple[EntryScreen, int]]:
+    """One screen per entry window with its quota of the ``n`` patients (windows with no
+    patient left out); each examines at most :func:`painsim.limits.screening_candidate_limit`
+    candidates for its quota, each candidate simulated for ``days_per_candidate`` days."""
+    windows = population.entry_windows()
+    screens = []
+    for k, (window, quota) in enumerate(zip(windows, population.quotas(n), strict=True)):
+        if quota:
+            limit = screening_candidate_limit(quota, days_per_candidate, limits)
+            screens.append((EntryScreen(population, seed, params, limit, limits, window, k, len(windows)), quota))
+    return screens
+
+
 def screen_chronic(population: Population, n: int, seed: int, params: ModelParams, limit: int,
-                   progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS) -> list:
-    """The first ``n`` persistent cases in id order, as a list of cohorts (one per batch);
-    ``progress(found, n)`` after each batch. Raises ScreeningError when they cannot be found
-    within ``limit`` candidates."""
-    screen = ChronicScreen(population, seed, params, limit, limits)
+                   progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS,
+                   screen: EntryScreen | None = None, found_before: int = 0, total: int | None = None) -> list:
+    """The first ``n`` candidates still in pain at entry, in id order, as a list of cohorts
+    (one per batch), from ``screen`` (default: the population's first window with ``limit``);
+    ``progress(found_before + found, total)`` after each batch. Raises ScreeningError when
+    they cannot be found within the limit."""
+    screen = screen or EntryScreen(population, seed, params, limit, limits)
+    total = n if total is None else total
     kept, found = [], 0
     while found < n:
-        if screening_cannot_fill(found, n, screen.counts.screened, limit):
+        if screening_cannot_fill(found, n, screen.counts.screened, screen.limit):
             raise ScreeningError(
-                f"population: {screen.stop_reason()}, {found:,} of the {n:,} patients wanted. "
-                f"{screen.describe()}. Relax population.chronic_min_pain ({population.chronic_min_pain:g}) or "
-                f"population.chronic_min_days ({population.chronic_min_days:,}), or ask for fewer patients")
-        batch = screen.next_batch(n - found)
+                f"population: {screen.stop_reason()}, {found:,} of the {n:,} patients wanted"
+                f"{_of_window(screen)}. {screen.describe()}. Relax {screen.relax()}, or ask for fewer patients")
+        batch = screen.next_batch(_wanted(n - found, screen))
         taken = batch if len(batch) <= n - found else batch.subset(slice(0, n - found))
         if len(taken):
             kept.append(taken)
         found += len(taken)
         if progress is not None:
-            progress(found, n)
+            progress(found_before + found, total)
     return kept
+
+
+def _wanted(still: int, screen: EntryScreen) -> int:
+    """Patients to size the next batch for: those still wanted, scaled by the share of
+    candidates kept so far beyond the batch's own allowance of one in four (the batch is
+    sized 4 candidates per patient wanted), so that a rare entry takes few batches."""
+    c = screen.counts
+    if not c.chronic or c.chronic * SCREEN_BATCH_PER_WANTED >= c.screened:
+        return still
+    return math.ceil(still * c.screened / (c.chronic * SCREEN_BATCH_PER_WANTED) * 1.2)
+
+
+def _of_window(screen: EntryScreen) -> str:
+    if screen.strata == 1:
+        return ""
+    return f" with pain for {screen.window.describe()} ({screen.window.fields})"
+
+
+def screen_population(population: Population, n: int, seed: int, params: ModelParams,
+                      progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS):
+    """The cohort of ``n`` patients of a screened population: in each entry window its share
+    of ``n``, the first candidates in id order still in pain at entry; the cohort is in id
+    order. Raises ScreeningError when a window cannot be filled within its limit."""
+    from painsim.engine.cohort import Cohort
+
+    parts, found = [], 0
+    for screen, quota in entry_screens(population, n, population.entry_day, seed, params, limits):
+        parts += screen_chronic(population, quota, seed, params, screen.limit, progress, limits, screen, found, n)
+        found += quota
+    cohort = Cohort.concat(parts)
+    if len(parts) > 1:
+        cohort = cohort.subset(np.argsort(cohort.ids, kind="stable"))
+    return cohort

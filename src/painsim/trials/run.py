@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from painsim.engine import Cohort, Record, rng, simulate
-from painsim.engine.screening import ChronicScreen, ScreeningError
-from painsim.limits import DEFAULT_LIMITS, Limits, screening_candidate_limit, screening_cannot_fill
+from painsim.engine.screening import EntryScreen, ScreeningError, entry_screens
+from painsim.limits import DEFAULT_LIMITS, Limits, screening_cannot_fill
 from painsim.outcomes.care_outcomes import care_summary
 from painsim.trials.randomise import allocate, strata_of
 from painsim.trials.spec import OUTCOMES, TrialSpec
@@ -41,12 +41,16 @@ class TrialData:
         ``baseline_<outcome>``, ``<outcome>_<week>`` (the value whether or not it was observed),
         ``observed_<week>``, ``sessions_attended``, ``care_dropout_day`` (NaN: did not stop).
     flow : CONSORT counts (see :func:`consort`).
+    duration_days : int64 per participant (rows of ``frame``): days of pain at screening,
+        within the eligibility's ``min_duration_*`` and ``max_duration_*`` (0: an acute
+        entry, at onset); at randomisation add ``eligibility.screening_days``.
     """
 
     spec: TrialSpec
     seed: int
     frame: pd.DataFrame
     flow: dict[str, Any] = field(default_factory=dict)
+    duration_days: np.ndarray | None = None
 
     @property
     def weeks(self) -> tuple[int, ...]:
@@ -75,32 +79,57 @@ def screen(spec: TrialSpec, seed: int, progress: Progress | None = None,
            limits: Limits = DEFAULT_LIMITS) -> tuple[Cohort, dict[str, np.ndarray], dict]:
     """Screen candidates in id order until ``spec.n_total`` are eligible.
 
-    Candidates with chronic pain (``spec.screening_population()``) come in batches of bounded
-    size (painsim.engine.screening); each batch has its run-in and baseline, and
+    Candidates of the population screened (``spec.screening_population()``: the spec's entry,
+    its durations of pain bounded by eligibility) come in batches of bounded size
+    (painsim.engine.screening); each batch has its run-in and baseline, and
     ``progress("screening", eligible, needed)`` is called after it (an exception it raises
-    stops screening). Participants are the first eligible in id order, whatever the batches.
-    At most :func:`painsim.limits.screening_candidate_limit` candidates are screened (with
-    ``limits``); when
-    they cannot fill the trial, :class:`~painsim.engine.screening.ScreeningError` says how
-    many met each criterion and which field to relax.
+    stops screening). Participants are the first eligible in id order, whatever the batches;
+    a consulter mixture fills each band of duration with its share of the participants. At
+    most :func:`painsim.limits.screening_candidate_limit` candidates are screened per band
+    (with ``limits``); when they cannot fill the trial,
+    :class:`~painsim.engine.screening.ScreeningError` says how many met each criterion and
+    which field to relax.
 
-    Returns the enrolled cohort (state at the end of the run-in), their baseline values and
-    the screening counts (screened, excluded by reason, eligible).
+    Returns the enrolled cohort (state at the end of the run-in; each participant's duration
+    of pain at screening in ``cohort.duration_days``), their baseline values and the
+    screening counts (screened, excluded by reason, eligible).
     """
     elig = spec.eligibility
     population = spec.screening_population()
     need = spec.n_total
-    limit = screening_candidate_limit(need, population.chronic_min_days + elig.screening_days, limits)
-    chronic = ChronicScreen(population, seed, spec.model, limit, limits)
-    tally = _EligibilityTally()
+    screens = entry_screens(population, need, population.entry_day + elig.screening_days, seed, spec.model, limits)
+    parts: list[tuple[Cohort, dict[str, np.ndarray]]] = []
+    tallies: list[_EligibilityTally] = []
+    enrolled = 0
+    for entry, quota in screens:
+        tallies.append(_EligibilityTally())
+        parts += _enrol(spec, seed, entry, tallies[-1], quota, progress, enrolled)
+        enrolled += quota
+    seen = sum(t.seen for t in tallies)
+    reasons = {label: sum(t.reasons()[label] for t in tallies) for label in _EXCLUSIONS.values()}
+    counts = {"screened": seen, "excluded": seen - need, "excluded_reasons": reasons, "eligible": need}
+    cohort = Cohort.concat([cohort for cohort, _ in parts if len(cohort)])
+    baseline = {o: np.concatenate([b[o] for _, b in parts]) for o in OUTCOMES}
+    if len(screens) > 1:  # bands of a mixture: enrolment in id order
+        order = np.argsort(cohort.ids, kind="stable")
+        cohort, baseline = cohort.subset(order), {o: b[order] for o, b in baseline.items()}
+    return cohort, baseline, counts
+
+
+def _enrol(spec: TrialSpec, seed: int, entry: EntryScreen, tally: _EligibilityTally, quota: int,
+           progress: Progress | None, enrolled: int) -> list[tuple[Cohort, dict[str, np.ndarray]]]:
+    """The first ``quota`` eligible candidates of one entry window (batches of cohorts at the
+    end of the run-in, with their baselines); ``progress("screening", enrolled + found,
+    n_total)`` after each batch (``enrolled``: in the windows before this one)."""
+    elig = spec.eligibility
     parts: list[tuple[Cohort, dict[str, np.ndarray]]] = []
     found = 0
-    while found < need:
-        if screening_cannot_fill(found, need, chronic.counts.screened, limit):
-            raise ScreeningError(_screening_failure(spec, chronic, tally, found))
-        still = need - found
-        rate = found / tally.seen if found else 0.625  # eligible per chronic candidate (first guess: 1/1.6)
-        batch = chronic.next_batch(math.ceil(still / rate) + 16, extra_days=elig.screening_days)
+    while found < quota:
+        if screening_cannot_fill(found, quota, entry.counts.screened, entry.limit):
+            raise ScreeningError(_screening_failure(spec, entry, tally, found, quota))
+        still = quota - found
+        rate = found / tally.seen if found else 0.625  # eligible per candidate in pain (first guess: 1/1.6)
+        batch = entry.next_batch(math.ceil(still / rate) + 16, extra_days=elig.screening_days)
         if len(batch):
             run_in = simulate(batch, elig.screening_days,
                               Record(variables=("pain", "disability"), every=elig.screening_days))
@@ -112,12 +141,8 @@ def screen(spec: TrialSpec, seed: int, progress: Progress | None = None,
             parts.append((run_in.cohort.subset(chosen), {o: b[chosen] for o, b in base.items()}))
             found += chosen.size
         if progress is not None:
-            progress("screening", found, need)
-    counts = {"screened": tally.seen, "excluded": tally.seen - need, "excluded_reasons": tally.reasons(),
-              "eligible": need}
-    cohort = Cohort.concat([cohort for cohort, _ in parts if len(cohort)])
-    baseline = {o: np.concatenate([b[o] for _, b in parts]) for o in OUTCOMES}
-    return cohort, baseline, counts
+            progress("screening", enrolled + found, spec.n_total)
+    return parts
 
 
 _EXCLUSIONS = {"low_pain": "pain below minimum", "high_pain": "pain above maximum",
@@ -150,28 +175,39 @@ class _EligibilityTally:
         return {label: self.excluded[name] for name, label in _EXCLUSIONS.items()}
 
 
-def _screening_failure(spec: TrialSpec, chronic: ChronicScreen, tally: _EligibilityTally, found: int) -> str:
+def _screening_failure(spec: TrialSpec, entry: EntryScreen, tally: _EligibilityTally, found: int,
+                       need: int) -> str:
     """Why screening could not fill the trial: counts per criterion and the field to relax."""
     elig = spec.eligibility
-    need = spec.n_total
     met = {"eligibility.min_pain": (f"pain >= {elig.min_pain:g}", tally.seen - tally.excluded["low_pain"]),
            "eligibility.max_pain": (f"pain <= {elig.max_pain:g}", tally.seen - tally.excluded["high_pain"]),
            "eligibility.min_rmdq": (f"RMDQ >= {elig.min_rmdq:g}", tally.seen - tally.excluded["low_rmdq"]),
            "eligibility.max_rmdq": (f"RMDQ <= {elig.max_rmdq:g}", tally.seen - tally.excluded["high_rmdq"])}
     criteria = "; ".join(f"{text} ({field}): {count:,}" for field, (text, count) in met.items())
-    days_field = "population.chronic_min_days / eligibility.min_duration_months"
-    if chronic.counts.chronic < need:
-        population = spec.screening_population()
-        relax = (f"relax population.chronic_min_pain ({population.chronic_min_pain:g}) or the duration of pain "
-                 f"({days_field}: {population.chronic_min_days:,} days)")
+    days_field = _duration_fields(spec, entry)
+    if entry.counts.chronic < need:
+        relax = (f"relax population.chronic_min_pain ({entry.population.chronic_min_pain:g}) or the duration of pain "
+                 f"({days_field}: {entry.window.describe()})")
     else:
         fewest = min(count for _, count in met.values())
         fields = [f"{field} ({getattr(elig, field.split('.')[1]):g})" for field, (_, count) in met.items()
                   if count == fewest]
         relax = f"relax {' or '.join(fields)}, met by the fewest ({fewest:,})"
-    return (f"eligibility: {chronic.stop_reason()}, {found:,} of the {need:,} participants wanted eligible. "
-            f"{chronic.describe(days_field)}. Of the {tally.seen:,} with chronic pain, at the run-in baseline: "
+    band = f" with pain for {entry.window.describe()}" if entry.strata > 1 else ""
+    kept = "at onset" if entry.window.max_days == 0 else (
+        "with chronic pain" if entry.population.entry == "chronic" else "still in pain")
+    return (f"eligibility: {entry.stop_reason()}, {found:,} of the {need:,} participants wanted{band} eligible. "
+            f"{entry.describe(days_field)}. Of the {tally.seen:,} {kept}, at the run-in baseline: "
             f"{criteria}; all criteria: {found:,}. To fill the trial, {relax}, or randomise fewer participants")
+
+
+def _duration_fields(spec: TrialSpec, entry: EntryScreen) -> str:
+    """The fields that set the durations screened for, for messages."""
+    if spec.population.entry == "chronic" and entry.window.min_days == entry.window.max_days:
+        return "population.chronic_min_days / eligibility.min_duration_months"
+    if spec.population.entry == "acute":
+        return "population.entry"
+    return f"{entry.window.fields} within eligibility.min_duration_* / max_duration_*"
 
 
 def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | None = None,
@@ -224,7 +260,7 @@ def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | Non
     observed = follow_up(spec, seed, care_dropout)
     for j, week in enumerate(weeks):
         frame[f"observed_{week}"] = observed[:, j]
-    data = TrialData(spec=spec, seed=seed, frame=frame)
+    data = TrialData(spec=spec, seed=seed, frame=frame, duration_days=cohort.duration_days.copy())
     data.flow = consort(data, counts)
     return data
 

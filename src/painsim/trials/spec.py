@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from painsim.care import CareParams, CarePlan, check_plans_fit_horizon
 from painsim.engine import ModelParams, Population
+from painsim.engine.population import DurationShare
 from painsim.limits import Cost, LimitError, check_arm_count, check_trial_cost
 from painsim.scenario import ScenarioError
 from painsim.tomlfiles import load_toml_model, parse_toml_model
@@ -32,8 +33,20 @@ class TrialSpecError(ScenarioError):
     """A trial spec that cannot be read or is not valid; the message is for people."""
 
 
+#: Days in each unit of a duration of pain (eligibility.min_duration_* / max_duration_*).
+DURATION_UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12}
+#: Minimum duration of a chronic entry when eligibility gives none: 3 months.
+DEFAULT_CHRONIC_MONTHS = 3.0
+
+
 class Eligibility(BaseModel):
-    """Who is randomised: baseline (run-in) pain and RMDQ ranges and pain duration."""
+    """Who is randomised: baseline (run-in) pain and RMDQ ranges and duration of pain.
+
+    The duration of pain at screening is bounded by at most one ``min_duration_*`` and one
+    ``max_duration_*`` (days, weeks or months; a month is 365.25 / 12 days, a minimum is
+    rounded up and a maximum down to whole days). Together with the population's entry they
+    set who is screened (:meth:`TrialSpec.screening_population`).
+    """
 
     model_config = _FROZEN
 
@@ -41,8 +54,13 @@ class Eligibility(BaseModel):
     max_pain: float = Field(10.0, ge=0, le=10, description="baseline mean pain NRS <= this")
     min_rmdq: float = Field(3.0, ge=0, le=24, description="baseline RMDQ-like disability >= this")
     max_rmdq: float = Field(24.0, ge=0, le=24, description="baseline RMDQ-like disability <= this")
-    min_duration_months: float = Field(3.0, ge=0.25, le=120,
-                                       description="pain persisting at least this long before screening")
+    min_duration_days: int | None = Field(None, ge=0, le=3650, description="pain for at least this many days")
+    min_duration_weeks: float | None = Field(None, ge=0, le=521, description="pain for at least this many weeks")
+    min_duration_months: float | None = Field(
+        None, ge=0, le=120, description="pain for at least this many months (chronic entry default: 3)")
+    max_duration_days: int | None = Field(None, ge=0, le=3650, description="pain for at most this many days")
+    max_duration_weeks: float | None = Field(None, ge=0, le=521, description="pain for at most this many weeks")
+    max_duration_months: float | None = Field(None, ge=0, le=120, description="pain for at most this many months")
     screening_days: int = Field(7, ge=1, le=28, description="run-in days over which baseline is measured")
 
     @model_validator(mode="after")
@@ -51,11 +69,54 @@ class Eligibility(BaseModel):
             raise ValueError(f"min_pain ({self.min_pain}) is above max_pain ({self.max_pain})")
         if self.min_rmdq > self.max_rmdq:
             raise ValueError(f"min_rmdq ({self.min_rmdq}) is above max_rmdq ({self.max_rmdq})")
+        for bound in ("min", "max"):
+            given = [f"{bound}_duration_{unit}" for unit in DURATION_UNITS if getattr(self, f"{bound}_duration_{unit}")
+                     is not None]
+            if len(given) > 1:
+                raise ValueError(f"{' and '.join(given)} both bound the duration of pain from "
+                                 f"{'below' if bound == 'min' else 'above'}; give one of them")
+        if self.min_days is not None and self.max_days is not None and self.max_days < self.min_days:
+            raise ValueError(f"{self.max_duration_field} ({self.describe_bound('max')}) is below "
+                             f"{self.min_duration_field} ({self.describe_bound('min')}): no duration of pain is "
+                             "in that range")
         return self
 
+    def _bound(self, bound: str) -> tuple[str, float] | None:
+        for unit in DURATION_UNITS:
+            value = getattr(self, f"{bound}_duration_{unit}")
+            if value is not None:
+                return unit, value
+        return None
+
     @property
-    def duration_days(self) -> int:
-        return math.ceil(self.min_duration_months * 365.25 / 12)
+    def min_duration_field(self) -> str | None:
+        """The field that gives the minimum duration (``min_duration_weeks`` ...), if any."""
+        given = self._bound("min")
+        return f"min_duration_{given[0]}" if given else None
+
+    @property
+    def max_duration_field(self) -> str | None:
+        """The field that gives the maximum duration, if any."""
+        given = self._bound("max")
+        return f"max_duration_{given[0]}" if given else None
+
+    @property
+    def min_days(self) -> int | None:
+        """The minimum duration of pain in whole days (rounded up), if one is given."""
+        given = self._bound("min")
+        return None if given is None else math.ceil(given[1] * DURATION_UNITS[given[0]] - 1e-9)
+
+    @property
+    def max_days(self) -> int | None:
+        """The maximum duration of pain in whole days (rounded down), if one is given."""
+        given = self._bound("max")
+        return None if given is None else math.floor(given[1] * DURATION_UNITS[given[0]] + 1e-9)
+
+    def describe_bound(self, bound: str) -> str:
+        """A bound as given and in days, e.g. ``"8 months = 243 days"``."""
+        unit, value = self._bound(bound)  # type: ignore[misc]
+        days = self.min_days if bound == "min" else self.max_days
+        return f"{value:g} {unit}" if unit == "days" else f"{value:g} {unit} = {days:,} days"
 
 
 class Arm(CarePlan):
@@ -249,6 +310,7 @@ class TrialSpec(BaseModel):
             if bad:
                 raise ValueError(f"randomisation.block_sizes: {bad} not a multiple of the sum of the arm ratios "
                                  f"({ratio_sum})")
+        self._entry()  # an entry and eligibility that cannot be had together are an error
         self.cost()  # refuse what cannot finish within the limits (painsim.limits)
         return self
 
@@ -283,10 +345,100 @@ class TrialSpec(BaseModel):
         return sum(a.n for a in self.arms.values())
 
     def screening_population(self) -> Population:
-        """The population screened: pain persisting for the minimum duration."""
-        days = max(self.population.chronic_min_days, self.eligibility.duration_days) \
-            if self.population.entry == "chronic" else self.population.chronic_min_days
-        return self.population.model_copy(update={"entry": "chronic", "chronic_min_days": days})
+        """The population screened: the spec's population (its entry kept) with its durations
+        of pain bounded by the eligibility's ``min_duration_*`` and ``max_duration_*``.
+
+        A chronic entry has pain for at least 3 months unless eligibility says otherwise, and
+        enters at its minimum duration unless a maximum is given (population.chronic_max_days
+        or eligibility.max_duration_*); a subacute window and the bands of a consulter mixture
+        are cut to the eligibility's range (a band's share in proportion to the days left).
+        """
+        return self._entry()[0]
+
+    def entry_day_field(self) -> str:
+        """The field that sets the longest duration of pain screened for (for messages)."""
+        return self._entry()[1]
+
+    def _entry(self) -> tuple[Population, str]:
+        """(the population screened, the field that sets its longest duration); ValueError
+        naming the field when the entry and the eligibility's durations cannot be had together."""
+        population, elig = self.population, self.eligibility
+        low, high = elig.min_days, elig.max_days
+        low_field = f"eligibility.{elig.min_duration_field}"
+        high_field = f"eligibility.{elig.max_duration_field}"
+        if population.entry == "acute":
+            if low:
+                raise ValueError(f"{low_field}: an acute entry (population.entry = \"acute\") enrols patients at the "
+                                 f"onset of their episode (0 days of pain); a minimum of {elig.describe_bound('min')} "
+                                 "cannot be had: remove it, or choose entry \"subacute\", \"chronic\" or "
+                                 "\"consulters\"")
+            return population, "population.entry"
+        if population.entry == "chronic":
+            return self._chronic_entry(low, high, low_field, high_field)
+        if population.entry == "subacute":
+            return self._subacute_entry(low, high, low_field, high_field)
+        return self._consulter_entry(low, high, low_field, high_field)
+
+    def _chronic_entry(self, low: int | None, high: int | None, low_field: str,
+                       high_field: str) -> tuple[Population, str]:
+        population = self.population
+        if low is None:
+            low, low_field = math.ceil(DEFAULT_CHRONIC_MONTHS * 365.25 / 12), "eligibility.min_duration_months"
+            low_text = f"{low_field}, default {DEFAULT_CHRONIC_MONTHS:g}"
+        else:
+            low_text = f"{low_field} = {self.eligibility.describe_bound('min')}"
+        if population.chronic_min_days >= low:
+            low, low_field = population.chronic_min_days, "population.chronic_min_days"
+            low_text = low_field
+        longest, longest_field = population.chronic_max_days, "population.chronic_max_days"
+        if high is not None and (longest is None or high < longest):
+            longest, longest_field = high, high_field
+        if longest is None:
+            return population.model_copy(update={"chronic_min_days": low}), low_field
+        if longest < low:
+            raise ValueError(f"{longest_field}: a chronic entry has pain for at least {low:,} days ({low_text}); a "
+                             f"maximum of {longest:,} days cannot be had: raise it, or choose entry \"subacute\" or "
+                             "\"consulters\" for shorter durations")
+        return population.model_copy(update={"chronic_min_days": low, "chronic_max_days": longest}), longest_field
+
+    def _subacute_entry(self, low: int | None, high: int | None, low_field: str,
+                        high_field: str) -> tuple[Population, str]:
+        population = self.population
+        shortest, longest, longest_field = population.subacute_min_days, population.subacute_max_days, \
+            "population.subacute_max_days"
+        if low is not None and low > shortest:
+            shortest = low
+        if high is not None and high < longest:
+            longest, longest_field = high, high_field
+        if longest < shortest:
+            bounds = self._bounds_text(low, high, low_field, high_field)
+            raise ValueError(f"{low_field if low is not None and low > longest else high_field}: a subacute entry has "
+                             f"pain for {population.subacute_min_days:,} to {population.subacute_max_days:,} days "
+                             f"(population.subacute_min_days, population.subacute_max_days); with {bounds} no "
+                             "duration is left: widen them, or choose entry \"chronic\" or \"consulters\"")
+        return (population.model_copy(update={"subacute_min_days": shortest, "subacute_max_days": longest}),
+                longest_field)
+
+    def _bounds_text(self, low: int | None, high: int | None, low_field: str, high_field: str) -> str:
+        elig = self.eligibility
+        given = [(low_field, "min", low), (high_field, "max", high)]
+        return " and ".join(f"{field} ({elig.describe_bound(bound)})" for field, bound, v in given if v is not None)
+
+    def _consulter_entry(self, low: int | None, high: int | None, low_field: str,
+                         high_field: str) -> tuple[Population, str]:
+        bands = []
+        for band in self.population.consulter_durations:
+            shortest = max(band.min_days, low or 0)
+            longest = band.max_days if high is None else min(band.max_days, high)
+            if shortest <= longest:  # the share of the band's days left
+                share = band.share * (longest - shortest + 1) / (band.max_days - band.min_days + 1)
+                bands.append(DurationShare(min_days=shortest, max_days=longest, share=share))
+        if not bands:
+            bounds = self._bounds_text(low, high, low_field, high_field)
+            raise ValueError(f"{low_field if low is not None else high_field}: no band of "
+                             f"population.consulter_durations has a duration of pain allowed by {bounds}")
+        return self.population.model_copy(update={"consulter_durations": tuple(bands)}), \
+            "population.consulter_durations"
 
     def comparison_pairs(self) -> list[tuple[str, str]]:
         """(arm, comparator) pairs analysed: explicit pairs, then every arm vs each comparator.
