@@ -107,7 +107,7 @@ def test_json_summary_and_pattern_shares(three_group_fit):
 
 
 @pytest.mark.parametrize(("curve", "label"), [
-    (RECOVERY, "recovery"),  # half of the fall within 3 weeks, ends near 0
+    (RECOVERY, "recovery"),  # 80% of the fall within 5 weeks, ends near 0
     (np.full(52, 0.8), "recovery"),  # pain-free throughout
     (6.0 - 5.0 * WEEKS / 51, "slow_improvement"),  # reaches below 1.5 only at the end
     (6.0 - 3.0 * WEEKS / 51, "slow_improvement"),  # a fall of 3 points, still in pain
@@ -126,12 +126,15 @@ def test_naming_rule_on_hand_made_curves(curve, label):
 def test_naming_rule_thresholds_are_where_documented():
     assert name_curve(np.r_[5.0, np.full(51, 1.49)]) == "recovery"
     assert name_curve(np.r_[5.0, np.full(51, 1.5)]) == "slow_improvement"  # end 1.5 is not recovered; fall >= 2
-    late = np.r_[np.full(8, 5.0), np.full(44, 1.0)]  # the fall comes after week 6
+    late = np.r_[np.full(14, 5.0), np.full(38, 1.0)]  # the fall comes after week 13
     assert name_curve(late) == "slow_improvement"
-    assert name_curve(np.r_[np.full(6, 5.0), np.full(46, 1.0)]) == "recovery"
-    # monthly (4-week) periods: week 6 is the second period
-    assert name_curve(np.r_[5.0, np.full(12, 0.5)], period_weeks=4) == "recovery"
-    assert name_curve(np.r_[5.0, 5.0, 5.0, np.full(10, 0.5)], period_weeks=4) == "slow_improvement"
+    assert name_curve(np.r_[np.full(13, 5.0), np.full(39, 1.0)]) == "recovery"
+    # 80% of the fall: from 7 to an end of 0.5, the level 1.8 must be reached by week 13 (index 13)
+    assert name_curve(np.r_[7.0, np.linspace(6.0, 1.7, 13), np.full(38, 0.5)]) == "recovery"
+    assert name_curve(np.r_[7.0, np.linspace(6.0, 2.0, 13), np.full(38, 0.5)]) == "slow_improvement"
+    # monthly (4-week) periods: the fourth period starts at week 12
+    assert name_curve(np.r_[5.0, 5.0, 5.0, np.full(10, 0.5)], period_weeks=4) == "recovery"
+    assert name_curve(np.r_[5.0, 5.0, 5.0, 5.0, np.full(9, 0.5)], period_weeks=4) == "slow_improvement"
 
 
 def test_pain_curves_weeks_and_months():

@@ -66,7 +66,8 @@ IMPROVED_POINTS = 2.0  # a fall from the start of at least this is improvement
 RELAPSE_FALL = 1.5  # a fall below the start of at least this, then a rise of RELAPSE_RISE, is a relapse
 RELAPSE_RISE = 1.0
 FLARE_POINTS = 1.5  # a rise of at least this above the low so far, then a fall of this from the peak, is a flare
-FAST_WEEKS = 6  # recovery reaches half of its fall within this many weeks (else: slow improvement)
+FAST_WEEKS = 13  # recovery makes FAST_SHARE of its fall within this many weeks (else: slow improvement)
+FAST_SHARE = 0.8
 SMOOTH_WEEKS = 4  # the running mean the rule reads, in weeks
 
 
@@ -242,7 +243,7 @@ def name_curve(mean: np.ndarray, period_weeks: int = 1) -> str:
        start and later rises at least 1 point above its lowest value so far (a relapse), or
        rises at least 1.5 points above its lowest value so far and then falls at least 1.5
        points from that peak (a flare);
-    2. ``recovery``: the end is below 1.5 and half of the fall is reached within 6 weeks
+    2. ``recovery``: the end is below 1.5 and 80% of the fall is made within 13 weeks
        (a curve that starts below 1.5 is recovery too);
     3. ``slow_improvement``: the end is below 1.5 (reached later), or the fall is at least 2;
     4. ``moderate_severe``: the end is 4 or more;
@@ -271,9 +272,9 @@ def name_curve(mean: np.ndarray, period_weeks: int = 1) -> str:
     if end < RECOVERED_PAIN:
         if start < RECOVERED_PAIN:
             return "recovery"
-        half_reached = np.flatnonzero(mean <= start - fall / 2)
-        weeks_to_half = (half_reached[0] if half_reached.size else mean.size) * period_weeks
-        return "recovery" if weeks_to_half <= FAST_WEEKS else "slow_improvement"
+        most_reached = np.flatnonzero(mean <= start - FAST_SHARE * fall)
+        weeks_to_most = (most_reached[0] if most_reached.size else mean.size) * period_weeks
+        return "recovery" if weeks_to_most <= FAST_WEEKS else "slow_improvement"
     if fall >= IMPROVED_POINTS:
         return "slow_improvement"
     if end >= HIGH_PAIN:
