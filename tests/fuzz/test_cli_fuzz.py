@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from _cases import (
@@ -108,15 +109,8 @@ def problems(outcome: dict, spec: dict) -> list[str]:
 
 # Misbehaviour already routed to the CLI's owners, each with a strict xfail reproducer in
 # test_found_bugs.py: (reproducer, the problem it explains, when it applies).
-KNOWN_ROUTED = [
-    ("test_a_plot_name_too_long_is_bad_input", "exit code 1",
-     lambda o: "File name too long" in o["output"]),
-    ("test_store_input_errors_exit_2", "exit code 1",
-     lambda o: o["argv"][0] in ("show", "export", "report", "runs", "store")
-     and o["output"].startswith(("error: no run ", "error: cannot create or write"))),
-    ("test_reading_a_missing_store_does_not_create_it", "wrote outside its output folder",
-     lambda o: all("/in/nothing" in "/" + p for p in o["changed"])),
-]
+# (Empty: every routed bug is fixed; its reproducer is a plain regression test.)
+KNOWN_ROUTED: list[tuple[str, str, Callable[[dict], bool]]] = []
 
 
 def unexplained(outcome: dict, wrong: list[str]) -> list[str]:

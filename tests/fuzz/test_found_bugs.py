@@ -1,5 +1,5 @@
 """Bugs the fuzz suite found (tests/fuzz/test_cli_fuzz.py): regression tests for the ones
-fixed, and strict xfails (minimal reproducers) for the ones routed to the CLI's owners.
+fixed, and strict xfails (minimal reproducers) for any routed to other owners (none left).
 
 When a routed bug is fixed its xfail starts passing, fails as XPASS, and must be turned into
 a plain test; drop the matching entry of ``KNOWN_ROUTED`` in test_cli_fuzz.py at the same time.
@@ -51,34 +51,32 @@ def test_store_check_names_a_run_json_that_nests_too_deeply(stored_run, tmp_path
     assert shown.exit_code == 2, shown.output
 
 
-# ---------------------------------------------------------------- routed (src/painsim/cli)
-
-@pytest.mark.xfail(strict=True, reason="cli/common.py check_png_target: Path.is_dir() on a file name over "
-                   "255 bytes raises OSError (ENAMETOOLONG) -> internal error, exit 1 (meta --forest/--funnel, "
-                   "trial pool --forest, sensitivity --plot)")
 def test_a_plot_name_too_long_is_bad_input(tmp_path):
+    """Found: `painsim meta --forest DIR/<300 bytes>.png` ended in an internal error (OSError
+    ENAMETOOLONG from Path.is_dir in check_png_target, exit 1); now exit 2 naming the option
+    and the limit (every output option: tests/cli/test_output_path_limits.py)."""
     data = Path(__file__).resolve().parents[1] / "evidence" / "data" / "bcg.csv"
     result = CliRunner().invoke(app, ["meta", str(data), "--measure", "RR", "--forest",
                                       str(tmp_path / ("g" * 300 + ".png"))])
     assert result.exit_code == 2, result.output
+    assert "--forest" in result.output and "at most 255 bytes" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="cli store commands: a store folder that does not exist is created "
-                   "by read-only commands (painsim runs/show/export/report --store PATH), so a typo in --store "
-                   "leaves empty stores behind")
 def test_reading_a_missing_store_does_not_create_it(tmp_path):
+    """Found: `painsim runs --store /no/such/dir` created the folders; now exit 2 "no store at"
+    and nothing is created (docs/store.md, "Reading a store")."""
     result = CliRunner().invoke(app, ["runs", "--store", str(tmp_path / "no" / "such" / "store")])
-    assert result.exit_code in (0, 2), result.output
+    assert result.exit_code == 2, result.output
+    assert "no store at" in result.output
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="docs/cli.md: bad input is exit 2, but docs/store.md and the store "
-                   "commands give exit 1 for an unknown or ambiguous run id, an empty run id and a --store that "
-                   "is a file: the lead should decide which document is right")
 @pytest.mark.parametrize("argv", [["show", "no-such-run"], ["export", " ", "--format", "csv"],
                                   ["store", "check", "--store", "@FILE@"]],
                          ids=["unknown-run", "blank-run", "store-file"])
 def test_store_input_errors_exit_2(stored_run, tmp_path, argv):
+    """Found: an unknown or blank run id and a --store that is a file exited 1 (docs/store.md
+    said 1, docs/cli.md 2); bad input is exit 2 everywhere now."""
     (tmp_path / "f").write_text("x")
     argv = [a.replace("@FILE@", str(tmp_path / "f")) for a in argv]
     if "--store" not in argv:

@@ -108,7 +108,7 @@ def test_cli_unknown_run_is_one_paragraph(stored, tmp_path):
     _, store = stored
     result = CliRunner().invoke(app, ["report", "19990101-nope", "--store", str(store),
                                       "--out", str(tmp_path / "x.html")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     message = result.output.strip()
     assert message.startswith("error:") and "19990101-nope" in message and "painsim runs" in message
     assert "Traceback" not in result.output and "\n\n" not in message
@@ -121,8 +121,8 @@ def test_cli_unwritable_output_is_one_paragraph(stored, tmp_path):
     blocker.write_text("not a folder")
     result = CliRunner().invoke(app, ["report", run.run_id, "--store", str(store),
                                       "--out", str(blocker / "r.html")])
-    assert result.exit_code == 1
-    assert result.output.startswith("error: cannot write the report") and "--out" in result.output
+    assert result.exit_code == 2  # an unusable output place, found before the report is rendered
+    assert result.output.startswith("error: --out: folder") and str(blocker) in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 

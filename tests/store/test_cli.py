@@ -77,16 +77,33 @@ def test_export_default_destination(cli, store, write_run, tmp_path, monkeypatch
     assert (tmp_path / "painsim-export" / run_id / "summary.json").exists()
 
 
-def test_unknown_and_ambiguous_runs_exit_1_without_traceback(cli, store, write_run):
+def test_unknown_and_ambiguous_runs_exit_2_without_traceback(cli, store, write_run):
+    """A run id no run has is bad input (docs/store.md, "Exit codes"): exit 2 naming the id."""
     ids = [write_run(store, seed=s) for s in range(2)]
-    for args in (["show", "nope"], ["export", "nope", "--format", "csv"]):
+    for args in (["show", "nope"], ["export", "nope", "--format", "csv"], ["report", "nope"]):
         result = cli.invoke(app, [*args, "--store", str(store.root)])
-        assert result.exit_code == 1, result.output
-        assert f"no run nope in {store.root}" in _stderr(result)
+        assert result.exit_code == 2, result.output
+        assert f"no run 'nope' in {store.root}" in _stderr(result) and "painsim runs" in _stderr(result)
         assert "Traceback" not in result.output
     result = cli.invoke(app, ["show", ids[0][:8], "--store", str(store.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "matches 2 runs" in _stderr(result) and all(i in _stderr(result) for i in ids)
+
+
+def test_a_mistyped_run_id_suggests_the_closest_ids(cli, store, write_run):
+    run_id = write_run(store)
+    typo = run_id[:-1] + ("0" if run_id[-1] != "0" else "1")  # the last character wrong
+    result = cli.invoke(app, ["show", typo, "--store", str(store.root)])
+    assert result.exit_code == 2, result.output
+    assert f"no run {typo!r}" in _stderr(result) and f"Did you mean {run_id}?" in _stderr(result)
+
+
+def test_a_blank_run_id_exits_2(cli, store, write_run):
+    write_run(store)
+    for run in ("", " "):
+        result = cli.invoke(app, ["show", run, "--store", str(store.root)])
+        assert result.exit_code == 2, result.output
+        assert "no run id given" in _stderr(result) and "painsim runs" in _stderr(result)
 
 
 def test_usage_errors_exit_2(cli, store, write_run):
@@ -97,14 +114,18 @@ def test_usage_errors_exit_2(cli, store, write_run):
     assert cli.invoke(app, ["show", "--store", str(store.root)]).exit_code == 2
 
 
-def test_unusable_store_root_exits_1(cli, tmp_path):
+@pytest.mark.parametrize("where", ["under-a-file", "a-file"])
+def test_a_store_path_that_is_no_folder_exits_2(cli, tmp_path, where):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    result = cli.invoke(app, ["runs", "--store", str(blocker / "store")])
-    assert result.exit_code == 1
-    message = _stderr(result)
-    assert str(blocker / "store") in message and "PAINSIM_STORE" in message and "--store" in message
-    assert "Traceback" not in result.output
+    path = blocker / "store" if where == "under-a-file" else blocker
+    for argv in (["runs"], ["show", "x"], ["store", "check"], ["store", "rebuild"]):
+        result = cli.invoke(app, [*argv, "--store", str(path)])
+        assert result.exit_code == 2, result.output
+        message = _stderr(result)
+        assert f"no store at {path}" in message and "PAINSIM_STORE" in message and "--store" in message
+        assert "Traceback" not in result.output
+    assert blocker.read_text() == "not a folder"
 
 
 def test_runs_in_an_80_column_terminal_keeps_each_run_on_one_line(cli, store, frames, write_run, monkeypatch):
@@ -123,3 +144,14 @@ def test_runs_in_an_80_column_terminal_keeps_each_run_on_one_line(cli, store, fr
     monkeypatch.setenv("COLUMNS", "200")
     wide = cli.invoke(app, ["runs", "--store", str(store.root)]).output
     assert long_name in wide and "trajectories, patients" in wide and "hidden" not in wide
+
+
+def test_export_to_a_place_that_cannot_be_written_exits_2_before_writing(cli, store, write_run, tmp_path):
+    run_id = write_run(store)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = cli.invoke(app, ["export", run_id, "--format", "csv", "--out", str(blocker / "e"),
+                              "--store", str(store.root)])
+    assert result.exit_code == 2, result.output
+    assert "--out" in _stderr(result) and str(blocker / "e") in _stderr(result)
+    assert blocker.read_text() == "x"

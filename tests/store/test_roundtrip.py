@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 import painsim
-from painsim.store import AmbiguousRunError, RunNotFoundError, Store, StoreError, default_root, new_run_id
+from painsim.store import (
+    AmbiguousRunError,
+    RunNotFoundError,
+    Store,
+    StoreError,
+    StoreInputError,
+    default_root,
+    new_run_id,
+)
 
 
 def test_round_trip_tables_metadata_and_hash(store, frames, write_run, SCENARIO):
@@ -70,9 +78,10 @@ def test_prefix_lookup_and_ambiguity(store, write_run):
         store.get(common)
     assert set(info.value.candidates) == set(ids)
     assert all(i in str(info.value) for i in ids)
-    with pytest.raises(RunNotFoundError, match=f"no run nope in {store.root}"):
+    with pytest.raises(RunNotFoundError, match=f"no run 'nope' in {store.root}"):
         store.get("nope")
-    assert issubclass(RunNotFoundError, StoreError)
+    assert issubclass(RunNotFoundError, StoreInputError) and issubclass(RunNotFoundError, StoreError)
+    assert issubclass(AmbiguousRunError, StoreInputError)
 
 
 def test_unknown_table_is_a_clear_error(store, frames, write_run):

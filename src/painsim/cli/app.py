@@ -33,6 +33,7 @@ from painsim.cli import (
     trial_commands,
     web_commands,
 )
+from painsim.cli.common import BadInputError, fail
 
 DEBUG_ENV = "PAINSIM_DEBUG"
 
@@ -69,6 +70,8 @@ class SafetyNetGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):  # exits, Ctrl-C and usage errors (exit 2) as usual
             raise
+        except BadInputError as error:  # bad input a command did not catch itself: still exit 2, never a bug
+            fail(str(error))
         except Exception as error:
             if debug_requested(ctx):
                 raise

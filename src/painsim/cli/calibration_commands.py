@@ -21,7 +21,7 @@ from painsim.cli.common import (
     SchedulerOption,
     StoreOption,
     WorkersOption,
-    check_outputs,
+    check_output_file,
     check_results_folder,
     check_store,
     choices_metavar,
@@ -168,9 +168,10 @@ def sensitivity(
     key = json.dumps([scenario.model_dump(mode="json"), method, names, ranges, loop_max, budget, n, seed],
                      sort_keys=True)
     folder = sweep_results_folder(results, store, "sensitivity", scenario.name, key)
-    if plot_path.is_dir():
-        fail(f"--plot: is a directory: {plot_path}")
-    check_outputs(plot_path.parent, [plot_path.name], what="--plot: folder")
+    try:
+        plot_path = check_output_file(plot_path, "--plot", create_folder=True)
+    except BadInputError as err:
+        fail(str(err))
     check_results_folder(folder)
     check_store(store)
     start = time.perf_counter()

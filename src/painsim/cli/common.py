@@ -94,21 +94,90 @@ def described(list_name: str) -> str:
     return "; ".join(f"{c.value}: {c.label}" for c in choices()[list_name])
 
 
-def check_png_target(path: str | Path, option: str) -> Path:
-    """A plot file the user named: its folder must exist and be writable, and it must not
-    be a folder itself. Raise BadInputError."""
+#: Longest file or folder name (one path component) most file systems take, in bytes.
+NAME_MAX_BYTES = 255
+#: Longest path most systems take, in bytes (Linux PATH_MAX, with its final NUL).
+PATH_MAX_BYTES = 4096
+
+
+def _fs_bytes(text: str) -> int:
+    try:
+        return len(os.fsencode(text))
+    except UnicodeError:  # a lone surrogate typed in: count it as UTF-8 would store it
+        return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _path_limits(path: Path) -> tuple[int, int]:
+    """(longest name, longest path) in bytes on the file system that would hold ``path``:
+    asked of its nearest existing folder, at most :data:`NAME_MAX_BYTES` per name."""
+    probe = path.absolute()
+    while not os.path.isdir(probe) and probe != probe.parent:  # os.path: never raises on a long name
+        probe = probe.parent
+    try:
+        return min(NAME_MAX_BYTES, os.pathconf(probe, "PC_NAME_MAX")), os.pathconf(probe, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        return NAME_MAX_BYTES, PATH_MAX_BYTES
+
+
+def _shortened(text: str, keep: int = 40) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}..."
+
+
+def check_path_fits(path: str | Path, option: str) -> Path:
+    """The one check of every output path the user names (``--out``, ``--store``, ``--results``,
+    ``--forest``, ``--plot``, ...): no NUL character, no file or folder name longer than the
+    file system takes (255 bytes on most), the whole path within its limit (4,095 bytes on
+    Linux). Return the path with ``~`` expanded; raise :class:`BadInputError` naming the
+    option, the name and the limit, so that the command exits 2 before any work."""
+    text = str(path)
+    if "\0" in text:
+        raise BadInputError(f"{option} {_shortened(text)!r}: a path cannot contain a NUL character")
+    target = Path(text).expanduser()
+    name_max, path_max = _path_limits(target)
+    for name in target.parts:
+        size = _fs_bytes(name)
+        if size > name_max and name != target.anchor:
+            raise BadInputError(
+                f"{option} {_shortened(text, 80)}: the name {_shortened(name)!r} is too long ({size:,} bytes): a "
+                f"file or folder name may have at most {name_max} bytes, a whole path at most {path_max - 1:,}; "
+                "choose a shorter name")
+    size = _fs_bytes(str(target.absolute()))
+    if size >= path_max:
+        raise BadInputError(f"{option} {_shortened(text, 80)}: the path is too long ({size:,} bytes): a path may "
+                            f"have at most {path_max - 1:,} bytes; choose a shorter one")
+    return target
+
+
+def fits_or_exit(path: str | Path, option: str) -> Path:
+    """:func:`check_path_fits`, exiting with code 2 and its message when the path does not fit."""
+    try:
+        return check_path_fits(path, option)
+    except BadInputError as err:
+        fail(str(err))
+
+
+def check_output_file(path: str | Path, option: str, *, create_folder: bool = False) -> Path:
+    """An output file the user named (a plot, a report, a schema): its path fits
+    (:func:`check_path_fits`), it is not a folder, and its folder exists (or, with
+    ``create_folder``, is created) and is writable. Raise :class:`BadInputError`."""
     from painsim.outputs import OutputError, check_output_folder
 
-    target = Path(path)
-    if not target.parent.exists():
+    target = check_path_fits(path, option)
+    if not create_folder and not os.path.isdir(target.parent):
         raise BadInputError(f"{option}: directory does not exist: {target.parent}")
-    if target.is_dir():
+    if os.path.isdir(target):
         raise BadInputError(f"{option}: is a directory: {target}")
     try:
         check_output_folder(target.parent, [target.name], what=f"{option}: folder")
     except OutputError as err:
         raise BadInputError(str(err)) from None
     return target
+
+
+def check_png_target(path: str | Path, option: str) -> Path:
+    """A plot file the user named (:func:`check_output_file`): its folder must exist and be
+    writable, and it must not be a folder itself. Raise BadInputError."""
+    return check_output_file(path, option)
 
 
 def load_scenario_file(path: Path) -> tuple[Scenario, str]:
@@ -139,8 +208,9 @@ def check_outputs(folder: Path, file_names: Iterable[str] = (), what: str = "--o
     from painsim.outputs import OutputError, check_output_folder
 
     try:
+        folder = check_path_fits(folder, what)
         return check_output_folder(folder, list(file_names), what=what)
-    except OutputError as err:
+    except (OutputError, BadInputError) as err:
         fail(str(err))
 
 
@@ -149,6 +219,8 @@ def check_store(store: Path | None) -> None:
     naming it otherwise."""
     from painsim.store import Store, StoreError
 
+    if store is not None:
+        store = fits_or_exit(store, "--store")
     try:
         Store(store).check_writable()
     except StoreError as err:
@@ -161,16 +233,17 @@ def check_store(store: Path | None) -> None:
 def store_errors() -> Iterator[None]:
     """Turn store failures into one paragraph on stderr, never a traceback.
 
-    Damaged or lost data (a damaged table or run, a damaged or missing index) exits with code 2,
-    like bad input; other store failures (unknown run, locked or unwritable store) with code 1.
+    Bad input (an unknown, blank or ambiguous run id; a --store that does not exist or is a
+    file) and damaged or lost data (a damaged table or run, a damaged or missing index) exit
+    with code 2; other store failures (a locked or unwritable store) with code 1.
     """
     import duckdb
 
-    from painsim.store import DamagedStoreError, StoreError
+    from painsim.store import DamagedStoreError, StoreError, StoreInputError
 
     try:
         yield
-    except DamagedStoreError as error:
+    except (StoreInputError, DamagedStoreError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     except StoreError as error:
@@ -181,11 +254,19 @@ def store_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def open_store(store: Path | None) -> Store:
-    """The store at ``store`` (default: $PAINSIM_STORE, else the user data folder)."""
+def open_store(store: Path | None, *, must_exist: bool = False) -> Store:
+    """The store at ``store`` (default: $PAINSIM_STORE, else the user data folder) for the
+    commands that only read it: never created (docs/store.md, "Reading a store").
+
+    An explicit ``--store`` that does not exist, or is a file, raises StoreNotFoundError (exit 2
+    in :func:`store_errors`): a typo must not leave an empty store behind. The default store
+    when it does not exist yet reads as a store without runs ("no runs yet"), unless
+    ``must_exist`` (``painsim store rebuild``: there is nothing to rebuild)."""
     from painsim.store import Store
 
-    return Store(store)
+    if store is not None:
+        return Store.existing(fits_or_exit(store, "--store"))
+    return Store.existing() if must_exist else Store(create=False)
 
 
 # Options and helpers of the commands that sweep (calibrate, sensitivity, sweep, trial power):

@@ -15,6 +15,8 @@ from painsim.cli.common import (
     DEFAULT_JOBS,
     DISCLAIMER,
     STORE_HELP,
+    BadInputError,
+    check_output_file,
     check_outputs,
     check_store,
     fail,
@@ -206,6 +208,10 @@ def schema(out: Path = typer.Option(None, help="Write the schema to this file in
     if out is None:
         typer.echo(text)
     else:
+        try:
+            out = check_output_file(out, "--out")
+        except BadInputError as err:
+            fail(str(err))
         try:
             out.write_text(text + "\n")
         except OSError as err:

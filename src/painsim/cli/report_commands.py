@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from painsim.cli.common import STORE_HELP, open_store, store_errors
+from painsim.cli.common import STORE_HELP, BadInputError, check_output_file, fail, open_store, store_errors
 
 app = typer.Typer()
 
@@ -24,10 +24,14 @@ def report_command(
 
     with store_errors():
         stored = open_store(store).get(run)
+    target = out if out is not None else DEFAULT_FOLDER / f"{stored.run_id}.html"
+    try:  # before the report is rendered: a place it cannot be written is bad input (exit 2)
+        target = check_output_file(target, "--out", create_folder=True)
+    except BadInputError as err:
+        fail(str(err))
+    with store_errors():
         html = render_report(stored)
-    target = (out if out is not None else DEFAULT_FOLDER / f"{stored.run_id}.html").expanduser()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
     except OSError as error:
         typer.echo(f"error: cannot write the report to {target} ({error.strerror or error}). Choose a writable "

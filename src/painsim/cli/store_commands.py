@@ -13,7 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from painsim.app import check_choice
-from painsim.cli.common import STORE_HELP, BadInputError, choices_metavar, described, fail, open_store, store_errors
+from painsim.cli.common import (
+    STORE_HELP,
+    BadInputError,
+    check_outputs,
+    choices_metavar,
+    described,
+    fail,
+    fits_or_exit,
+    open_store,
+    store_errors,
+)
 
 app = typer.Typer()
 
@@ -56,7 +66,7 @@ def runs_command(
         return
     console = Console()
     if listing.empty:
-        console.print(f"no runs yet in {escape(str(opened.root))}")
+        console.print(f"no runs yet in {escape(str(opened.root))}", soft_wrap=True)  # a path is never broken
         return
     console.print(_runs_table(listing, str(opened.root), console.width))
 
@@ -182,9 +192,12 @@ def export_command(
         format = check_choice("export_formats", format, "--format")
     except BadInputError as err:
         fail(str(err))
+    if out is not None:
+        out = fits_or_exit(out, "--out")
     with store_errors():
         stored = open_store(store).get(run)
-        dest = out if out is not None else Path("painsim-export") / stored.run_id
+    dest = check_outputs(out if out is not None else Path("painsim-export") / stored.run_id)  # else exit 2
+    with store_errors():
         paths = stored.export(format, dest)
     console = Console()
     console.print(f"exported run [bold]{stored.run_id}[/bold] to [bold]{escape(str(dest))}[/bold]:")
@@ -236,7 +249,7 @@ def store_rebuild_command(
 ) -> None:
     """Restore the index (painsim.duckdb) from the run folders; atomic and idempotent, never deletes a run."""
     with store_errors():
-        report = open_store(store).rebuild()
+        report = open_store(store, must_exist=True).rebuild()
     if as_json:
         _print_json(report.to_dict())
         return

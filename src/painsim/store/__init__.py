@@ -25,6 +25,8 @@ from painsim.store.errors import (
     MissingIndexError,
     RunNotFoundError,
     StoreError,
+    StoreInputError,
+    StoreNotFoundError,
 )
 from painsim.store.integrity import CheckReport, Problem, RebuildReport
 from painsim.store.store import EXPORT_FORMATS, RunWriter, Store, StoredRun, default_root, new_run_id, scenario_hash
@@ -44,6 +46,8 @@ __all__ = [
     "RunWriter",
     "Store",
     "StoreError",
+    "StoreInputError",
+    "StoreNotFoundError",
     "StoredRun",
     "default_root",
     "fsync_dir",

@@ -1,8 +1,15 @@
 """Errors raised by the results store; the CLI turns each into a one-paragraph message.
 
-``StoreError`` is the base of every error the store raises on purpose. Damaged or lost data
-raises a :class:`DamagedStoreError` subclass, so that callers can tell "your data is damaged,
-here is how to repair it" (exit code 2 on the CLI) from "the store is busy or unwritable":
+``StoreError`` is the base of every error the store raises on purpose. Callers can tell
+three kinds apart (the CLI's exit codes in docs/store.md):
+
+* :class:`StoreInputError`: what was asked for does not exist: an unknown, blank or ambiguous
+  run id (:class:`RunNotFoundError`, :class:`AmbiguousRunError`), a store folder that does not
+  exist or is not a folder (:class:`StoreNotFoundError`). Bad input: exit code 2.
+* :class:`DamagedStoreError`: damaged or lost data, with how to repair it. Exit code 2.
+* any other ``StoreError``: the store is busy (locked) or cannot be written. Exit code 1.
+
+Damaged or lost data:
 
 * :class:`DamagedIndexError`: the index ``painsim.duckdb`` cannot be read;
   :class:`MissingIndexError`: it is gone while run folders remain. Both are repaired with
@@ -24,11 +31,24 @@ class StoreError(Exception):
     """
 
 
-class RunNotFoundError(StoreError):
+class StoreInputError(StoreError):
+    """The store was asked for something that does not exist (a run, the store itself): a
+    mistake in the input, not a failure of the store."""
+
+
+class StoreNotFoundError(StoreInputError):
+    """The store folder does not exist, or is not a folder (when it is to be read, not created)."""
+
+    def __init__(self, message: str, path: Path):
+        super().__init__(message)
+        self.path = path
+
+
+class RunNotFoundError(StoreInputError):
     """No committed run has the requested id (or id prefix)."""
 
 
-class AmbiguousRunError(StoreError):
+class AmbiguousRunError(StoreInputError):
     """An id prefix matches more than one run; ``candidates`` lists them."""
 
     def __init__(self, message: str, candidates: list[str]):
@@ -110,6 +130,21 @@ def missing_index(path: Path, run_folders: int) -> MissingIndexError:
         f"--store {path.parent}`; no run is lost.",
         path, run_folders,
     )
+
+
+def no_store(path: Path) -> StoreNotFoundError:
+    """The error for a store folder to be read that does not exist."""
+    return StoreNotFoundError(
+        f"no store at {path}: the folder does not exist. Check the path given with --store PATH (or "
+        "PAINSIM_STORE), or leave it out to read the default store; `painsim runs` lists the runs of a store. "
+        "A store is created only by a command that stores a run (painsim run, demo, sweep, calibrate, "
+        "sensitivity, trial power).", path)
+
+
+def not_a_store(path: Path) -> StoreNotFoundError:
+    """The error for a store path that is a file (or anything but a folder)."""
+    return StoreNotFoundError(f"no store at {path}: it is a file, not a store folder. Pass the folder that holds "
+                              "painsim.duckdb and runs/ (--store PATH or PAINSIM_STORE).", path)
 
 
 def unwritable(path: Path, root: Path, error: BaseException) -> StoreError:

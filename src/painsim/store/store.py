@@ -14,6 +14,7 @@ has been renamed atomically from ``staging/`` to ``runs/``. See docs/store.md.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import hashlib
 import json
@@ -38,6 +39,8 @@ from painsim.store.errors import (
     damaged_run,
     damaged_table,
     missing_index,
+    no_store,
+    not_a_store,
     unwritable,
 )
 
@@ -128,10 +131,15 @@ class Store:
     ----------
     root
         The store folder; default ``$PAINSIM_STORE``, else the user data folder
-        (``platformdirs.user_data_dir("painsim")/store``). Created when missing.
+        (``platformdirs.user_data_dir("painsim")/store``). Created when missing, unless
+        ``create`` is False.
     lock_timeout
         Seconds to wait for another process to release the database before giving up
         with a :class:`StoreError`.
+    create
+        False for readers: nothing is created, a missing folder reads as a store without runs
+        (writing a run then fails), and a root that is not a folder raises
+        :class:`StoreNotFoundError`. :meth:`existing` also refuses a missing folder.
 
     Opening a store removes staging folders left by writers that died (killed, crashed).
 
@@ -144,15 +152,29 @@ class Store:
     >>> store.runs()                                                  # doctest: +SKIP
     """
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT_S):
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT_S,
+                 create: bool = True):
         self.root = Path(root).expanduser() if root is not None else default_root()
         self.lock_timeout = float(lock_timeout)
-        if not self.root.is_dir():
+        if not os.path.isdir(self.root):  # os.path: False (not an error) for a name too long
+            if not create:
+                if os.path.lexists(self.root):
+                    raise not_a_store(self.root)
+                return  # nothing to clean up in a store that does not exist
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise unwritable(self.root, self.root, error) from error
         self.cleanup()
+
+    @classmethod
+    def existing(cls, root: str | os.PathLike[str] | None = None, *, lock_timeout: float = LOCK_TIMEOUT_S) -> Store:
+        """The store at ``root`` (default as for :class:`Store`) for reading, never created:
+        raise :class:`StoreNotFoundError` when the folder does not exist or is not a folder."""
+        path = Path(root).expanduser() if root is not None else default_root()
+        if not os.path.lexists(path):
+            raise no_store(path)
+        return cls(path, lock_timeout=lock_timeout, create=False)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -247,7 +269,8 @@ class Store:
         """The run with this id, or with this unique id prefix."""
         prefix = str(run_id).strip()
         if not prefix:
-            raise RunNotFoundError(f"no run id given; list the runs in {self.root} with `painsim runs`.")
+            raise RunNotFoundError(f"no run id given (it is blank); list the runs in {self.root} with "
+                                   f"`painsim runs --store {self.root}`.")
         columns = ", ".join(_db.RUN_COLUMNS)
         rows = self._query(
             f"SELECT {columns} FROM runs WHERE status = 'complete' AND starts_with(run_id, ?) "
@@ -257,10 +280,7 @@ class Store:
         if exact:
             rows = exact
         if not rows:
-            raise RunNotFoundError(
-                f"no run {prefix} in {self.root}. List the runs there with `painsim runs` "
-                "(or pass the store that holds the run with --store PATH or PAINSIM_STORE)."
-            )
+            raise self._not_found(prefix)
         if len(rows) > 1:
             candidates = [r[0] for r in rows[:20]]
             more = " (and more)" if len(rows) > 20 else ""
@@ -269,6 +289,21 @@ class Store:
                 f"{', '.join(candidates)}{more}. Give more characters of the id.", candidates
             )
         return StoredRun(self, dict(zip(_db.RUN_COLUMNS, rows[0], strict=True)))
+
+    def _not_found(self, prefix: str) -> RunNotFoundError:
+        """The error for an id no run has: it names the id, and the ids closest to it."""
+        known = [r[0] for r in self._query("SELECT run_id FROM runs WHERE status = 'complete'")]
+        close = difflib.get_close_matches(prefix, known, n=3, cutoff=0.6)
+        if close:
+            hint = f" Did you mean {' or '.join(close)}?"
+        elif not known:
+            hint = " The store holds no runs yet."
+        else:
+            hint = ""
+        return RunNotFoundError(
+            f"no run {prefix!r} in {self.root}.{hint} List the runs there with `painsim runs --store {self.root}` "
+            "(or pass the store that holds the run with --store PATH or PAINSIM_STORE)."
+        )
 
     def export(self, run_id: str, format: ExportFormat, dest: str | os.PathLike[str]) -> list[Path]:
         """Copy (parquet) or convert (csv) every table of a run to ``dest``, with scenario.toml and summary.json."""
