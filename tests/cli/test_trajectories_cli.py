@@ -115,7 +115,7 @@ def test_bad_options_exit_2_before_simulating(folder, args, expected):
 def test_bad_run_input_exits_2_and_says_what_to_record(folder, stored_runs):
     run_id, store = stored_runs["scenario"]
     unknown = invoke("20990101-000000", "--store", store)
-    assert unknown.exit_code == 2 and "no run 20990101-000000" in unknown.output
+    assert unknown.exit_code == 2 and "no run '20990101-000000'" in unknown.output
     assert "neither a scenario file nor a stored run" in " ".join(unknown.output.split())
     beyond = invoke(run_id, "--store", store, "--months", 12)
     assert beyond.exit_code == 2 and f"run {run_id} follows 119 days" in " ".join(beyond.output.split())
