@@ -23,7 +23,8 @@ def test_each_list_of_choices_is_read_from_its_declaration():
     from painsim.trials import pooling, spec
 
     declared = {"effect_size_measures": MEASURES, "tau2_methods": METHODS, "tests": TESTS,
-                "pooling_measures": pooling.MEASURES, "missing_data": spec.MISSING,
+                "pooling_measures": pooling.MEASURES,
+                "follow_up_windows": tuple(pooling.WINDOWS), "missing_data": spec.MISSING,
                 "outcomes": tuple(spec.OUTCOMES), "treatments": REGISTRY.names, "loops": LOOP_NAMES,
                 "populations": ("acute", "subacute", "chronic", "consulters"), "responder_classes": CLASSES,
                 "sensitivity_methods": get_args(sensitivity.Method), "sensitivity_outputs": tuple(sensitivity.OUTPUTS),

@@ -11,7 +11,8 @@ Scenarios
     :func:`demo_scenario` (the flagship scenario and its text); :class:`ScenarioRun`.
 Trials
     :func:`run_and_analyse_trial`; :func:`run_power_curve` -> :class:`PowerCurve`;
-    :func:`check_missing_method`.
+    :func:`check_missing_method`; :func:`pool_virtual_trials` -> :class:`TrialPool` (each
+    trial's primary comparison at its own week, one week, or a follow-up window; certainty).
 A patient's twins
     :func:`simulate_twins` -> :class:`PatientTwins` (fan chart, loops switched off,
     responder classes of twins of a profile under a care plan); :func:`check_twins_plan`.
@@ -36,7 +37,15 @@ total)`` for sweeps and power curves; ``cancel()`` raises to stop a job at a saf
 
 from painsim.app.choices import CHOICE_LISTS, Choice, ChoiceError, check_choice, choices, choices_json, values
 from painsim.app.errors import AppInputError
-from painsim.app.meta import MetaAnalysis, MetaInputError, MetaOptions, meta_analyse, meta_options, read_meta_table
+from painsim.app.meta import (
+    MetaAnalysis,
+    MetaInputError,
+    MetaOptions,
+    meta_analyse,
+    meta_options,
+    read_meta_table,
+    with_certainty,
+)
 from painsim.app.patient import PatientTwins, check_twins_plan, simulate_twins
 from painsim.app.runs import store_tables_run
 from painsim.app.scenarios import (
@@ -57,7 +66,14 @@ from painsim.app.sweeps import (
     run_grid_sweep,
     sweep_results_folder,
 )
-from painsim.app.trials import PowerCurve, check_missing_method, run_and_analyse_trial, run_power_curve
+from painsim.app.trials import (
+    PowerCurve,
+    TrialPool,
+    check_missing_method,
+    pool_virtual_trials,
+    run_and_analyse_trial,
+    run_power_curve,
+)
 from painsim.texts import DISCLAIMER
 
 __all__ = [
@@ -73,6 +89,7 @@ __all__ = [
     "PatientTwins",
     "PowerCurve",
     "ScenarioRun",
+    "TrialPool",
     "check_choice",
     "check_missing_method",
     "check_scenario_run",
@@ -86,6 +103,7 @@ __all__ = [
     "grid_tasks",
     "meta_analyse",
     "meta_options",
+    "pool_virtual_trials",
     "read_meta_table",
     "run_and_analyse_trial",
     "run_and_store_scenario",
@@ -98,4 +116,5 @@ __all__ = [
     "store_tables_run",
     "sweep_results_folder",
     "values",
+    "with_certainty",
 ]

@@ -85,6 +85,12 @@ def _pooling_measures() -> list[Choice]:
     return [Choice(m, _POOLING_LABELS.get(m, m)) for m in MEASURES]
 
 
+def _follow_up_windows() -> list[Choice]:
+    from painsim.trials.pooling import WINDOWS
+
+    return [Choice(name, definition) for name, definition in WINDOWS.items()]
+
+
 def _missing_data() -> list[Choice]:
     from painsim.trials.spec import MISSING
 
@@ -146,6 +152,7 @@ _LISTS = {
     "tau2_methods": _tau2_methods,
     "tests": _tests,
     "pooling_measures": _pooling_measures,
+    "follow_up_windows": _follow_up_windows,
     "missing_data": _missing_data,
     "outcomes": _outcomes,
     "responder_classes": _responder_classes,

@@ -49,6 +49,12 @@ class MetaAnalysis:
     leave1out: LeaveOneOutResult | None = None
     trimfill: TrimFillResult | None = None
 
+    def certainty_json(self) -> dict[str, Any]:
+        """Egger's test and the certainty hints as plain JSON (``painsim meta --json`` and
+        ``painsim trial pool --json``): ``{"egger": ..., "certainty": ...}``, None where absent."""
+        return {"egger": self.egger.to_dict() if self.egger is not None else None,
+                "certainty": self.certainty.to_dict() if self.certainty is not None else None}
+
     def studies(self) -> list[dict[str, Any]]:
         """One record per study: label, effect ``yi``, variance ``vi`` and weight (%)."""
         es = self.effects
@@ -127,9 +133,24 @@ def meta_analyse(table: pd.DataFrame, measure: str = "GEN", method: str = "REML"
                              f"({type(exc).__name__}: {exc}); see the input limits in docs/evidence.md") from None
 
 
+def with_certainty(effects: EffectSizes, fit: RMAResult) -> MetaAnalysis:
+    """``fit`` of ``effects`` with Egger's test (an intercept-only model of 3+ studies) and the
+    GRADE-style certainty hints (any intercept-only model): what every meta-analysis of
+    painsim reports (``painsim meta``, the Evidence page, ``painsim trial pool``)."""
+    from painsim.evidence.certainty import assess_certainty
+
+    out = MetaAnalysis(effects, fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if fit.k >= 3 and fit.int_only:
+            out.egger = _diagnostic("regtest", fit)
+        if fit.int_only:
+            out.certainty = assess_certainty(fit, out.egger.pval if out.egger is not None else None)
+    return out
+
+
 def _analyse(df: pd.DataFrame, options: MetaOptions, mods: list[str], subgroup: str | None, leave1out: bool,
              trimfill: bool, forest: bool) -> MetaAnalysis:
-    from painsim.evidence.certainty import assess_certainty
     from painsim.evidence.diagnostics import leave1out as do_leave1out
     from painsim.evidence.diagnostics import subgroup_analysis
     from painsim.evidence.io import MAX_FOREST_STUDIES, InputError, effect_sizes_from_frame, numeric_column
@@ -149,11 +170,7 @@ def _analyse(df: pd.DataFrame, options: MetaOptions, mods: list[str], subgroup: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = rma(es, method=method, test=test, level=level, mods=mod_values or None)
-        out = MetaAnalysis(es, fit)
-        if fit.k >= 3 and fit.int_only:
-            out.egger = _diagnostic("regtest", fit)
-        if fit.int_only:
-            out.certainty = assess_certainty(fit, out.egger.pval if out.egger is not None else None)
+        out = with_certainty(es, fit)
         if subgroup is not None:
             groups = [str(g).strip() for g in df[subgroup].tolist()]
             out.subgroups = subgroup_analysis(es.yi, es.vi, groups, method=method, test=test, level=level,

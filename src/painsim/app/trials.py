@@ -1,9 +1,10 @@
-"""Run and analyse a virtual trial, and a power curve: written once for the CLI and the web app."""
+"""Run and analyse a virtual trial, a power curve, and pool virtual trials: written once for the CLI and the web app."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from painsim.app.errors import AppInputError
@@ -11,8 +12,10 @@ from painsim.app.errors import AppInputError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from painsim.app.meta import MetaAnalysis
     from painsim.sweeps import ResultsFolder
     from painsim.trials import TrialResult, TrialSpec
+    from painsim.trials.pooling import PooledTrials, VirtualTrial
 
 StageProgress = Callable[[str, int, int], None]
 Progress = Callable[[int, int], None]
@@ -76,3 +79,97 @@ def run_power_curve(spec: TrialSpec, ns: Sequence[int], *, reps: int | None = No
                                     results=results, progress=progress)
     return PowerCurve(spec, curve, replicates, spec.seed if seed is None else seed,
                       method or spec.power.missing or spec.analysis.missing)
+
+
+@dataclass
+class TrialPool:
+    """Virtual trials pooled: the per-trial table and fit (``pooled``), the meta-analysis with
+    its certainty hints (``analysis``, as ``painsim meta`` gives), the trials that took part
+    with their sources, and why the others were left out (``skipped``)."""
+
+    pooled: PooledTrials
+    analysis: MetaAnalysis
+    trials: list[VirtualTrial]
+    sources: list[str]
+    skipped: list[str]
+    window: str | None = None
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome every trial contributed, or None when they differ."""
+        outcomes = set(self.pooled.table["outcome"])
+        return outcomes.pop() if len(outcomes) == 1 else None
+
+    @property
+    def week(self) -> int | None:
+        """The visit week every trial contributed, or None when they differ."""
+        weeks = set(self.pooled.table["week"])
+        return int(weeks.pop()) if len(weeks) == 1 else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The fit, Egger's test and certainty (as ``painsim meta --json``), the window and one
+        record per trial (source, arm, comparator, outcome, week, extracted numbers), JSON-safe."""
+        from painsim.evidence.report import json_safe
+
+        records = self.pooled.table.to_dict(orient="records")
+        trials = [{"file": source, "arm": t.arm, "comparator": t.comparator, **row}
+                  for source, t, row in zip(self.sources, self.trials, records, strict=True)]
+        window = None if self.window is None else {"name": self.window, "definition": _window_definition(self.window)}
+        return json_safe({"outcome": self.outcome, "week": self.week, "window": window, **self.pooled.fit.to_dict(),
+                          **self.analysis.certainty_json(), "trials": trials, "skipped": self.skipped})
+
+
+def _window_definition(window: str) -> str:
+    from painsim.trials.pooling import WINDOWS
+
+    return WINDOWS[window]
+
+
+def pool_virtual_trials(specs: Sequence[tuple[str, TrialSpec]], *, outcome: str | None = None,
+                        week: int | None = None, window: str | None = None, measure: str = "SMD",
+                        method: str = "REML", test: str = "z", progress: Progress | None = None) -> TrialPool:
+    """Run each trial spec (``(source, spec)``: a file name, say, and the spec) and meta-analyse
+    its primary comparison (arm vs comparator).
+
+    Each trial contributes its own primary outcome and week; ``outcome`` chooses one outcome
+    for all; ``week`` one visit week for all (each trial must have it); ``window``
+    (``"short"`` or ``"long"``, :data:`painsim.trials.pooling.WINDOWS`) the visit of each
+    trial in that follow-up window, leaving out (``skipped``, with the reason) a trial with no
+    visit there. Raise AppInputError: a choice outside its list, ``week`` with ``window``,
+    fewer than two trials (left), a trial without the week, outcomes that cannot be pooled."""
+    from painsim.app.choices import check_choice
+    from painsim.app.meta import with_certainty
+    from painsim.trials.pooling import VirtualTrial, pool_trials, window_week
+
+    measure = check_choice("pooling_measures", measure, "--measure")
+    method, test = check_choice("tau2_methods", method, "--method"), check_choice("tests", test, "--test")
+    outcome = outcome and check_choice("outcomes", outcome, "--outcome")
+    window = window and check_choice("follow_up_windows", window, "--window")
+    if week is not None and window is not None:
+        raise AppInputError("--week and --window cannot be combined: one visit week for all, or each trial's "
+                            "visit in a follow-up window")
+    if len(specs) < 2:
+        raise AppInputError(f"pooling needs at least two trial specs, got {len(specs)}")
+    trials, sources, skipped = [], [], []
+    for source, spec in specs:
+        trial = VirtualTrial.primary(spec, label=spec.title or Path(source).stem)
+        if window is not None:
+            in_window = window_week(trial, window)
+            if in_window is None:
+                weeks = ", ".join(map(str, spec.visits.weeks))
+                skipped.append(f"{source}: no visit in the {window}-term window ({_window_definition(window)}); "
+                               f"its visits: weeks {weeks}")
+                continue
+            trial = replace(trial, week=in_window)
+        trials.append(trial)
+        sources.append(source)
+    if len(trials) < 2:
+        left = "no trial" if not trials else "one trial"
+        raise AppInputError(f"pooling needs at least two trials; {left} has a visit in the {window}-term window"
+                            + "".join(f"\n  skipped {reason}" for reason in skipped))
+    try:
+        pooled = pool_trials(trials, outcome=outcome, week=week, measure=measure, method=method, test=test,
+                             progress=progress)
+    except ValueError as err:
+        raise AppInputError(str(err)) from None
+    return TrialPool(pooled, with_certainty(pooled.effects, pooled.fit), trials, sources, skipped, window)

@@ -82,8 +82,7 @@ def _run(
     if as_json:
         out = fit.to_dict()
         out["studies"] = analysis.studies()
-        out["egger"] = analysis.egger.to_dict() if analysis.egger is not None else None
-        out["certainty"] = analysis.certainty.to_dict() if analysis.certainty is not None else None
+        out.update(analysis.certainty_json())
         if analysis.subgroups is not None:
             out["subgroups"] = analysis.subgroups.to_dict()
         if analysis.leave1out is not None:

@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from painsim.app import check_choice
 from painsim.cli.common import (
     DEFAULT_JOBS,
     DISCLAIMER,
@@ -208,79 +207,96 @@ def power_command(
 @trial_app.command("pool")
 def pool_command(
     files: list[Path] = typer.Argument(..., help="Two or more trial specs (TOML); each contributes its primary "
-                                                 "comparison (arm vs comparator)."),
-    outcome: str = typer.Option(None, help=f"{one_of('outcomes')} (default: the first spec's primary outcome)."),
-    week: int = typer.Option(None, min=1, help="Visit week pooled (default: the first spec's primary week)."),
+                                                 "comparison (arm vs comparator) at its own primary week."),
+    outcome: str = typer.Option(None, help=f"{one_of('outcomes')} for every trial (default: each trial's primary "
+                                           "outcome; different outcomes pool only as SMD)."),
+    week: int = typer.Option(None, min=1, help="One visit week for every trial (default: each trial's primary "
+                                               "week)."),
+    window: str = typer.Option(None, metavar=choices_metavar("follow_up_windows"),
+                               help=f"Each trial's visit in a follow-up window: {described('follow_up_windows')}. "
+                                    "A trial with no visit there is left out (said on stderr)."),
     measure: str = typer.Option("SMD", metavar=choices_metavar("pooling_measures"),
                                 help=f"{described('pooling_measures')}."),
     method: str = typer.Option("REML", metavar=choices_metavar("tau2_methods"),
                                help=f"tau^2 estimator: {one_of('tau2_methods')}."),
     test: str = typer.Option("z", metavar=choices_metavar("tests"), help=f"Inference: {described('tests')}."),
     forest: Path = typer.Option(None, metavar="PNG", help="Write a forest plot."),
-    as_json: bool = typer.Option(False, "--json", help="Print the JSON result only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON result only (with the certainty summary "
+                                                       "of `painsim meta --json`)."),
 ) -> None:
-    """Run several virtual trials and meta-analyse their primary comparison (docs/evidence.md)."""
-    from painsim.evidence.report import json_safe
-    from painsim.trials import VirtualTrial, pool_trials
+    """Run several virtual trials and meta-analyse their primary comparisons (docs/trials.md, docs/evidence.md)."""
+    from painsim.app import check_choice, pool_virtual_trials
 
     if len(files) < 2:
         fail(f"pooling needs at least two trial specs, got {len(files)}")
-    try:  # the same checks and messages as `painsim meta`
-        measure = check_choice("pooling_measures", measure, "--measure")
-        method, test = check_choice("tau2_methods", method, "--method"), check_choice("tests", test, "--test")
-        outcome = outcome and check_choice("outcomes", outcome, "--outcome")
+    try:  # the options first, before any spec is read or any trial runs
+        for name, value, option in (("pooling_measures", measure, "--measure"), ("tau2_methods", method, "--method"),
+                                    ("tests", test, "--test"), ("outcomes", outcome, "--outcome"),
+                                    ("follow_up_windows", window, "--window")):
+            if value is not None:
+                check_choice(name, value, option)
+        if week is not None and window is not None:
+            raise BadInputError("--week and --window cannot be combined")
         forest = forest and check_png_target(forest, "--forest")
     except BadInputError as err:
         fail(str(err))
-    specs = [load_trial_file(path) for path in files]
-    first_outcome, first_week, _, _ = specs[0].primary()
-    outcome, week = outcome or first_outcome, week or first_week
-    trials = []
-    for path, spec in zip(files, specs, strict=True):
-        _, _, arm, comparator = spec.primary()
-        trials.append(VirtualTrial(spec, arm, comparator, label=spec.title or path.stem))
+    specs = [(str(path), load_trial_file(path)) for path in files]
     with progress(as_json) as bar:
-        task = bar.add_task("virtual trials", total=len(trials))
+        task = bar.add_task("virtual trials", total=len(specs))
         try:
-            pooled = pool_trials(trials, outcome=outcome, week=week, measure=measure, method=method, test=test,
-                                 progress=lambda done, total: bar.update(task, completed=done))
-        except ValueError as err:
+            pool = pool_virtual_trials(specs, outcome=outcome, week=week, window=window, measure=measure,
+                                       method=method, test=test,
+                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except BadInputError as err:
             fail(str(err))
+    for reason in pool.skipped:
+        Console(stderr=True, soft_wrap=True).print(f"skipped {escape(reason)}", highlight=False)
     if forest is not None:
         import matplotlib.pyplot as plt
 
         from painsim.evidence.plots import forest_plot
 
-        name = {"rmdq": "RMDQ", "pain": "pain"}[outcome]
         with plain_text_figures():
-            plt.close(forest_plot(pooled.fit, forest, title=f"{len(trials)} virtual trials: {name} at week {week}",
+            plt.close(forest_plot(pool.pooled.fit, forest, title=f"{len(pool.trials)} virtual trials: {_what(pool)}",
                                   favours=("favours the arm", "favours the comparator")))
-    trials_out = [{"file": str(path), "arm": t.arm, "comparator": t.comparator, **row}
-                  for path, t, row in zip(files, trials, pooled.table.to_dict(orient="records"), strict=True)]
-    payload = json_safe({"outcome": outcome, "week": week, **pooled.fit.to_dict(), "trials": trials_out,
-                         "forest": str(forest) if forest else None})
+    payload = {**pool.to_json(), "forest": str(forest) if forest else None}
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
         return
-    _print_pooled(pooled, trials, outcome, week, forest)
+    _print_pooled(pool, forest)
 
 
-def _print_pooled(pooled, trials, outcome: str, week: int, forest: Path | None) -> None:
+def _what(pool) -> str:
+    """What was pooled, for titles: the outcome and week when all trials share them."""
+    from painsim.app import choices
+
+    labels = {c.value: c.label for c in choices()["outcomes"]}
+    outcome = labels.get(pool.outcome, pool.outcome) if pool.outcome else "each trial's outcome"
+    if pool.window is not None:
+        return f"{outcome}, {pool.window}-term follow-up"
+    return f"{outcome} at week {pool.week}" if pool.week is not None else f"{outcome} at each trial's primary week"
+
+
+def _print_pooled(pool, forest: Path | None) -> None:
     console = Console()
-    fit = pooled.fit
-    table = Table(title=f"Virtual trials pooled: {outcome} at week {week} ({fit.measure}, {fit.method})")
-    for column in ("trial", "arm vs comparator", "n", "effect", "95% CI", "weight"):
-        table.add_column(column, justify="left" if column in ("trial", "arm vs comparator") else "right")
+    pooled, fit = pool.pooled, pool.pooled.fit
+    table = Table(title=escape(f"Virtual trials pooled: {_what(pool)} ({fit.measure}, {fit.method})"))
+    for column in ("trial", "arm vs comparator", "outcome", "week", "n", "effect", "95% CI", "weight"):
+        table.add_column(column, justify="left" if column in ("trial", "arm vs comparator", "outcome") else "right")
     for k, row in enumerate(pooled.table.itertuples()):
-        lo, hi = pooled.effects.yi[k] - 1.96 * pooled.effects.vi[k] ** 0.5, \
-            pooled.effects.yi[k] + 1.96 * pooled.effects.vi[k] ** 0.5
-        table.add_row(escape(row.study), escape(f"{trials[k].arm} vs {trials[k].comparator}"), f"{row.n1i + row.n2i}",
-                      f"{pooled.effects.yi[k]:+.2f}", f"{lo:+.2f} to {hi:+.2f}", f"{fit.weights[k]:.1f}%")
+        half = 1.96 * pooled.effects.vi[k] ** 0.5
+        trial = pool.trials[k]
+        table.add_row(escape(row.study), escape(f"{trial.arm} vs {trial.comparator}"), row.outcome, str(row.week),
+                      f"{row.n1i + row.n2i}", f"{pooled.effects.yi[k]:+.2f}",
+                      f"{pooled.effects.yi[k] - half:+.2f} to {pooled.effects.yi[k] + half:+.2f}",
+                      f"{fit.weights[k]:.1f}%")
     console.print(table)
     pi = "" if fit.pi_lb is None else f", prediction interval {fit.pi_lb:+.2f} to {fit.pi_ub:+.2f}"
     console.print(f"pooled {fit.estimate:+.2f} (95% CI {fit.ci_lb[0]:+.2f} to {fit.ci_ub[0]:+.2f}){pi}; "
                   f"tau^2 {fit.tau2:.3f}, I^2 {fit.i2:.0f}%, Q {fit.q:.1f} (df {fit.q_df}, p {fit.q_p:.2g})",
                   highlight=False)
+    if pool.analysis.certainty is not None:
+        console.print(escape(pool.analysis.certainty.lines()[0]), highlight=False)
     if forest is not None:
         console.print(f"forest plot: [bold]{escape(str(forest))}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")

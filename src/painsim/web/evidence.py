@@ -64,8 +64,7 @@ def analyse_csv(data: bytes, measure: str, method: str, test: str = "z", level: 
     return json_safe({
         "fit": fit.to_dict(),
         "studies": meta.studies(),
-        "egger": meta.egger.to_dict() if meta.egger is not None else None,
-        "certainty": meta.certainty.to_dict(),
+        **meta.certainty_json(),
         "certainty_lines": meta.certainty.lines(),
         "trimfill": tf.to_dict() if tf is not None else None,
         "forest_png": forest,
