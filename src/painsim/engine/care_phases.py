@@ -35,16 +35,6 @@ from painsim.engine.levers import (
     K_THREAT,
     KOP_SCALE_DOWN,
     KOP_TOWARD_ONE,
-    LV_ACT,
-    LV_COND,
-    LV_FEAR,
-    LV_GUARD,
-    LV_INHIB,
-    LV_NOCI,
-    LV_SE,
-    LV_SLEEP,
-    LV_STRESS,
-    LV_THREAT,
     R_COST,
     R_DISAPPOINT,
     R_DROPOUT,
@@ -66,6 +56,13 @@ from painsim.engine.program import (
     CI_STREAM,
     CI_TIMING,
     CI_VISIT,
+    EF_CAP,
+    EF_END,
+    EF_GAIN,
+    EF_RETAIN,
+    EF_START,
+    EI_CHANNEL,
+    EI_EXPOSURE,
 )  # fmt: skip
 
 CARE_SLOTS: tuple[str, ...] = (
@@ -169,7 +166,7 @@ def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, im
     through its attendance model; sessions timed before observation are done now (kicks,
     impulse, cost). Returns ``F, S, E, N, X, G, A, K, H`` and whether a session timed
     after observation is due today."""
-    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h, _, _ = prog
+    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h, _, _, _ = prog
     due_after = False
     for ch in range(ch_int.shape[0]):
         today[ch] = False
@@ -204,11 +201,6 @@ def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, im
     return F, S, E, N, X, G, A, K, H, due_after
 
 
-# The care part of the ten levers before any effect (multiplicative levers 1, additive 0),
-# in the order of ``engine.levers.LEVERS``.
-CARE_NEUTRAL = (1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0)
-
-
 @nb.njit(inline="always")
 def care_exposure(kind, start, end, retention, d, impulse):
     """A channel's exposure today: its impulse, or its course level (1 while the course
@@ -223,38 +215,20 @@ def care_exposure(kind, start, end, retention, d, impulse):
 
 
 @nb.njit(inline="always")
-def care_effect(levers, lever, signed_gain, cap, x):
-    """Hook 'levers', one effect: the care part of the levers ``levers`` (order of
-    ``engine.levers.LEVERS``, starting from :data:`CARE_NEUTRAL`) changed by an effect on
-    ``lever`` at exposure ``x``: a multiplicative lever times 1 + s, an additive one plus s,
-    with s = ``signed_gain`` x min(``cap``, x) (the gain carries the sign of its operation,
-    ``engine.program``). The kernel applies the effects in table order; it reads the tables
-    itself and hands this phase scalars only (a phase given arrays inside the day loop costs
-    a reference count per array and day)."""
-    noci, guard, inhib, threat, fear, sleep, stress, act, se, cond = levers
-    s = signed_gain * min(cap, x)
-    factor = 1.0 + s
-    if lever == LV_NOCI:
-        noci *= factor
-    elif lever == LV_GUARD:
-        guard *= factor
-    elif lever == LV_INHIB:
-        inhib += s
-    elif lever == LV_THREAT:
-        threat *= factor
-    elif lever == LV_FEAR:
-        fear *= factor
-    elif lever == LV_SLEEP:
-        sleep += s
-    elif lever == LV_STRESS:
-        stress *= factor
-    elif lever == LV_ACT:
-        act += s
-    elif lever == LV_SE:
-        se += s
-    elif lever == LV_COND:
-        cond *= factor
-    return noci, guard, inhib, threat, fear, sleep, stress, act, se, cond
+def care_lever(neutral, multiply, lo, hi, d, eff_int, eff_float, imp):
+    """Hook 'levers', one lever: its care part today, from ``neutral`` (1 for a
+    multiplicative lever, 0 for an additive one) changed by its effects ``lo:hi`` of the
+    effect tables (grouped by lever, plan order within a lever) at their channels' exposure:
+    a multiplicative lever times 1 + s, an additive one plus s, with s = signed gain x
+    min(cap, x) (the gain carries the sign of its operation, ``engine.program``). The loop
+    runs inside the kernel's own code: ``multiply`` is a constant of the call."""
+    c = neutral
+    for e in range(lo, hi):
+        x = care_exposure(eff_int[e, EI_EXPOSURE], eff_float[e, EF_START], eff_float[e, EF_END],
+                          eff_float[e, EF_RETAIN], d, imp[eff_int[e, EI_CHANNEL]])
+        s = eff_float[e, EF_GAIN] * min(eff_float[e, EF_CAP], x)
+        c = c * (1.0 + s) if multiply else c + s
+    return c
 
 
 @nb.njit(inline="always")
@@ -303,7 +277,7 @@ def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act,
     expectation, alliance raises self-efficacy and a relief episode starts; every session
     is billed, adds its impulse and applies its kicks.
     Returns ``act, F, S, E, N, X, G, A, K, H``."""
-    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h, _, _ = prog
+    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h, _, _, _ = prog
     for ch in range(ch_int.shape[0]):
         if not today[ch] or ch_int[ch, CI_TIMING] == TIME_BEFORE:
             continue
@@ -367,3 +341,4 @@ def care_finish(i, cs, done, session_out, care_out):
         care_out[R_RELIEF, i] = cs[CS_RELIEF_DAYS]
         for ch in range(done.shape[0]):
             care_out[R_SESSIONS + ch, i] = done[ch]
+

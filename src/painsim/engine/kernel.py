@@ -27,13 +27,11 @@ import numpy as np
 
 from painsim.engine import rng
 from painsim.engine.care_phases import (
-    CARE_NEUTRAL,
     CARE_SLOTS,
     care_decay,
-    care_effect,
-    care_exposure,
     care_finish,
     care_lasting,
+    care_lever,
     care_relief,
     care_reset,
     care_schedule,
@@ -42,6 +40,18 @@ from painsim.engine.care_phases import (
     next_session_day,
     store_care,
 )
+from painsim.engine.levers import (
+    LV_ACT,
+    LV_COND,
+    LV_FEAR,
+    LV_GUARD,
+    LV_INHIB,
+    LV_NOCI,
+    LV_SE,
+    LV_SLEEP,
+    LV_STRESS,
+    LV_THREAT,
+)  # fmt: skip
 from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
 from painsim.engine.phases import (
@@ -56,7 +66,6 @@ from painsim.engine.phases import (
     tally,
     trait_factor,
 )
-from painsim.engine.program import EF_CAP, EF_END, EF_GAIN, EF_RETAIN, EF_START, EI_CHANNEL, EI_EXPOSURE, EI_LEVER
 from painsim.engine.variables import (
     M_ACT,
     M_COND,
@@ -135,7 +144,7 @@ def _make_kernel(with_care: bool):
         session_out, care_out = care_out_t
         # The tables once, as variables of the kernel: handing the tuple to a phase every day
         # would count references to each of its arrays.
-        _, ch_int, _, eff_int, eff_float, _, _, vch, hooks, imp_ch, imp_keep = prog
+        _, ch_int, _, eff_int, eff_float, _, _, vch, hooks, imp_ch, imp_keep, ls = prog
         n_ch = ch_int.shape[0]
         n_eff = eff_int.shape[0]
         n_imp = imp_ch.shape[0]
@@ -201,13 +210,18 @@ def _make_kernel(with_care: bool):
                         slots = load_care(cs)
                         next_care = next_session_day(prog, next_s)
                     if has_effects:
-                        care = CARE_NEUTRAL
-                        for e in range(n_eff):
-                            x = care_exposure(eff_int[e, EI_EXPOSURE], eff_float[e, EF_START], eff_float[e, EF_END],
-                                              eff_float[e, EF_RETAIN], d, imp[eff_int[e, EI_CHANNEL]])
-                            care = care_effect(care, eff_int[e, EI_LEVER], eff_float[e, EF_GAIN], eff_float[e, EF_CAP],
-                                               x)
-                        c_noci, c_guard, c_inhib, c_threat, c_fear, c_sleep, c_stress, c_act, c_se, c_cond = care
+                        c_noci = care_lever(1.0, True, ls[LV_NOCI], ls[LV_NOCI + 1], d, eff_int, eff_float, imp)
+                        c_guard = care_lever(1.0, True, ls[LV_GUARD], ls[LV_GUARD + 1], d, eff_int, eff_float, imp)
+                        c_inhib = care_lever(0.0, False, ls[LV_INHIB], ls[LV_INHIB + 1], d, eff_int, eff_float, imp)
+                        c_threat = care_lever(1.0, True, ls[LV_THREAT], ls[LV_THREAT + 1], d, eff_int, eff_float,
+                                              imp)
+                        c_fear = care_lever(1.0, True, ls[LV_FEAR], ls[LV_FEAR + 1], d, eff_int, eff_float, imp)
+                        c_sleep = care_lever(0.0, False, ls[LV_SLEEP], ls[LV_SLEEP + 1], d, eff_int, eff_float, imp)
+                        c_stress = care_lever(1.0, True, ls[LV_STRESS], ls[LV_STRESS + 1], d, eff_int, eff_float,
+                                              imp)
+                        c_act = care_lever(0.0, False, ls[LV_ACT], ls[LV_ACT + 1], d, eff_int, eff_float, imp)
+                        c_se = care_lever(0.0, False, ls[LV_SE], ls[LV_SE + 1], d, eff_int, eff_float, imp)
+                        c_cond = care_lever(1.0, True, ls[LV_COND], ls[LV_COND + 1], d, eff_int, eff_float, imp)
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond

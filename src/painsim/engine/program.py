@@ -89,6 +89,7 @@ class CareProgram:
     ch_float: np.ndarray = field(default_factory=lambda: np.empty((0, len(CH_FLOAT))))
     eff_int: np.ndarray = field(default_factory=lambda: np.empty((0, len(EFF_INT)), dtype=np.int64))
     eff_float: np.ndarray = field(default_factory=lambda: np.empty((0, len(EFF_FLOAT))))
+    lever_start: np.ndarray = field(default_factory=lambda: np.zeros(len(LEVERS) + 1, dtype=np.int64))
     impulse_channels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     impulse_keep: np.ndarray = field(default_factory=lambda: np.empty(0))
     kick_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
@@ -123,6 +124,13 @@ class CareProgram:
                                  _code(KICK_OPS, op, ch.name, "kick op")])
                 kick_float.append(gain)
         impulse = [j for j, ch in enumerate(channels) if ch.exposure == "impulse"]
+        # Effects grouped by lever, in plan order within a lever (a stable sort): the kernel
+        # applies each lever's effects in that order, so the numbers are those of applying
+        # every effect in plan order (effects on different levers do not interact).
+        by_lever = sorted(range(len(eff_int)), key=lambda e: eff_int[e][EI_LEVER])
+        eff_int, eff_float = [eff_int[e] for e in by_lever], [eff_float[e] for e in by_lever]
+        lever_start = np.searchsorted(np.array([row[EI_LEVER] for row in eff_int], dtype=np.int64),
+                                      np.arange(len(LEVERS) + 1), side="left").astype(np.int64)
         return cls(
             channels=channels, hooks=hooks,
             session_days=np.concatenate(days) if days else np.empty(0, dtype=np.int64),
@@ -130,6 +138,7 @@ class CareProgram:
             ch_float=np.array(ch_float, dtype=np.float64).reshape(-1, len(CH_FLOAT)),
             eff_int=np.array(eff_int, dtype=np.int64).reshape(-1, len(EFF_INT)),
             eff_float=np.array(eff_float, dtype=np.float64).reshape(-1, len(EFF_FLOAT)),
+            lever_start=lever_start,
             impulse_channels=np.array(impulse, dtype=np.int64),
             impulse_keep=np.array([1.0 - channels[j].decay for j in impulse], dtype=np.float64),
             kick_int=np.array(kick_int, dtype=np.int64).reshape(-1, 3),
@@ -161,7 +170,7 @@ class CareProgram:
         """The tuple of tables the kernel reads, in its order."""
         return (self.session_days, self.ch_int, self.ch_float, self.eff_int, self.eff_float,
                 self.kick_int, self.kick_float, np.int64(self.visit_channel), self.hooks,
-                self.impulse_channels, self.impulse_keep)
+                self.impulse_channels, self.impulse_keep, self.lever_start)
 
 
 def _signed_gain(lever: int, op: int, gain: float) -> float:

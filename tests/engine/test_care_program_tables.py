@@ -1,0 +1,31 @@
+"""The kernel's effect tables: effects grouped by lever in plan order, gains signed by their
+operation, impulse channels listed with their kept share (the layout the fast care path reads)."""
+
+import numpy as np
+
+from painsim.engine.levers import LEVER_INDEX, LEVERS
+from painsim.engine.program import EF_GAIN, EI_CHANNEL, EI_LEVER, NEUTRAL_HOOKS, CareProgram, Channel
+
+
+def _program() -> CareProgram:
+    days = np.array([0, 7], dtype=np.int64)
+    first = Channel("first", days, exposure="impulse", decay=0.25,
+                    effects=(("inhibition", "subtract", 0.5, 1.0), ("nociception", "reduce", 0.2, 1.0)))
+    second = Channel("second", days, exposure="course", course_start=0.0, course_end=14.0,
+                     effects=(("nociception", "increase", 0.1, 2.0), ("inhibition", "add", 0.3, 1.0)))
+    return CareProgram.build((first, second), NEUTRAL_HOOKS)
+
+
+def test_effects_grouped_by_lever_in_plan_order_with_signed_gains() -> None:
+    prog = _program()
+    noci, inhib = LEVER_INDEX["nociception"], LEVER_INDEX["inhibition"]
+    gains = prog.eff_float[:, EF_GAIN]
+    rows = [(int(r[EI_LEVER]), int(r[EI_CHANNEL]), float(g)) for r, g in zip(prog.eff_int, gains, strict=True)]
+    assert rows == [(noci, 0, -0.2), (noci, 1, 0.1), (inhib, 0, -0.5), (inhib, 1, 0.3)]
+    assert prog.lever_start.tolist() == [0, 2, 2] + [4] * (len(LEVERS) + 1 - 3)
+
+
+def test_impulse_channels_and_kept_share() -> None:
+    prog = _program()
+    assert prog.impulse_channels.tolist() == [0]
+    assert prog.impulse_keep.tolist() == [1.0 - 0.25]
