@@ -29,3 +29,37 @@ def test_impulse_channels_and_kept_share() -> None:
     prog = _program()
     assert prog.impulse_channels.tolist() == [0]
     assert prog.impulse_keep.tolist() == [1.0 - 0.25]
+
+
+class _Program:
+    """A care source that hands the kernel a ready program."""
+
+    def __init__(self, program: CareProgram) -> None:
+        self.program = program
+
+    def compile(self, horizon: int, params=None) -> CareProgram:
+        return self.program
+
+
+def _impulse(effects) -> Channel:
+    return Channel("impulse", np.array([0, 5, 10], dtype=np.int64), exposure="impulse", decay=0.2, dose=1.0,
+                   effects=effects)
+
+
+def test_levers_with_several_effects_agree_with_one_effect_each() -> None:
+    """A lever with one effect is read from scalars held for the run, a lever with several
+    from the tables every day: an extra effect of gain 0 (exactly neutral) switches a plan to
+    the table path, and the results must not change by a bit."""
+    import painsim as ps
+
+    one = (("nociception", "reduce", 0.3, 1.0), ("inhibition", "add", 0.2, 1.5))
+    several = (*one, ("nociception", "increase", 0.0, 1.0), ("inhibition", "subtract", 0.0, 1.0))
+    cohort = ps.Cohort.build("acute", n=40, seed=3)
+    runs = []
+    for effects in (one, several):
+        program = CareProgram.build((_impulse(effects),), NEUTRAL_HOOKS)
+        runs.append(ps.simulate(cohort, 30, ps.Record.summaries(), care=_Program(program)))
+    assert np.array_equal(runs[0].summaries, runs[1].summaries)
+    assert np.array_equal(runs[0].cohort.state, runs[1].cohort.state)
+    none = ps.simulate(cohort, 30, ps.Record.summaries())
+    assert not np.array_equal(none.summaries, runs[0].summaries)  # the effects act

@@ -232,6 +232,30 @@ def care_lever(neutral, multiply, lo, hi, d, eff_int, eff_float, imp):
 
 
 @nb.njit(inline="always")
+def lever_effect(eff_int, eff_float, lo, hi):
+    """What the kernel holds of a lever's effects for the whole run: their number and, for
+    a lever with exactly one effect, that effect as scalars ``(exposure, channel, signed
+    gain, cap, course start, course end, retention)``, read once instead of every day."""
+    if hi - lo == 1:
+        return hi - lo, (eff_int[lo, EI_EXPOSURE], eff_int[lo, EI_CHANNEL], eff_float[lo, EF_GAIN],
+                         eff_float[lo, EF_CAP], eff_float[lo, EF_START], eff_float[lo, EF_END],
+                         eff_float[lo, EF_RETAIN])
+    return hi - lo, (np.int64(0), np.int64(0), 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@nb.njit(inline="always")
+def care_lever_held(neutral, multiply, held, d, impulse):
+    """Hook 'levers', one lever with at most one effect, from the scalars ``held``
+    (:func:`lever_effect`) and its channel's ``impulse``: the same number as
+    :func:`care_lever`, without reading the tables every day."""
+    n, (kind, _, gain, cap, start, end, retention) = held
+    if n == 0:
+        return neutral
+    s = gain * min(cap, care_exposure(kind, start, end, retention, d, impulse))
+    return neutral * (1.0 + s) if multiply else neutral + s
+
+
+@nb.njit(inline="always")
 def care_relief(d, P, h, slots, E, X):
     """Hook 'relief' (after observation): follow the relief episode of the last visit. The
     day after a visit, relief below expectation disappoints (self-efficacy falls) and

@@ -32,10 +32,12 @@ from painsim.engine.care_phases import (
     care_finish,
     care_lasting,
     care_lever,
+    care_lever_held,
     care_relief,
     care_reset,
     care_schedule,
     care_sessions,
+    lever_effect,
     load_care,
     next_session_day,
     store_care,
@@ -154,6 +156,20 @@ def _make_kernel(with_care: bool):
         # Without care the additive levers get -0.0, which the compiler drops (x + -0.0 is x);
         # with care they start from the neutral 0.0 as the care effects do.
         no_care = 0.0 if with_care else -0.0
+        # Each lever's effects as scalars for the whole run (the common case: one effect).
+        h_noci = lever_effect(eff_int, eff_float, ls[LV_NOCI], ls[LV_NOCI + 1])
+        h_guard = lever_effect(eff_int, eff_float, ls[LV_GUARD], ls[LV_GUARD + 1])
+        h_inhib = lever_effect(eff_int, eff_float, ls[LV_INHIB], ls[LV_INHIB + 1])
+        h_threat = lever_effect(eff_int, eff_float, ls[LV_THREAT], ls[LV_THREAT + 1])
+        h_fear = lever_effect(eff_int, eff_float, ls[LV_FEAR], ls[LV_FEAR + 1])
+        h_sleep = lever_effect(eff_int, eff_float, ls[LV_SLEEP], ls[LV_SLEEP + 1])
+        h_stress = lever_effect(eff_int, eff_float, ls[LV_STRESS], ls[LV_STRESS + 1])
+        h_act = lever_effect(eff_int, eff_float, ls[LV_ACT], ls[LV_ACT + 1])
+        h_se = lever_effect(eff_int, eff_float, ls[LV_SE], ls[LV_SE + 1])
+        h_cond = lever_effect(eff_int, eff_float, ls[LV_COND], ls[LV_COND + 1])
+        held_only = True
+        for lever in range(ls.shape[0] - 1):
+            held_only &= ls[lever + 1] - ls[lever] <= 1
         cs = np.zeros(len(CARE_SLOTS))
         next_s = np.zeros(n_ch, dtype=np.int64)
         attending = np.ones(n_ch, dtype=np.bool_)
@@ -210,18 +226,33 @@ def _make_kernel(with_care: bool):
                         slots = load_care(cs)
                         next_care = next_session_day(prog, next_s)
                     if has_effects:
-                        c_noci = care_lever(1.0, True, ls[LV_NOCI], ls[LV_NOCI + 1], d, eff_int, eff_float, imp)
-                        c_guard = care_lever(1.0, True, ls[LV_GUARD], ls[LV_GUARD + 1], d, eff_int, eff_float, imp)
-                        c_inhib = care_lever(0.0, False, ls[LV_INHIB], ls[LV_INHIB + 1], d, eff_int, eff_float, imp)
-                        c_threat = care_lever(1.0, True, ls[LV_THREAT], ls[LV_THREAT + 1], d, eff_int, eff_float,
-                                              imp)
-                        c_fear = care_lever(1.0, True, ls[LV_FEAR], ls[LV_FEAR + 1], d, eff_int, eff_float, imp)
-                        c_sleep = care_lever(0.0, False, ls[LV_SLEEP], ls[LV_SLEEP + 1], d, eff_int, eff_float, imp)
-                        c_stress = care_lever(1.0, True, ls[LV_STRESS], ls[LV_STRESS + 1], d, eff_int, eff_float,
-                                              imp)
-                        c_act = care_lever(0.0, False, ls[LV_ACT], ls[LV_ACT + 1], d, eff_int, eff_float, imp)
-                        c_se = care_lever(0.0, False, ls[LV_SE], ls[LV_SE + 1], d, eff_int, eff_float, imp)
-                        c_cond = care_lever(1.0, True, ls[LV_COND], ls[LV_COND + 1], d, eff_int, eff_float, imp)
+                        if held_only:
+                            c_noci = care_lever_held(1.0, True, h_noci, d, imp[h_noci[1][1]])
+                            c_guard = care_lever_held(1.0, True, h_guard, d, imp[h_guard[1][1]])
+                            c_inhib = care_lever_held(0.0, False, h_inhib, d, imp[h_inhib[1][1]])
+                            c_threat = care_lever_held(1.0, True, h_threat, d, imp[h_threat[1][1]])
+                            c_fear = care_lever_held(1.0, True, h_fear, d, imp[h_fear[1][1]])
+                            c_sleep = care_lever_held(0.0, False, h_sleep, d, imp[h_sleep[1][1]])
+                            c_stress = care_lever_held(1.0, True, h_stress, d, imp[h_stress[1][1]])
+                            c_act = care_lever_held(0.0, False, h_act, d, imp[h_act[1][1]])
+                            c_se = care_lever_held(0.0, False, h_se, d, imp[h_se[1][1]])
+                            c_cond = care_lever_held(1.0, True, h_cond, d, imp[h_cond[1][1]])
+                        else:
+                            c_noci = care_lever(1.0, True, ls[LV_NOCI], ls[LV_NOCI + 1], d, eff_int, eff_float, imp)
+                            c_guard = care_lever(1.0, True, ls[LV_GUARD], ls[LV_GUARD + 1], d, eff_int, eff_float,
+                                                 imp)
+                            c_inhib = care_lever(0.0, False, ls[LV_INHIB], ls[LV_INHIB + 1], d, eff_int, eff_float,
+                                                 imp)
+                            c_threat = care_lever(1.0, True, ls[LV_THREAT], ls[LV_THREAT + 1], d, eff_int, eff_float,
+                                                  imp)
+                            c_fear = care_lever(1.0, True, ls[LV_FEAR], ls[LV_FEAR + 1], d, eff_int, eff_float, imp)
+                            c_sleep = care_lever(0.0, False, ls[LV_SLEEP], ls[LV_SLEEP + 1], d, eff_int, eff_float,
+                                                 imp)
+                            c_stress = care_lever(1.0, True, ls[LV_STRESS], ls[LV_STRESS + 1], d, eff_int, eff_float,
+                                                  imp)
+                            c_act = care_lever(0.0, False, ls[LV_ACT], ls[LV_ACT + 1], d, eff_int, eff_float, imp)
+                            c_se = care_lever(0.0, False, ls[LV_SE], ls[LV_SE + 1], d, eff_int, eff_float, imp)
+                            c_cond = care_lever(1.0, True, ls[LV_COND], ls[LV_COND + 1], d, eff_int, eff_float, imp)
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
