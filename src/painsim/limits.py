@@ -32,6 +32,7 @@ __all__ = [
     "check_arm_count",
     "check_power_cost",
     "check_scenario_cost",
+    "check_sweep_tasks",
     "check_trial_cost",
     "power_cost",
     "range_size",
@@ -75,6 +76,9 @@ class Limits:
     """Virtual trials in one power curve (points x reps)."""
     max_power_patient_days: int = 100_000_000_000
     """Patient-days one power curve simulates at least (all its virtual trials, screening included)."""
+    max_sweep_tasks: int = 100_000
+    """Tasks of one sweep: samples of a sensitivity analysis, trials of a calibration (a grid
+    sweep has at most 10,000 points); each task is one run, checked as a scenario or a trial."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -346,6 +350,15 @@ def check_power_cost(spec: Any, ns: list[int], reps: int, limits: Limits = DEFAU
             f"included); the limit is {limits.max_power_patient_days:,}: fewer or smaller n, or fewer reps "
             f"({reps_option})"))
     return cost
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+def check_sweep_tasks(tasks: int, option: str, what: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise :class:`LimitError` (field ``option``) if a sweep has more than
+    ``limits.max_sweep_tasks`` tasks; ``what`` says how they were counted."""
+    if tasks > limits.max_sweep_tasks:
+        raise LimitError(option, f"{what} = {tasks:,} runs; a sweep runs at most {limits.max_sweep_tasks:,}")
 
 
 # --- the checks ---------------------------------------------------------------------------

@@ -22,7 +22,9 @@ Meta-analysis
     leave-one-out, trim-and-fill); :class:`MetaInputError`.
 Sweeps
     :func:`run_grid_sweep` (also ``grid_sweep``; its tasks :func:`grid_tasks`,
-    :func:`grid_task`), :func:`sweep_results_folder`, :func:`store_tables_run`.
+    :func:`grid_task`), :func:`sweep_results_folder`, :func:`store_tables_run`; the cost
+    checks before any work (LimitError): :func:`check_grid_sweep`,
+    :func:`check_sensitivity_cost`, :func:`check_calibration_cost`.
 Choices
     :func:`choices` / :func:`choices_json`: every list a user picks from (effect-size
     measures, tau^2 estimators, tests, pooling measures, missing-data methods, outcomes,
@@ -60,6 +62,9 @@ from painsim.app.scenarios import (
 )
 from painsim.app.sweeps import (
     GridCommon,
+    check_calibration_cost,
+    check_grid_sweep,
+    check_sensitivity_cost,
     grid_sweep,
     grid_task,
     grid_tasks,
@@ -90,9 +95,12 @@ __all__ = [
     "PowerCurve",
     "ScenarioRun",
     "TrialPool",
+    "check_calibration_cost",
     "check_choice",
+    "check_grid_sweep",
     "check_missing_method",
     "check_scenario_run",
+    "check_sensitivity_cost",
     "check_twins_plan",
     "choices",
     "choices_json",

@@ -4,6 +4,7 @@ docs/sensitivity.md, docs/scaling.md)."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,10 @@ def calibrate(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
     """Fit the parameters a targets file names to its published targets (Optuna, on Dask)."""
+    from painsim.app import check_calibration_cost
     from painsim.calibration import TargetsError, load_targets
     from painsim.calibration import calibrate as run_calibration
+    from painsim.limits import LimitError
 
     if budget <= 0:
         fail(f"--budget must be a positive number of trials, got {budget}")
@@ -70,6 +73,10 @@ def calibrate(
         fail(str(err))
     if not targets.parameters:
         fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}")
+    try:  # before any folder is made: the trials' runs within the limits of one run
+        check_calibration_cost(targets, budget)
+    except LimitError as err:
+        fail(f"{targets_file}: {err}" if err.field.startswith("fit.") else str(err))
     folder = sweep_results_folder(results, store, "calibration", targets.name, targets.text_hash)
     check_results_folder(folder)
     check_store(store)
@@ -150,7 +157,9 @@ def sensitivity(
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
     """Which loops and parameters control the outcomes? Sobol or Morris indices (SALib), on Dask."""
-    from painsim.calibration.sensitivity import plot, resolve_outputs, run_sensitivity
+    from painsim.app import check_sensitivity_cost
+    from painsim.calibration.sensitivity import plot, problem, resolve_outputs, run_sensitivity
+    from painsim.limits import LimitError
 
     if budget <= 0:
         fail(f"--budget must be a positive number of base samples, got {budget}")
@@ -162,9 +171,19 @@ def sensitivity(
     names = [o.strip() for o in outputs.split(",") if o.strip()]
     ranges = _param_ranges(params)
     try:
-        resolve_outputs(scenario, names)
+        chosen = resolve_outputs(scenario, names)
     except ValueError as err:
         fail(f"--outputs: {err}")
+    if not (math.isfinite(loop_max) and loop_max > 0):
+        fail(f"--loop-max must be a finite number above 0 (1 = the loop gains as calibrated), got {loop_max}")
+    try:
+        inputs = problem(ranges, loop_max)["num_vars"]
+    except ValueError as err:
+        fail(f"--params: {err}")
+    try:  # before any folder is made: the samples, and each sample within the limits of one run
+        check_sensitivity_cost(scenario, method, [o.arm for o in chosen], inputs, budget, n)
+    except LimitError as err:
+        fail(str(err))
     key = json.dumps([scenario.model_dump(mode="json"), method, names, ranges, loop_max, budget, n, seed],
                      sort_keys=True)
     folder = sweep_results_folder(results, store, "sensitivity", scenario.name, key)

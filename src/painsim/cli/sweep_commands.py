@@ -95,7 +95,8 @@ def sweep(
 
     Per arm and point: mean pain over the last 28 days, the share still chronic and the share
     that recovered."""
-    from painsim.app import grid_sweep, grid_tasks
+    from painsim.app import check_grid_sweep, grid_sweep, grid_tasks
+    from painsim.limits import LimitError
     from painsim.outputs import RUN_ID_PLACEHOLDER, output_path
     from painsim.sweeps import SweepError
 
@@ -112,6 +113,10 @@ def sweep(
     points = math.prod(len(v) for v in axes.values())
     if points > MAX_POINTS:
         fail(f"--grid: {points:,} points is more than {MAX_POINTS:,}; use fewer values")
+    try:  # each point is one run: refused as `painsim run` refuses it, before any folder is made
+        check_grid_sweep(scenario, n)
+    except LimitError as err:
+        fail(str(err))
     n = n or scenario.n
     seed = scenario.seed if seed is None else seed
     key = json.dumps([scenario.model_dump(mode="json"), axes, n, seed], sort_keys=True)
