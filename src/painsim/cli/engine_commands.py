@@ -111,20 +111,25 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
                    "relief days", "sessions", "cost $", "$/relief-day"):
         table.add_column(column, justify="right" if column != "arm" else "left", no_wrap=column == "arm")
     for name, arm in summary.items():
-        classes = arm.get("responder_classes")
-        cells = [f"{arm['pain_mean'][d]:.2f}" for d in days]
-        if classes:
-            per_day = arm["cost_per_relief_day"]
-            cells += [f"{classes['non_responder']:.0%}", f"{classes['transient']:.0%}", f"{classes['lasting']:.0%}",
-                      f"{arm['relief_days_median']:.0f}", f"{arm['sessions_attended_mean']:.1f}",
-                      f"{arm['cost_mean']:,.0f}", f"{per_day:,.0f}" if per_day else "-"]
-        else:
-            cells += ["-"] * 7
+        cells = [f"{arm['pain_mean'][d]:.2f}" for d in days] + _care_cells(arm)
         table.add_row(escape(name), *cells)
     console.print(table)
     console.print(f"figure: [bold]{escape(str(figure))}[/bold]\nsummary: [bold]{escape(str(summary_path))}[/bold]")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id}; painsim report {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _care_cells(arm: dict[str, Any]) -> list[str]:
+    """Responder classes, relief days, sessions, cost and cost per relief-day of one arm's
+    summary, each from its own field: classes exist only with visits, the care outcomes
+    with any care; an arm without care had no sessions and cost nothing (0, not "-")."""
+    classes = arm.get("responder_classes") or {}
+    shares = [f"{classes[c]:.0%}" if c in classes else "-" for c in ("non_responder", "transient", "lasting")]
+    relief = arm.get("relief_days_median")
+    per_day = arm.get("cost_per_relief_day")
+    return [*shares, f"{relief:.0f}" if relief is not None else "-",
+            f"{arm.get('sessions_attended_mean', 0.0):.1f}", f"{arm.get('cost_mean', 0.0):,.0f}",
+            f"{per_day:,.0f}" if per_day else "-"]
 
 
 @app.command()
