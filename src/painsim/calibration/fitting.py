@@ -37,8 +37,9 @@ def evaluate(values: dict[str, float], targets: TargetsFile, names: list[str] | 
         scenario = targets.scenarios[scenario_name]
         of_scenario = [t for t in chosen if isinstance(t.source, ScenarioSource) and t.source.scenario == scenario_name]
         needed = {a for t in of_scenario for a in (t.source.arm, t.source.contrast) if a is not None}
+        daily = any(t.statistic.name in statistics.DIARY_STATISTICS for t in of_scenario)
         scenario = _with_params(scenario, model, care).model_copy(update={
-            "record": RecordSpec(variables=("pain",), every=7, patients=fit.n),
+            "record": RecordSpec(variables=("pain",), every=1 if daily else 7, patients=fit.n),
             "arms": {k: v for k, v in scenario.arms.items() if k in needed},
         })
         result = run_scenario(scenario, n=fit.n, seed=fit.seed)
@@ -81,7 +82,8 @@ def _target_value(target: Target, arms: dict[str, Any]) -> float:
     spec = target.statistic
     kwargs = {"day": spec.day, "window": spec.window, "baseline_window": spec.baseline_window,
               "responder_class": spec.responder_class, "trajectory_class": spec.trajectory_class,
-              "classes": spec.classes}
+              "classes": spec.classes, "threshold": spec.threshold, "run_days": spec.run_days,
+              "recovery_pain": spec.recovery_pain, "recovery_days": spec.recovery_days}
     value = statistics.compute(spec.name, arms[target.source.arm], **kwargs)
     if target.source.contrast is not None:
         value -= statistics.compute(spec.name, arms[target.source.contrast], **kwargs)

@@ -28,7 +28,20 @@ STATISTICS: dict[str, str] = {
     "trajectory_share": "share in the trajectory pattern `trajectory_class` (recovery, slow_improvement, "
                         "improvement_with_relapse, mild, moderate_severe) of latent classes fitted to the weekly "
                         "pain of the whole weeks ending by `day` (docs/trajectories.md)",
+    "recovery_median_days": "median day on which the first run of `run_days` days with pain <= `threshold` starts "
+                            "(patients not recovered by `day` count as later)",
+    "recovered_by": "share whose first run of `run_days` days with pain <= `threshold` starts by `day`",
+    "within_person_sd": "mean over patients of the SD of their daily pain over the `window` days ending on `day`",
+    "flare_share": "share with a flare day (pain >= `threshold` points above the previous 7 days' mean) "
+                   "in the `window` days ending on `day`",
+    "flare_one_day_share": "of the flares starting in the `window` days ending on `day`, the share lasting one day",
+    "recurrence_within": "of those recovered (`recovery_days` days with pain <= `recovery_pain`) and followed "
+                         "365 days, the share with `run_days` days of pain >= `threshold` within them",
 }
+# Statistics of the daily diary (painsim.calibration.diary_statistics): their scenario records
+# daily pain of every patient.
+DIARY_STATISTICS = {"recovery_median_days", "recovered_by", "within_person_sd", "flare_share",
+                    "flare_one_day_share", "recurrence_within"}
 # Statistics of a virtual trial's comparison (source kind "trial"), averaged over replicate trials.
 TRIAL_STATISTICS: dict[str, str] = {
     "md": "adjusted mean difference, arm minus comparator (ANCOVA on change, the trial's analysis)",
@@ -37,11 +50,14 @@ TRIAL_STATISTICS: dict[str, str] = {
 }
 StatisticName = Literal[
     "pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "recurrence_share", "chronic_share",
-    "chronic_screen_share", "responder_share", "relief_median_days", "trajectory_share", "md", "smd",
+    "chronic_screen_share", "responder_share", "relief_median_days", "trajectory_share", "recovery_median_days",
+    "recovered_by", "within_person_sd", "flare_share", "flare_one_day_share", "recurrence_within", "md", "smd",
     "ci_halfwidth",
 ]  # fmt: skip
 NEEDS_DAY = {"pain_ratio", "pain_mean", "disability_mean", "recovered_fraction", "chronic_share",
-             "chronic_screen_share", "trajectory_share"}
+             "chronic_screen_share", "trajectory_share", "recovery_median_days", "recovered_by", "within_person_sd",
+             "flare_share", "flare_one_day_share"}
+NEEDS_THRESHOLD = {"recovery_median_days", "recovered_by", "recurrence_within"}
 #: Whole weeks a trajectory_share needs at least (its `day` is 7 * weeks - 1 or later).
 TRAJECTORY_MIN_WEEKS = MIN_WEEKS
 NEEDS_CARE = {"responder_share", "relief_median_days"}
@@ -54,13 +70,26 @@ def _window_mean(series: np.ndarray, day: int, window: int) -> float:
 
 def _weekly_pain(result: Any) -> np.ndarray:
     pain = result.trajectories.get("pain")
-    if pain is None or every_patient_recorded(result) is False:
-        raise ValueError("this statistic needs the weekly pain of every patient recorded")
+    if pain is None or not every_patient_recorded(result):
+        raise ValueError("this statistic needs the weekly (or daily) pain of every patient recorded")
+    if result.every == 1:
+        weeks = pain.shape[0] // 7
+        tail = pain[7 * weeks:]
+        weekly = pain[: 7 * weeks].reshape(weeks, 7, -1).mean(axis=1)
+        return np.vstack([weekly, tail.mean(axis=0, keepdims=True)]) if tail.shape[0] else weekly
+    return pain
+
+
+def _daily_pain(result: Any) -> np.ndarray:
+    pain = result.trajectories.get("pain")
+    if pain is None or result.every != 1 or result.recorded.size != len(result.cohort):
+        raise ValueError("this statistic needs the daily pain of every patient recorded")
     return pain
 
 
 def every_patient_recorded(result: Any) -> bool:
-    return result.every == 7 and result.recorded.size == len(result.cohort)
+    """Whether the weekly (or daily) pain of every patient was recorded."""
+    return result.every in (1, 7) and result.recorded.size == len(result.cohort)
 
 
 def trial_statistic(name: str, comparisons: Any) -> float:
@@ -74,10 +103,16 @@ def trial_statistic(name: str, comparisons: Any) -> float:
 
 def compute(name: str, result: Any, day: int | None = None, window: int = 1, baseline_window: int = 1,
             responder_class: str | None = None, trajectory_class: str | None = None,
-            classes: int | None = None) -> float:
+            classes: int | None = None, threshold: float | None = None, run_days: int = 1,
+            recovery_pain: float = 1.0, recovery_days: int = 7) -> float:
     """The statistic ``name`` of one simulated arm (NaN when it is undefined, e.g. no relief).
 
-    ``trajectory_class`` and ``classes`` (None: by BIC) are the parameters of ``trajectory_share``."""
+    ``trajectory_class`` and ``classes`` (None: by BIC) are the parameters of ``trajectory_share``;
+    ``threshold``, ``run_days``, ``recovery_pain`` and ``recovery_days`` those of the diary
+    statistics (:data:`DIARY_STATISTICS`)."""
+    if name in DIARY_STATISTICS:
+        return _diary_statistic(name, _daily_pain(result), day, window, threshold, run_days, recovery_pain,
+                                recovery_days)
     functions: dict[str, Callable[[], float]] = {
         "pain_ratio": lambda: _pain_ratio(result, day, window, baseline_window),
         "pain_mean": lambda: _window_mean(result.daily()["pain_mean"].to_numpy(), day, window),
@@ -93,6 +128,26 @@ def compute(name: str, result: Any, day: int | None = None, window: int = 1, bas
     if name not in functions:
         raise ValueError(f"unknown statistic {name!r}; allowed: {', '.join(STATISTICS)}")
     return functions[name]()
+
+
+def _diary_statistic(name: str, pain: np.ndarray, day: int | None, window: int, threshold: float | None,
+                     run_days: int, recovery_pain: float, recovery_days: int) -> float:
+    from painsim.calibration import diary_statistics as ds
+
+    if name in NEEDS_DAY and day is not None and day >= pain.shape[0]:
+        raise ValueError(f"{name}: day {day} is beyond the {pain.shape[0]} days simulated")
+    rise = 2.0 if threshold is None else threshold
+    if name == "recovery_median_days":
+        return ds.recovery_median_days(pain, threshold, run_days, day)
+    if name == "recovered_by":
+        return ds.recovered_by(pain, threshold, run_days, day)
+    if name == "within_person_sd":
+        return ds.within_person_sd(pain, day, window)
+    if name == "flare_share":
+        return ds.flare_share(pain, day, window, rise)
+    if name == "flare_one_day_share":
+        return ds.flare_one_day_share(pain, day, window, rise)
+    return ds.recurrence_within(pain, recovery_pain, recovery_days, threshold, run_days)
 
 
 def _pain_ratio(result: Any, day: int, window: int, baseline_window: int) -> float:

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from painsim.calibration.statistics import (
     NEEDS_CARE,
     NEEDS_DAY,
+    NEEDS_THRESHOLD,
     TRAJECTORY_MIN_WEEKS,
     TRIAL_STATISTICS,
     StatisticName,
@@ -149,11 +150,18 @@ class StatisticSpec(BaseModel):
     trajectory_class: TrajectoryLabel | None = Field(None, description="trajectory pattern (trajectory_share)")
     classes: int | None = Field(None, ge=CLASS_RANGE[0], le=CLASS_RANGE[1],
                                 description="number of trajectory classes (trajectory_share; default: by BIC)")
+    threshold: float | None = Field(None, ge=0.0, le=10.0,
+                                    description="pain level (0-10) of a diary statistic (recovery, flare, recurrence)")
+    run_days: int = Field(1, ge=1, le=365, description="consecutive days that make a run (diary statistics)")
+    recovery_pain: float = Field(1.0, ge=0.0, le=10.0, description="recovery pain level (recurrence_within)")
+    recovery_days: int = Field(7, ge=1, le=365, description="recovery run length (recurrence_within)")
 
     @model_validator(mode="after")
     def _complete(self) -> StatisticSpec:
         if self.name in NEEDS_DAY and self.day is None:
             raise ValueError(f"statistic {self.name!r} needs a day (e.g. day = 364)")
+        if self.name in NEEDS_THRESHOLD and self.threshold is None:
+            raise ValueError(f"statistic {self.name!r} needs a threshold (a pain level 0-10, e.g. threshold = 1)")
         if self.name == "responder_share" and self.responder_class is None:
             raise ValueError("statistic 'responder_share' needs responder_class "
                              "('non_responder', 'transient' or 'lasting')")
@@ -195,6 +203,7 @@ class Target(BaseModel):
     band: tuple[float, float]
     sd: float | None = Field(None, gt=0, description="uncertainty for the loss (default: half the band)")
     weight: float = Field(1.0, ge=0)
+    holdout: bool = Field(False, description="set aside before fitting: predicted, never fitted")
 
     @field_validator("band")
     @classmethod
@@ -310,6 +319,11 @@ class TargetsFile(BaseModel):
     def target(self, name: str) -> Target:
         """The target called ``name``."""
         return next(t for t in self.targets if t.name == name)
+
+    @property
+    def holdout(self) -> list[str]:
+        """The targets the file sets aside (``holdout = true``), in file order."""
+        return [t.name for t in self.targets if t.holdout]
 
     def check_holdout(self, names: list[str]) -> list[str]:
         """Validate ``--holdout`` names (known, and at least one target left in the fit)."""

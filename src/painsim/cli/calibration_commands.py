@@ -50,7 +50,9 @@ def _n_workers(client: Any) -> int:
 def calibrate(
     targets_file: Path = typer.Argument(..., metavar="TARGETS", help="Targets file (TOML); see docs/calibration.md."),
     budget: int = typer.Option(..., "--budget", help="Number of optimiser trials (> 0)."),
-    holdout: str = typer.Option("", help="Targets left out of the fit (NAME[,NAME]); their prediction is reported."),
+    holdout: str = typer.Option(
+        "", help="Targets left out of the fit (NAME[,NAME]; default: those the file marks holdout = true; "
+                 "'none' fits all); their prediction is reported."),
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
     results: ResultsOption = None,
@@ -68,6 +70,7 @@ def calibrate(
     try:
         targets, text = load_targets(targets_file)
         names = [h.strip() for h in holdout.split(",") if h.strip()]
+        names = [] if names == ["none"] else names or targets.holdout
         targets.check_holdout(names)
     except TargetsError as err:
         fail(str(err))

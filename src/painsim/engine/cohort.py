@@ -47,6 +47,7 @@ from painsim.engine.variables import (
     TR_SE,
     TR_SENS,
     TR_SUPPORT,
+    TR_VULN,
     TR_WORK,
     TRAITS,
 )  # fmt: skip
@@ -125,7 +126,7 @@ class Cohort:
         --------
         >>> cohort = Cohort.build("chronic", n=200, seed=1)
         >>> len(cohort), cohort.traits.shape[0]
-        (200, 10)
+        (200, 11)
         """
         population = _resolve_population(population)
         _check_n_seed(n, seed)
@@ -337,7 +338,7 @@ def _acute_state(traits: np.ndarray, injury: np.ndarray, params: ModelParams) ->
     n = traits.shape[1]
     s = np.zeros((len(STATE), n), dtype=np.float32)
     cat = 0.5 + traits[TR_CAT]
-    s[S_T] = np.minimum(1.0, params.injury_size * (0.5 + injury))
+    s[S_T] = np.minimum(1.0, params.tissue_floor * traits[TR_VULN] + params.injury_size * (0.5 + injury))
     s[S_G] = np.minimum(1.0, params.guarding_tissue * s[S_T])
     s[S_C] = 0.05 + 0.1 * traits[TR_SENS]
     s[S_H] = 0.15 + 0.2 * traits[TR_WORK]

@@ -5,7 +5,7 @@ days and writes it back; there is no Python object per patient and no Python loo
 patients or days. A day runs these phases (each an inlined function with a docstring in
 :mod:`painsim.engine.phases` and :mod:`painsim.engine.care_phases`):
 
-1. ``shocks``: re-injury, stress events, bad-sleep spells, good/bad days;
+1. ``shocks``: re-injury, stress events, bad-sleep spells, good/bad days, short flares;
 2. care ``schedule`` and ``levers``: which sessions happen, and the levers of the day;
 3. ``observe``: activity, nociception, pain, reported pain, disability;
 4. care ``relief`` and ``session``: relief tracking, visits, session kicks;
@@ -58,6 +58,7 @@ from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
 from painsim.engine.phases import (
     bookkeeping,
+    healing_factor,
     load_summaries,
     loops,
     observe,
@@ -114,6 +115,7 @@ from painsim.engine.variables import (
     TR_SLEEPV,
     TR_STRESSR,
     TR_SUPPORT,
+    TR_VULN,
     TR_WORK,
 )  # fmt: skip
 
@@ -182,7 +184,8 @@ def _make_kernel(with_care: bool):
             traits_t = (trait_factor(traits[TR_SLEEPV, i]), trait_factor(traits[TR_STRESSR, i]),
                         trait_factor(traits[TR_CAT, i]), np.float64(traits[TR_SE, i]),
                         np.float64(traits[TR_SUPPORT, i]), np.float64(traits[TR_WORK, i]),
-                        1.5 - traits[TR_RES, i], trait_factor(traits[TR_HEAL, i]), np.float64(traits[TR_CARE, i]))
+                        1.5 - traits[TR_RES, i], healing_factor(p, np.float64(traits[TR_HEAL, i])),
+                        np.float64(traits[TR_CARE, i]), p.tissue_floor * traits[TR_VULN, i])
             resources = traits[TR_RES, i]
             m_noci, m_guard, m_inhib, m_threat = mods[M_NOCI, i], mods[M_GUARD, i], mods[M_INHIB, i], mods[M_THREAT, i]
             m_fear, m_sleep, m_stress, m_act = mods[M_FEAR, i], mods[M_SLEEP, i], mods[M_STRESS, i], mods[M_ACT, i]
@@ -215,7 +218,7 @@ def _make_kernel(with_care: bool):
 
             for d in range(ndays):
                 day = day0 + d
-                T, Z, spell, V = shocks(key, day, p, T, Z, spell, V, persistence, innovation)
+                T, Z, spell, V, flare = shocks(key, day, p, T, Z, spell, V, persistence, innovation)
                 due_after = False
                 if with_care:
                     if d == next_care:
@@ -256,7 +259,7 @@ def _make_kernel(with_care: bool):
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
-                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, m_act, c_act,
+                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, m_act, c_act,
                                         lv_noci, m_inhib, c_inhib)
                 if with_care:
                     if has_visit:

@@ -49,8 +49,17 @@ class ModelParams(BaseModel):
 
     # --- tissue and nociception --------------------------------------------------------
     heal_rate: float = _p(
-        0.066, "tissue healing rate per day at full conditioning and resilience",
+        0.45, "tissue healing rate per day at full conditioning and resilience",
         "acute LBP pain halves in ~6 weeks (Costa et al. 2012, CMAJ 184:E613)")
+    heal_spread: float = _p(
+        2.8, "spread of the healing rate between patients: log-rate per logit unit of tissue resilience",
+        "many acute episodes resolve within weeks, others take months (median 16 days in the "
+        "PACE placebo arm, Williams et al. 2014, Lancet 384:1586; 58 days in Henschke et al. 2008, "
+        "BMJ 337:a171)", le=3.0)
+    tissue_floor: float = _p(
+        0.043, "persistent tissue drive at full tissue vulnerability: the level healing tends to",
+        "most primary-care courses are stable at a person's own level (Kongsted et al. 2015, "
+        "Spine J 15:885; Dunn et al. 2013, BMJ Open 3:e003838)", le=1.0)
     nociception_guarding: float = _p(0.6, "nociception per unit of muscle guarding", _ASSUMED)
     nociception_inflammation: float = _p(0.5, "nociception per unit of inflammation", _ASSUMED)
     nociception_deconditioning: float = _p(
@@ -60,30 +69,41 @@ class ModelParams(BaseModel):
     sensitivity_base: float = _p(0.6, "pain gain at the lowest pain-sensitivity trait", _ASSUMED)
     sensitivity_range: float = _p(0.8, "extra pain gain across the sensitivity trait", _ASSUMED)
     sensitization_gain: float = _p(
-        2.0, "relative increase of pain gain at full central sensitization",
+        1.99, "relative increase of pain gain at full central sensitization",
         "central sensitization amplifies pain (Woolf 2011, Pain 152:S2)")
     inhibition: float = _p(
         0.38, "descending inhibition at full self-efficacy and sleep and no threat",
         "conditioned pain modulation (Yarnitsky 2010, Curr Opin Anaesthesiol 23:611)")
     pain_scale: float = _p(1.0, "nociceptive input that brings pain to 63% of 10", _ASSUMED, ge=1e-6)
     measurement_noise: float = _p(
-        0.7, "SD of day-to-day fluctuation of reported pain (NRS points)",
-        "within-person daily SD of NRS about 0.7-1 (Stone et al. 2021, J Pain 22:1)")
+        0.3, "SD of the rating error of reported pain at latent pain >= measurement_noise_pain (NRS points)",
+        "test-retest error of the NRS is small beside real day-to-day change (Pagé et al. 2022, "
+        "J Pain 23:1151: within-person SD about 1.2, stable within a person)")
+    measurement_noise_pain: float = _p(
+        2.0, "latent pain below which the rating error shrinks in proportion (a pain-free day is rated 0)",
+        _ASSUMED, ge=1e-3, le=10.0)
     fluctuation_sd: float = _p(
-        0.24, "SD of the log-factor of good and bad days on nociception",
+        0.16, "SD of the log-factor of good and bad days on nociception",
         "pain varies day to day beyond measurement error (Schneider et al. 2012, Pain 153:813)")
-    fluctuation_days: float = _p(8.0, "correlation time of good and bad days (days)", _ASSUMED,
+    fluctuation_days: float = _p(7.5, "correlation time of good and bad days (days)", _ASSUMED,
                                  ge=1.0)
+    flare_rate: float = _p(
+        0.083, "short flares (hours to a day) per day",
+        "3.5 flares per 6 weeks in acute LBP, most shorter than a day (Suri et al. 2011, "
+        "BMC Musculoskelet Disord 12:220)", le=1.0)
+    flare_gain: float = _p(
+        0.82, "mean relative rise of nociception on a flare day (exponential)",
+        "pain about 2.7 points higher during a flare, most flares last under 4 hours (Suri et al. 2011)")
     # --- loop 1: wind-up / central sensitization ----------------------------------------
-    sensitization_up: float = _p(0.011, "rate of sensitization build-up per day", _ASSUMED)
+    sensitization_up: float = _p(0.035, "rate of sensitization build-up per day", _ASSUMED)
     sensitization_down: float = _p(
-        0.0024, "rate of sensitization decay per day (slow: memory, hysteresis)",
+        0.01, "rate of sensitization decay per day (slow: memory, hysteresis)",
         "sensitization outlasts its cause by months (Woolf 2011)")
-    sensitization_pain: float = _p(1.1, "sensitization drive from sustained pain", _ASSUMED)
+    sensitization_pain: float = _p(0.87, "sensitization drive from sustained pain", _ASSUMED)
     sensitization_threshold: float = _p(
         4.2, "pain level (NRS) at which the wind-up drive is half-maximal", _ASSUMED, le=10.0)
-    sensitization_width: float = _p(0.25, "width of the wind-up switch (NRS)", _ASSUMED, ge=1e-3)
-    sensitization_sleep: float = _p(0.12, "sensitization drive from poor sleep",
+    sensitization_width: float = _p(0.5, "width of the wind-up switch (NRS)", _ASSUMED, ge=1e-3)
+    sensitization_sleep: float = _p(0.22, "sensitization drive from poor sleep",
                                     "sleep loss lowers pain thresholds (Finan et al. 2013, J Pain 14:1539)")
     sensitization_stress: float = _p(0.07, "sensitization drive from stress hormones",
                                      "HPA dysregulation and pain (McEwen & Kalia 2010)")
@@ -93,15 +113,15 @@ class ModelParams(BaseModel):
     sleep_stress: float = _p(0.35, "loss of sleep quality per unit of stress hormones", _ASSUMED)
     sleep_spell_depth: float = _p(0.35, "loss of sleep quality during a bad-sleep spell", _ASSUMED)
     # --- loops 3 and 5: threat, fear-avoidance, guarding --------------------------------
-    threat_rate: float = _p(0.15, "rate at which threat appraisal follows its target", _ASSUMED, le=1.0)
+    threat_rate: float = _p(0.28, "rate at which threat appraisal follows its target", _ASSUMED, le=1.0)
     threat_base: float = _p(0.1, "threat appraisal without pain", _ASSUMED)
-    threat_pain: float = _p(0.55, "threat appraisal at pain 10",
+    threat_pain: float = _p(0.36, "threat appraisal at pain 10",
                             "pain catastrophizing (Sullivan et al. 2001, Clin J Pain 17:52)")
-    threat_knowledge: float = _p(0.5, "relative reduction of threat at full knowledge",
+    threat_knowledge: float = _p(0.64, "relative reduction of threat at full knowledge",
                                  "pain neuroscience education (Louw et al. 2016, Physiother Theory Pract 32:332)",
                                  le=1.0)
-    fear_rate: float = _p(0.05, "rate at which fear-avoidance follows its target", _ASSUMED, le=1.0)
-    fear_threat: float = _p(0.49, "fear-avoidance per unit of threat", "Vlaeyen & Linton 2000")
+    fear_rate: float = _p(0.088, "rate at which fear-avoidance follows its target", _ASSUMED, le=1.0)
+    fear_threat: float = _p(0.75, "fear-avoidance per unit of threat", "Vlaeyen & Linton 2000")
     activity_base: float = _p(0.3, "activity level at zero self-efficacy and fear", _ASSUMED)
     activity_self_efficacy: float = _p(0.5, "activity gained per unit of self-efficacy", _ASSUMED)
     activity_fear: float = _p(0.5, "activity lost per unit of fear-avoidance", "Vlaeyen & Linton 2000")
@@ -110,7 +130,7 @@ class ModelParams(BaseModel):
                                   le=1.0)
     guarding_rate: float = _p(0.3, "rate at which guarding follows its target", _ASSUMED, le=1.0)
     guarding_tissue: float = _p(0.6, "protective guarding per unit of tissue drive", _ASSUMED)
-    guarding_threat: float = _p(0.38, "guarding per unit of threat",
+    guarding_threat: float = _p(0.17, "guarding per unit of threat",
                                 "muscle guarding with fear (van Dieen et al. 2003, Spine 28:834)")
     # --- loop 4: strain and stress hormones ----------------------------------------------
     stress_rate: float = _p(0.1, "rate at which stress hormones follow their target", _ASSUMED, le=1.0)
@@ -119,8 +139,8 @@ class ModelParams(BaseModel):
     stress_sleep: float = _p(0.4, "stress-hormone target per unit of poor sleep", _ASSUMED)
     support_buffer: float = _p(0.5, "relative stress reduction at full social support",
                                "stress buffering (Cohen & Wills 1985, Psychol Bull 98:310)", le=1.0)
-    inflammation_rate: float = _p(0.1, "rate at which inflammation follows its target", _ASSUMED, le=1.0)
-    inflammation_tissue: float = _p(0.5, "inflammation per unit of tissue drive", _ASSUMED)
+    inflammation_rate: float = _p(0.062, "rate at which inflammation follows its target", _ASSUMED, le=1.0)
+    inflammation_tissue: float = _p(0.156, "inflammation per unit of tissue drive", _ASSUMED)
     inflammation_stress: float = _p(0.3, "inflammation per unit of stress hormones", _ASSUMED)
     strain_rate: float = _p(0.02, "rate at which strain follows its target (slow)", _ASSUMED, le=1.0)
     strain_pain: float = _p(0.54, "strain added at pain 10 (sick leave, money)",
@@ -131,10 +151,10 @@ class ModelParams(BaseModel):
     self_efficacy_conditioning: float = _p(0.3, "self-efficacy gained per unit of conditioning above 0.5",
                                            "mastery experience (Bandura 1977)")
     # --- shocks --------------------------------------------------------------------------
-    reinjury_rate: float = _p(0.0017, "re-injury (tissue flare) events per day",
+    reinjury_rate: float = _p(0.0024, "re-injury (tissue flare) events per day",
                               "about one new LBP episode a year in people with LBP history "
                               "(da Silva et al. 2017, JOSPT 47:305: 33% recur within a year)", le=1.0)
-    reinjury_size: float = _p(0.28, "mean tissue drive added by a re-injury (exponential)", _ASSUMED)
+    reinjury_size: float = _p(0.32, "mean tissue drive added by a re-injury (exponential)", _ASSUMED)
     stress_event_rate: float = _p(1 / 120, "stress events per day (about 3 a year)",
                                   "major and minor life events (Holmes & Rahe 1967)", le=1.0)
     stress_event_size: float = _p(0.5, "mean acute stress added by an event (exponential)", _ASSUMED)
@@ -142,7 +162,7 @@ class ModelParams(BaseModel):
                                  "episodic insomnia (LeBlanc et al. 2009, Sleep 32:1027)", le=1.0)
     sleep_spell_days: float = _p(7.0, "mean length of a bad-sleep spell (days)", _ASSUMED, ge=1.0)
     # --- acute episode at entry ------------------------------------------------------------
-    injury_size: float = _p(0.7, "mean tissue drive at the start of an acute episode", _ASSUMED)
+    injury_size: float = _p(0.88, "mean tissue drive at the start of an acute episode", _ASSUMED)
     # --- outcome definitions (docs/model.md, 'Outcomes') ---------------------------------
     recovered_pain: float = _p(2.0, "smoothed pain at or below which a day counts as recovered",
                                "recovery as minimal pain (Costa et al. 2009, BMJ 339:b3829)", le=10.0)

@@ -60,9 +60,19 @@ def trait_factor(t):
 
 
 @nb.njit(inline="always")
+def healing_factor(p, t):
+    """Healing rate factor of a patient with tissue resilience ``t`` (0-1): log-normal
+    between patients, ``exp(heal_spread * logit(t))`` (1 at the median)."""
+    t = min(max(t, 1e-6), 1.0 - 1e-6)  # traits are on (0, 1); extreme inputs stay finite
+    return np.exp(p.heal_spread * np.log(t / (1.0 - t)))
+
+
+@nb.njit(inline="always")
 def shocks(key, day, p, T, Z, spell, V, persistence, innovation):
-    """Phase 1, shocks: re-injury, stress events, bad-sleep spells and good/bad days (AR(1)),
-    each from its own common-random-number stream. Returns ``T, Z, spell, V``."""
+    """Phase 1, shocks: re-injury, stress events, bad-sleep spells, good/bad days (AR(1))
+    and short flares, each from its own common-random-number stream. A flare lasts the day
+    (most flares last hours: Suri et al. 2011): ``flare`` is the day's factor on nociception
+    (1 on a day without). Returns ``T, Z, spell, V, flare``."""
     if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
         T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
     if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
@@ -72,27 +82,33 @@ def shocks(key, day, p, T, Z, spell, V, persistence, innovation):
     elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
         spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day)) * p.sleep_spell_days)
     V = persistence * V + innovation * rng.normal(key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
-    return T, Z, spell, V
+    flare = 1.0
+    if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
+        flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
+    return T, Z, spell, V, flare
 
 
 @nb.njit(inline="always")
-def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, act_add, act_care, noci_lever,
+def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, act_add, act_care, noci_lever,
             inhib_add, inhib_care):  # fmt: skip
     """Phase 3, observation: activity, nociception and pain from the state entering the day,
-    reported pain with measurement noise, and disability. The ``*_add``/``*_care`` pairs
-    are the patient's modifier and the care part of an additive lever; ``noci_lever`` is
-    the whole nociception lever. Returns ``act, P, PO, D``."""
+    the pain that breaks through inhibition scaled by the day's good/bad-day factor
+    ``exp(V)`` and ``flare`` (so a pain-free day stays pain-free and flares are flares of
+    pain), reported pain with a rating error that shrinks toward pain 0, and disability.
+    The ``*_add``/``*_care`` pairs are the patient's modifier and the care part of an
+    additive lever; ``noci_lever`` is the whole nociception lever. Returns ``act, P, PO, D``."""
     act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E - p.activity_fear * F
                        + act_add + act_care))
     decond = 1.0 - K
-    noci = noci_lever * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+    noci = noci_lever * (T + p.nociception_guarding * G + p.nociception_inflammation * I
                                      + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
     gain = sens * (1.0 + p.sensitization_gain * C)
     inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + inhib_add + inhib_care
-    q = max(0.0, gain * noci - inhib)
+    q = max(0.0, gain * noci - inhib) * np.exp(V) * flare
     P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
     noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
-    PO = min(10.0, max(0.0, P + p.measurement_noise * noise))
+    rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
+    PO = min(10.0, max(0.0, P + rating_sd * noise))
     D = 24.0 * clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F + DISABILITY_DECONDITIONING * decond)
     return act, P, PO, D
 
@@ -193,11 +209,12 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     by name from ``engine.loops.L_*`` in the kernel) and the balancing pathways B1-B4 act here.
 
     ``traits_t`` = (sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience,
-    care0); ``levers`` = (guard, threat, fear, stress, cond, sleep_add, sleep_care, se_add,
-    se_care): multiplicative levers whole, additive ones as (patient, care) pairs.
+    care0, floor): ``resilience`` scales healing, ``floor`` is the persistent tissue drive
+    healing tends to (the person's own level); ``levers`` = (guard, threat, fear, stress, cond,
+    sleep_add, sleep_care, se_add, se_care): multiplicative levers whole, additive ones as (patient, care) pairs.
     Returns ``T, G, C, H, I, S, K, A, F, E, X, W, U, Z``."""
     g_windup, g_sleep, g_fear, g_strain, g_guard = g
-    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0 = traits_t
+    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0, floor = traits_t
     lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, sleep_add, sleep_care, se_add, se_care = levers
     pain01 = P / 10.0
     # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
@@ -228,6 +245,6 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     # B2 self-efficacy grows with mastery (conditioning)
     E += p.self_efficacy_rate * (clip01(se0 + p.self_efficacy_conditioning * (K - 0.5) + se_add + se_care) - E)
     X += EXPECTATION_RATE * (care0 - X)
-    # B1 tissue healing, faster when conditioned and resilient
-    T *= 1.0 - min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K))
+    # B1 tissue healing toward the person's own level, faster when conditioned and resilient
+    T -= min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K)) * (T - floor)
     return T, G, C, H, I, S, K, A, F, E, X, W, U, Z

@@ -54,6 +54,8 @@ DEFAULT_MARGINALS: dict[str, TraitMarginal] = {
 DEFAULT_MARGINALS["self_efficacy"] = TraitMarginal(median=0.6, spread=0.85)
 DEFAULT_MARGINALS["social_support"] = TraitMarginal(median=0.6, spread=0.85)
 DEFAULT_MARGINALS["work_strain"] = TraitMarginal(median=0.35, spread=0.85)
+# Skewed: most backs carry little persistent drive, a minority much (docs/model.md, "Set-points").
+DEFAULT_MARGINALS["tissue_vulnerability"] = TraitMarginal(median=0.3, spread=1.2)
 
 # Correlations on the normal scale (documented with sources in docs/model.md).
 DEFAULT_CORRELATIONS: dict[tuple[str, str], float] = {

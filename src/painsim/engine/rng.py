@@ -36,6 +36,8 @@ ATTENDANCE = 11
 EXERCISE = 12
 QUESTIONNAIRE_A = 13  # measurement error of a trial's questionnaires (painsim.trials), "day" = visit
 QUESTIONNAIRE_B = 14
+FLARE = 40  # short flares (hours to a day)
+FLARE_SIZE = 41
 INITIAL_STATE = 20
 ENTRY_DURATION = 21  # duration of pain at entry of a screened candidate (painsim.engine.screening), day 0
 TRAITS_BASE = 100  # traits use TRAITS_BASE + 2k and TRAITS_BASE + 2k + 1

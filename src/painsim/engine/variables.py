@@ -18,11 +18,12 @@ TRAITS: tuple[str, ...] = (
     "resources",
     "tissue_resilience",
     "care_experience",
+    "tissue_vulnerability",
 )
 TRAIT_INDEX = {name: i for i, name in enumerate(TRAITS)}
-TR_SENS, TR_SLEEPV, TR_STRESSR, TR_CAT, TR_SE, TR_SUPPORT, TR_WORK, TR_RES, TR_HEAL, TR_CARE = (
-    range(len(TRAITS))
-)
+(
+    TR_SENS, TR_SLEEPV, TR_STRESSR, TR_CAT, TR_SE, TR_SUPPORT, TR_WORK, TR_RES, TR_HEAL, TR_CARE, TR_VULN,
+) = range(len(TRAITS))  # fmt: skip
 
 # --- State: one row per variable (biology, psychology, social, observed, bookkeeping) ----
 STATE: tuple[str, ...] = (

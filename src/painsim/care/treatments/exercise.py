@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from painsim.care.treatment import Kick, Treatment
+from painsim.care.treatment import Effect, Kick, Treatment
 from painsim.engine import rng
 from painsim.engine.params import parameter
 
@@ -31,6 +31,13 @@ class ExerciseParams(BaseModel):
                                       "exercise and sleep (Kredlow et al. 2015)", le=1.0, unit="1/session")
     exercise_self_efficacy: float = parameter(0.02, "relative gain of self-efficacy per session (mastery)",
                                               "Bandura 1977", le=1.0, unit="1/session")
+    exercise_inhibition: float = parameter(
+        0.18, "descending inhibition added while a programme runs (exercise-induced hypoalgesia)",
+        "exercise-induced hypoalgesia (Naugle et al. 2012, J Pain 13:1139)", le=2.0, unit="inhibition")
+    exercise_conditioning: float = parameter(
+        0.56, "relative rise of the conditioning rate while a programme runs (training load)",
+        "progressive loading in supervised programmes (Hayden et al. 2021, Cochrane CD009790)", le=10.0,
+        unit="1")
 
 
 class Exercise(Treatment):
@@ -47,6 +54,11 @@ class Exercise(Treatment):
         Kick("fear_avoidance", "scale_down", "exercise_fear"),
         Kick("sleep", "toward_one", "exercise_sleep"),
         Kick("self_efficacy", "toward_one", "exercise_self_efficacy"),
+    )
+    exposure: ClassVar[str] = "course"
+    effects: ClassVar[tuple[Effect, ...]] = (
+        Effect("inhibition", "add", "exercise_inhibition"),
+        Effect("conditioning_rate", "increase", "exercise_conditioning"),
     )
     stream: ClassVar[int] = rng.EXERCISE
     sessions_column: ClassVar[str] = "exercise_sessions_done"
@@ -66,6 +78,12 @@ class Exercise(Treatment):
             first = self.start_day + 7 * week
             days.extend(first + np.floor(np.arange(self.sessions_per_week) * 7 / self.sessions_per_week))
         return np.array(days, dtype=np.int64)
+
+    def course_window(self) -> tuple[float, float, float]:
+        """The programme's course effects start the day after its first session, last ``weeks``
+        weeks and end with it (what lasts is what the sessions changed: conditioning, fear,
+        sleep, self-efficacy)."""
+        return float(self.start_day + 1), float(self.start_day + 1 + 7 * self.weeks), 0.0
 
     def session_cost(self) -> float:
         """Supervised sessions are paid; a home programme costs nothing."""

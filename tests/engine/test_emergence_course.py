@@ -1,0 +1,87 @@
+"""The course of pain as people live it (issue 15; ../shared/docs/MODEL.md, "Behaviour that
+must emerge"): a continuum of set-points, fast early recovery for many, persistence for most
+of those still in pain at three months, flares that last a day, and day-to-day variation that
+is mostly the person's own. Behaviour, with fixed seeds; the published numbers these shapes
+come from are calibration targets (data/targets.toml, docs/validation.md)."""
+
+import numpy as np
+import pytest
+
+import painsim as ps
+from painsim.calibration import diary_statistics as ds
+
+N = 3000
+
+
+@pytest.fixture(scope="module")
+def acute_two_years():
+    cohort = ps.Cohort.build("acute", n=N, seed=21)
+    result = ps.simulate(cohort, 730, ps.Record(variables=("pain", "pain_latent"), every=1))
+    return result.trajectories["pain"], result.trajectories["pain_latent"]
+
+
+def monthly(pain: np.ndarray, months: int) -> np.ndarray:
+    return pain[: 30 * months].reshape(months, 30, -1).mean(axis=1)
+
+
+def test_a_pain_free_day_is_rated_zero(acute_two_years):
+    reported, latent = acute_two_years
+    assert (latent == 0).mean() > 0.3
+    assert np.all(reported[latent == 0] == 0)
+
+
+def test_many_recover_within_weeks_and_most_still_in_pain_at_three_months_stay_so(acute_two_years):
+    reported, _ = acute_two_years
+    # PACE (Williams et al. 2014): median 16 days to 7 days of pain 0-1
+    assert ds.recovery_median_days(reported, 1.5, 7, day=84) <= 28
+    month = monthly(reported, 12)
+    in_pain_3m = month[2] >= 3
+    assert in_pain_3m.mean() > 0.05
+    assert np.mean(month[11, in_pain_3m] >= 2) >= 0.5
+
+
+def test_long_run_pain_is_a_continuum_of_levels_not_two_states(acute_two_years):
+    reported, _ = acute_two_years
+    level = reported[365:730].mean(axis=0)  # the second year
+    none, mild = np.mean(level < 1), np.mean((level >= 1) & (level < 4))
+    moderate, severe = np.mean((level >= 4) & (level < 7)), np.mean(level >= 7)
+    assert none >= 0.4  # most acute episodes resolve
+    assert mild >= 0.08 and moderate >= 0.03  # but people settle at their own levels
+    # no gap between the recovered and the sensitized: every 1-point band from 1 to 6 is used
+    counts = np.histogram(level, bins=np.arange(1, 7))[0]
+    assert counts.min() >= 0.01 * N, counts
+    assert severe < moderate + mild
+
+
+def test_mild_pain_stays_mild_for_some_and_moves_both_ways_for_others(acute_two_years):
+    """Kongsted et al. 2015 find persistent mild pain the commonest course; the model keeps a
+    quarter of the mildly affected mild all year and moves the rest both ways. That share is
+    below what a stable mild class needs: a miss kept visible in docs/validation.md."""
+    reported, _ = acute_two_years
+    month = monthly(reported, 24)[12:]  # the second year, month by month
+    mild = (month[0] >= 1) & (month[0] < 4)
+    stays = ((month >= 1) & (month < 4)).sum(axis=0) >= 10
+    late = month[-3:, mild].mean(axis=0)
+    assert mild.sum() > 100
+    assert stays[mild].mean() >= 0.2
+    assert np.mean(late < 1) >= 0.1 and np.mean(late >= 4) >= 0.05
+
+
+def test_flares_mostly_last_a_day_and_come_from_the_flare_process():
+    cohort = ps.Cohort.build("acute", n=2000, seed=22)
+    record = ps.Record(variables=("pain",), every=1)
+    pain = ps.simulate(cohort, 60, record).trajectories["pain"]
+    calm = ps.Cohort.build("acute", n=2000, seed=22, params=ps.ModelParams(flare_rate=0.0))
+    calm_pain = ps.simulate(calm, 60, record).trajectories["pain"]
+    assert ds.flare_one_day_share(pain, day=48, window=42) >= 0.6
+    assert ds.flare_share(pain, day=48, window=42) > ds.flare_share(calm_pain, day=48, window=42) + 0.1
+
+
+def test_day_to_day_variation_is_mostly_the_persons_own():
+    cohort = ps.Cohort.build("chronic", n=2000, seed=23)
+    result = ps.simulate(cohort, 14, ps.Record(variables=("pain", "pain_latent"), every=1))
+    reported, latent = result.trajectories["pain"], result.trajectories["pain_latent"]
+    var_reported = reported.var(axis=0, ddof=1).mean()
+    var_latent = latent.var(axis=0, ddof=1).mean()
+    assert var_latent >= 0.5 * var_reported
+    assert 0.6 <= np.sqrt(var_reported) <= 2.0  # Pagé et al. 2022: about 1.2
