@@ -83,7 +83,7 @@ class ModelParams(BaseModel):
         2.0, "latent pain below which the rating error shrinks in proportion (a pain-free day is rated 0)",
         _ASSUMED, ge=1e-3, le=10.0)
     fluctuation_sd: float = _p(
-        0.45, "SD of the log-factor of good and bad days on nociception",
+        0.45, "SD of the log-factor of good and bad days on the pain drive",
         "pain varies day to day beyond measurement error (Schneider et al. 2012, Pain 153:813)")
     fluctuation_days: float = _p(7.5, "correlation time of good and bad days (days)", _ASSUMED,
                                  ge=1.0)
@@ -92,7 +92,7 @@ class ModelParams(BaseModel):
         "calibrated to 89% with a flare in 6 weeks of acute LBP, most shorter than a day (Suri et al. 2011, "
         "BMC Musculoskelet Disord 12:220)", le=1.0)
     flare_gain: float = _p(
-        2.5, "mean relative rise of nociception on a flare day (exponential)",
+        2.5, "mean relative rise of the pain drive on a flare day (exponential)",
         "pain about 2.7 points higher during a flare, most flares last under 4 hours (Suri et al. 2011)")
     # --- loop 1: wind-up / central sensitization ----------------------------------------
     sensitization_up: float = _p(0.035, "rate of sensitization build-up per day", _ASSUMED)

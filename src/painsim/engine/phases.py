@@ -71,7 +71,7 @@ def healing_factor(p, t):
 def shocks(key, day, p, T, Z, spell, V, persistence, innovation):
     """Phase 1, shocks: re-injury, stress events, bad-sleep spells, good/bad days (AR(1))
     and short flares, each from its own common-random-number stream. A flare lasts the day
-    (most flares last hours: Suri et al. 2011): ``flare`` is the day's factor on nociception
+    (most flares last hours: Suri et al. 2011): ``flare`` is the day's factor on the pain drive
     (1 on a day without). Returns ``T, Z, spell, V, flare``."""
     if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
         T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
