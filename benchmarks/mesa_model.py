@@ -74,8 +74,10 @@ class PatientAgent(mesa.Agent):
         self.support0 = traits["social_support"]
         self.work0 = traits["work_strain"]
         self.money_buffer = 1.5 - traits["resources"]
-        self.resilience = 0.5 + traits["tissue_resilience"]
+        t = min(max(traits["tissue_resilience"], 1e-6), 1.0 - 1e-6)
+        self.resilience = math.exp(p.heal_spread * math.log(t / (1.0 - t)))
         self.care0 = traits["care_experience"]
+        self.floor = p.tissue_floor * traits["tissue_vulnerability"]
         for name, value in state.items():
             setattr(self, name, value)
         self.P = self.PO = self.D = 0.0
@@ -94,17 +96,19 @@ class PatientAgent(mesa.Agent):
         elif r.random() < p.sleep_spell_rate:
             self.spell = math.ceil(r.expovariate(1.0) * p.sleep_spell_days)
         self.V = self.model.persistence * self.V + self.model.innovation * r.gauss(0.0, 1.0)
+        flare = 1.0 + (p.flare_gain * r.expovariate(1.0) if r.random() < p.flare_rate else 0.0)
         # 2. activity, nociception, pain, disability
         act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * self.E - p.activity_fear * self.F))
         decond = 1.0 - self.K
-        noci = math.exp(self.V) * (self.T + p.nociception_guarding * self.G + p.nociception_inflammation * self.I
+        noci = (self.T + p.nociception_guarding * self.G + p.nociception_inflammation * self.I
                                    + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
         gain = self.sens * (1.0 + p.sensitization_gain * self.C)
         inhib = p.inhibition * (0.4 * self.E + 0.3 * self.S + 0.3 * (1.0 - self.A))
-        q = max(0.0, gain * noci - inhib)
+        q = max(0.0, gain * noci - inhib) * math.exp(self.V) * flare
         P = 10.0 * (1.0 - math.exp(-q / p.pain_scale))
         self.P = P
-        self.PO = min(10.0, max(0.0, P + p.measurement_noise * r.gauss(0.0, 1.0)))
+        rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
+        self.PO = min(10.0, max(0.0, P + rating_sd * r.gauss(0.0, 1.0)))
         self.D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * self.F
                                 + DISABILITY_DECONDITIONING * decond)
         self.model.pain_sum += self.PO
@@ -134,7 +138,7 @@ class PatientAgent(mesa.Agent):
         self.K += min(1.0, p.conditioning_rate) * (act - self.K)
         self.E += p.self_efficacy_rate * (_clip01(self.se0 + p.self_efficacy_conditioning * (self.K - 0.5)) - self.E)
         self.X += EXPECTATION_RATE * (self.care0 - self.X)
-        self.T *= 1.0 - min(1.0, p.heal_rate * self.resilience * (0.5 + 0.5 * self.K))
+        self.T -= min(1.0, p.heal_rate * self.resilience * (0.5 + 0.5 * self.K)) * (self.T - self.floor)
 
 
 class PainModel(mesa.Model):

@@ -20,7 +20,7 @@ sampler_seed = 1
 batch = 3
 [parameters]
 heal_rate = { low = 0.1, high = 0.9 }
-sensitization_up = { low = 0.005, high = 0.03 }
+sensitization_up = { low = 0.005, high = 0.05 }
 [scenarios.chronic]
 horizon_days = 365
 arms.no_care = {}

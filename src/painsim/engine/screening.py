@@ -143,17 +143,25 @@ class EntryScreen:
         from painsim.engine.cohort import Cohort, simulate
 
         entry = self.days
-        longest_first = np.unique(durations)[::-1]
+        # Step at every duration of the window, whether or not this batch holds it: a
+        # candidate's simulation is then split at the same days in any batch, so batching
+        # cannot change its float32 state (the kernel rounds the state at each step's end).
+        longest_first = np.unique(self.window.durations())[::-1]
         cohort, weekly, groups = None, [], []
         for k, duration in enumerate(longest_first):
             onset = entry - int(duration)
-            joining = Cohort._acute(self.population, ids[durations == duration], self.seed, self.params)
-            joining.day = joining.entry_day = onset
-            joining.duration_days = np.full(len(joining), duration, dtype=np.int64)
+            members = ids[durations == duration]
             start = 0 if cohort is None else len(cohort)
-            cohort = joining if cohort is None else Cohort.concat([cohort, joining])
-            groups.append((int(duration), start, len(cohort)))
+            if members.size:
+                joining = Cohort._acute(self.population, members, self.seed, self.params)
+                joining.day = joining.entry_day = onset
+                joining.duration_days = np.full(len(joining), duration, dtype=np.int64)
+                cohort = joining if cohort is None else Cohort.concat([cohort, joining])
+            groups.append((int(duration), start, start + members.size))
             until = entry - int(longest_first[k + 1]) if k + 1 < longest_first.size else entry
+            if cohort is None:  # nobody has joined yet
+                weekly.append(np.zeros((-(-(until - onset) // 7), 0), dtype=np.float32))
+                continue
             result = simulate(cohort, until - onset, Record(variables=("pain",), every=7))
             weekly.append(result.trajectories["pain"])
             cohort = result.cohort
