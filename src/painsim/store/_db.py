@@ -1,4 +1,5 @@
-"""Brief DuckDB connections with bounded retry on the single-writer file lock.
+"""Brief DuckDB connections with bounded retry on the single-writer file lock (and on a
+database another process is creating).
 
 DuckDB lets one process at a time open a database file for writing (and a writer excludes
 readers in other processes). The store therefore never keeps a connection open: every
@@ -50,6 +51,24 @@ def is_lock_error(error: BaseException) -> bool:
     return isinstance(error, duckdb.Error) and ("could not set lock" in text or "conflicting lock" in text)
 
 
+# DuckDB writes a file header and two database headers (3 x 4 KiB) when it creates a file; a
+# shorter file that DuckDB refuses is most likely being created by another process right now.
+HEADER_BYTES = 3 * 4096
+CREATION_WAIT = 2.0  # seconds a young, short file is given to become a database
+
+
+def is_being_created(path: Path, error: BaseException) -> bool:
+    """True when DuckDB refused ``path`` as invalid while it is shorter than DuckDB's headers and
+    new: another process is creating the store's database (not a damaged file)."""
+    if "not a valid duckdb database file" not in str(error).lower():
+        return False
+    try:
+        info = path.stat()
+    except OSError:
+        return True  # replaced or removed meanwhile: try again
+    return info.st_size < HEADER_BYTES and time.time() - info.st_mtime < 10 * CREATION_WAIT
+
+
 _ACCESS_WORDS = ("permission denied", "read-only file system", "no space left", "disk quota", "access is denied")
 
 
@@ -72,13 +91,17 @@ def _open_error(path: Path, error: BaseException) -> StoreError:
 def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path`` briefly, retrying while another process holds the lock (at most ``timeout`` s)."""
     deadline = time.monotonic() + timeout
+    creation_deadline = time.monotonic() + CREATION_WAIT
     delay = 0.01
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
             break
         except duckdb.Error as error:
-            if not is_lock_error(error):
+            # Two processes creating a new store at once: the second may find the file before
+            # the first has written its headers. Wait briefly for it, as for a lock.
+            creating = is_being_created(path, error) and time.monotonic() + delay <= creation_deadline
+            if not (creating or is_lock_error(error)):
                 raise _open_error(path, error) from error
             if time.monotonic() + delay > deadline:
                 raise StoreError(
