@@ -68,16 +68,18 @@ def _window_mean(series: np.ndarray, day: int, window: int) -> float:
     return float(np.mean(series[max(0, day - window + 1): day + 1]))
 
 
-def _weekly_pain(result: Any) -> np.ndarray:
+def _weekly_pain(result: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Weekly mean pain (weeks x patients) and each week's first day from entry; a daily
+    recording is averaged by week (the last week may be short)."""
     pain = result.trajectories.get("pain")
     if pain is None or not every_patient_recorded(result):
         raise ValueError("this statistic needs the weekly (or daily) pain of every patient recorded")
-    if result.every == 1:
-        weeks = pain.shape[0] // 7
-        tail = pain[7 * weeks:]
-        weekly = pain[: 7 * weeks].reshape(weeks, 7, -1).mean(axis=1)
-        return np.vstack([weekly, tail.mean(axis=0, keepdims=True)]) if tail.shape[0] else weekly
-    return pain
+    starts = result.period_days - result.start_day
+    if result.every == 7:
+        return pain, starts
+    weeks = -(-pain.shape[0] // 7)
+    weekly = np.stack([pain[7 * w: 7 * w + 7].mean(axis=0) for w in range(weeks)])
+    return weekly, starts[::7]
 
 
 def _daily_pain(result: Any) -> np.ndarray:
@@ -163,8 +165,7 @@ def _recurrence_share(result: Any) -> float:
 
 
 def _chronic_share(result: Any, day: int) -> float:
-    weekly = _weekly_pain(result)
-    starts = result.period_days - result.start_day
+    weekly, starts = _weekly_pain(result)
     weeks = (starts >= day + 1 - 28) & (starts + 7 <= day + 1)
     if not weeks.any():
         raise ValueError(f"chronic_share: no whole week ends by day {day}")
@@ -173,7 +174,7 @@ def _chronic_share(result: Any, day: int) -> float:
 
 def _screen_share(result: Any, day: int) -> float:
     """The chronic screen of painsim.engine.cohort applied to days 0..day of an acute cohort."""
-    weekly = _weekly_pain(result)
+    weekly, _ = _weekly_pain(result)
     days = day + 1
     n_periods = -(-days // 7)
     blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
@@ -203,8 +204,7 @@ def _trajectory_share(result: Any, day: int, trajectory_class: str | None, class
     if trajectory_class not in LABELS:
         raise ValueError(f"trajectory_share: trajectory_class must be one of {', '.join(LABELS)} "
                          f"(got {trajectory_class!r})")
-    weekly = _weekly_pain(result)
-    starts = result.period_days - result.start_day
+    weekly, starts = _weekly_pain(result)
     weeks = int(np.sum(starts + 7 <= day + 1))
     if weeks < TRAJECTORY_MIN_WEEKS:
         raise ValueError(f"trajectory_share: {weeks} whole week(s) end by day {day}; at least "
