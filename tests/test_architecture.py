@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "trials": 6,
     "calibration": 7,
     "report": 7,
+    "economics": 7,  # costs and QALYs of runs and posterior draws; the report shows its tables
     # what the faces ask for, written once
     "app": 8,
     # the faces

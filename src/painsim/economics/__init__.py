@@ -1,0 +1,44 @@
+"""Health economics: costs, QALYs and the decision analysis of a scenario's arms (issue 18).
+
+The decision-analytic numerics (:mod:`painsim.economics.cea`, :mod:`painsim.economics.voi`)
+are pure functions of arrays of costs and effects and know nothing of the engine:
+incremental analysis with strict and extended dominance, net monetary benefit,
+acceptability curves and frontier, EVPI and EVPPI. Formulas and references:
+docs/economics.md, "Decision analysis".
+"""
+
+from painsim.economics.cea import (
+    DOMINATED,
+    EXTENDEDLY_DOMINATED,
+    FRONTIER,
+    MAX_WTP_POINTS,
+    EconomicsInputError,
+    Frontier,
+    IncrementalRow,
+    IncrementalTable,
+    ceac,
+    ceaf,
+    evpi,
+    incremental_analysis,
+    incremental_nmb,
+    net_monetary_benefit,
+    wtp_grid,
+)
+
+__all__ = [
+    "DOMINATED",
+    "EXTENDEDLY_DOMINATED",
+    "FRONTIER",
+    "MAX_WTP_POINTS",
+    "EconomicsInputError",
+    "Frontier",
+    "IncrementalRow",
+    "IncrementalTable",
+    "ceac",
+    "ceaf",
+    "evpi",
+    "incremental_analysis",
+    "incremental_nmb",
+    "net_monetary_benefit",
+    "wtp_grid",
+]
