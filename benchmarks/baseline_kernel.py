@@ -1,7 +1,14 @@
 """The engine kernel before issue 13 (monolithic ``simulate_range``), kept as the speed baseline.
 
 ``python benchmarks/run_all.py`` times the current engine against this copy in the same
-run (``bench_engine.baseline_compare``); it is not part of painsim and must not change.
+run (``bench_engine.baseline_compare``); it is not part of painsim. It is the hand-written
+kernel the plug-in architecture is compared with: one function, the care of the built-in
+treatments hard-coded. Its equations follow the model (docs/model.md, "The daily update"),
+revised in issue 15: one-day flares, good/bad days and flares scaling the pain that breaks
+through inhibition, a rating error shrinking toward pain 0, log-normal healing toward the
+person's own tissue floor, exercise course effects on inhibition and the conditioning rate.
+``tests/test_baseline_kernel.py`` checks that it gives the engine's results, so the speed
+ratio compares equal work; when the model's equations change, this copy follows them.
 ``baseline_simulate`` feeds it the old argument layout (a named tuple of care gains and
 plan values, massage/exercise/education session days) for no care or a care plan.
 """
@@ -75,6 +82,7 @@ from painsim.engine.variables import (
     TR_SLEEPV,
     TR_STRESSR,
     TR_SUPPORT,
+    TR_VULN,
     TR_WORK,
 )  # fmt: skip
 
@@ -109,6 +117,13 @@ def _clip01(x):
 def _trait_factor(t):
     # A trait on 0-1 scales its process by 0.5-1.5; the median patient (0.5) by 1.
     return 0.5 + t
+
+
+@nb.njit(inline="always")
+def _healing_factor(p, t):
+    # Log-normal between patients: exp(heal_spread * logit(t)), 1 at the median.
+    t = min(max(t, 1e-6), 1.0 - 1e-6)
+    return np.exp(p.heal_spread * np.log(t / (1.0 - t)))
 
 
 @nb.njit(cache=False, nogil=True)
@@ -146,7 +161,8 @@ def simulate_range(
         support0 = traits[TR_SUPPORT, i]
         work0 = traits[TR_WORK, i]
         money_buffer = 1.5 - traits[TR_RES, i]
-        resilience = _trait_factor(traits[TR_HEAL, i])
+        resilience = _healing_factor(p, np.float64(traits[TR_HEAL, i]))
+        floor = p.tissue_floor * traits[TR_VULN, i]
         care0 = traits[TR_CARE, i]
         m_noci = mods[M_NOCI, i]
         m_guard = mods[M_GUARD, i]
@@ -229,6 +245,9 @@ def simulate_range(
 
             V = persistence * V + innovation * rng.normal(
                 key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
+            flare = 1.0
+            if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
+                flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
 
             # care: which sessions happen today --------------------------------------
             session_today = False
@@ -256,6 +275,10 @@ def simulate_range(
                 sleep_care = 1.0 if d < c.sleep_end else c.sleep_retention
                 if d < c.sleep_end and (d - c.sleep_start) % 7.0 == 0.0:
                     cost += c.sleep_cost_week
+            # exercise course: inhibition and conditioning from the day after the first session
+            exercise_on = 0.0
+            if c.exercise_start >= 0.0 and d >= c.exercise_start:
+                exercise_on = 1.0 if d < c.exercise_end else c.exercise_retention
             cut = min(1.0, impulse) * c.massage_mechanical
 
             # 2. activity, nociception, pain, disability ---------------------------------
@@ -263,17 +286,20 @@ def simulate_range(
                                - p.activity_fear * F + m_act))
             decond = 1.0 - K
             relief_cut = 1.0 - c.massage_nociception * cut
-            noci = m_noci * relief_cut * np.exp(V) * (T + p.nociception_guarding * G + p.nociception_inflammation * I
-                             + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
+            noci = m_noci * relief_cut * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+                                          + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
             gain = sens * (1.0 + p.sensitization_gain * C)
-            inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib
+            inhib_care = 0.0
             if impulse > 0.0:
                 gain_inhib = c.massage_inhibition if c.massage_mechanical > 0.0 else c.sham_inhibition
-                inhib += gain_inhib * min(impulse, 1.5)
-            q = max(0.0, gain * noci - inhib)
+                inhib_care += gain_inhib * min(impulse, 1.5)
+            inhib_care += c.exercise_inhibition * exercise_on
+            inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib + inhib_care
+            q = max(0.0, gain * noci - inhib) * np.exp(V) * flare
             P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
             noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
-            PO = min(10.0, max(0.0, P + p.measurement_noise * noise))
+            rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
+            PO = min(10.0, max(0.0, P + rating_sd * noise))
             D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F
                                + DISABILITY_DECONDITIONING * decond)
 
@@ -405,14 +431,14 @@ def simulate_range(
             F += p.fear_rate * (_clip01(m_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
             G += p.guarding_rate * (_clip01(m_guard * (1.0 - c.massage_guarding * cut) * (p.guarding_tissue * T
                                                        + g_guard * p.guarding_threat * A)) - G)
-            K += min(1.0, p.conditioning_rate * m_cond) * (act - K)
+            K += min(1.0, p.conditioning_rate * (m_cond * (1.0 + c.exercise_conditioning * exercise_on))) * (act - K)
             # B2 self-efficacy grows with mastery (conditioning)
             E += p.self_efficacy_rate * (_clip01(se0 + p.self_efficacy_conditioning * (K - 0.5)
                                                  + m_se) - E)
             X += EXPECTATION_RATE * (care0 - X)
             impulse *= 1.0 - c.massage_decay
-            # B1 tissue healing, faster when conditioned and resilient
-            T *= 1.0 - min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K))
+            # B1 tissue healing toward the person's own level, faster when conditioned and resilient
+            T -= min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K)) * (T - floor)
 
         _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                P, PO, D, act, PS, run, recovered, n_recur, first)
@@ -463,7 +489,8 @@ def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
 _PLAN_FIELDS = (
     "massage_mechanical", "massage_dose", "massage_cost", "alliance", "framing_level",
     "exercise_adherence", "exercise_supervised", "exercise_cost", "sleep_start", "sleep_end",
-    "sleep_retention", "sleep_cost_week", "education_cost", "course_end",
+    "sleep_retention", "sleep_cost_week", "education_cost", "course_end", "exercise_start", "exercise_end",
+    "exercise_retention",
 )  # fmt: skip
 
 
@@ -486,6 +513,7 @@ def _old_care(plan, horizon: int):
     exercise_days = plan.exercise.session_days() if plan.exercise else empty
     education_days = plan.education.session_days() if plan.education else empty
     sleep, rel = plan.sleep_stress, plan.relationship
+    exercise_window = plan.exercise.course_window() if plan.exercise else (-1.0, -1.0, 0.0)
     values = {
         "massage_mechanical": 1.0 if plan.massage is not None else 0.0,
         "massage_dose": visits.dose if visits else 0.0,
@@ -501,6 +529,9 @@ def _old_care(plan, horizon: int):
         "sleep_cost_week": sleep.cost_per_week if sleep else 0.0,
         "education_cost": plan.education.cost_per_session if plan.education else 0.0,
         "course_end": float(massage_days.max()) if massage_days.size else -1.0,
+        "exercise_start": exercise_window[0],
+        "exercise_end": exercise_window[1],
+        "exercise_retention": exercise_window[2],
     }
     kernel = _old_kernel_type()(*([float(getattr(params, f)) for f in CareParams.model_fields]
                                   + [float(values[f]) for f in _PLAN_FIELDS]))
