@@ -37,11 +37,12 @@ LAYERS: dict[str, int] = {
     "care": 3,
     "outcomes": 4,
     "scenario": 5,
+    "economics": 5,  # beside scenario, which holds its [economics] table; costs and QALYs of runs and
+    # posterior draws, PSA, decision analysis; the report (7) shows its tables
     "evidence": 5,
     "trials": 6,
     "calibration": 7,
     "report": 7,
-    "economics": 7,  # costs and QALYs of runs and posterior draws; the report shows its tables
     # what the faces ask for, written once
     "app": 8,
     # the faces

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from painsim.care import REGISTRY, CareParams, CarePlan, check_plans_fit_horizon
+from painsim.economics.spec import EconomicsSpec
 from painsim.engine import Cohort, ModelParams, Population, Record, SimulationResult, simulate
 from painsim.engine.recording import check_recordable
 from painsim.limits import Cost, LimitError, check_arm_count, check_scenario_cost
@@ -56,6 +57,8 @@ class Scenario(BaseModel):
     care_params: CareParams = Field(default_factory=CareParams)
     record: RecordSpec = Field(default_factory=RecordSpec)
     arms: dict[str, CarePlan] = Field(min_length=1)
+    economics: EconomicsSpec = Field(default_factory=EconomicsSpec,
+                                     description="costs, utilities and discounting for painsim cea (docs/economics.md)")
 
     @field_validator("arms")
     @classmethod

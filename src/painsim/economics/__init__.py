@@ -1,5 +1,10 @@
 """Health economics: costs, QALYs and the decision analysis of a scenario's arms (issue 18).
 
+Utilities (:mod:`painsim.economics.utilities`), discounting (``discounting``), costs by
+perspective (``costs``), the scenario's ``[economics]`` table (``spec``), per-arm costs and
+QALYs (``arms``) and the probabilistic sensitivity analysis (``psa``) turn simulated arms
+into costs and effects; docs/economics.md.
+
 The decision-analytic numerics (:mod:`painsim.economics.cea`, :mod:`painsim.economics.voi`)
 are pure functions of arrays of costs and effects and know nothing of the engine:
 incremental analysis with strict and extended dominance, net monetary benefit,
