@@ -15,6 +15,8 @@ def test_each_list_of_choices_is_read_from_its_declaration():
 
     from painsim.calibration import sensitivity
     from painsim.care import REGISTRY
+    from painsim.economics.spec import PERSPECTIVES
+    from painsim.economics.utilities import MAPPINGS
     from painsim.engine import LOOP_NAMES
     from painsim.evidence.effect_sizes import MEASURES
     from painsim.evidence.heterogeneity import METHODS
@@ -29,7 +31,7 @@ def test_each_list_of_choices_is_read_from_its_declaration():
                 "outcomes": tuple(spec.OUTCOMES), "treatments": REGISTRY.names, "loops": LOOP_NAMES,
                 "populations": ("acute", "subacute", "chronic", "consulters"), "responder_classes": CLASSES,
                 "sensitivity_methods": get_args(sensitivity.Method), "sensitivity_outputs": tuple(sensitivity.OUTPUTS),
-                "export_formats": EXPORT_FORMATS}
+                "export_formats": EXPORT_FORMATS, "perspectives": PERSPECTIVES, "utility_mappings": tuple(MAPPINGS)}
     assert {name: app.values(name) for name in app.CHOICE_LISTS} == declared
     assert all(c.label for items in app.choices().values() for c in items)
     assert app.choices_json()["tau2_methods"][0] == {"value": "FE", "label": "fixed (common) effect: no tau^2"}

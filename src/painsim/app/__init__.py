@@ -25,11 +25,14 @@ Sweeps
     :func:`grid_task`), :func:`sweep_results_folder`, :func:`store_tables_run`; the cost
     checks before any work (LimitError): :func:`check_grid_sweep`,
     :func:`check_sensitivity_cost`, :func:`check_calibration_cost`.
+Economics
+    :func:`run_and_store_cea` (check, analyse, store: ``painsim cea``), or its steps
+    :func:`check_cea`, :func:`run_cea` -> :class:`CeaResult`, :func:`store_cea`.
 Choices
     :func:`choices` / :func:`choices_json`: every list a user picks from (effect-size
     measures, tau^2 estimators, tests, pooling measures, missing-data methods, outcomes,
     responder classes, treatments, populations, loops, sensitivity methods and outputs,
-    export formats) as :class:`Choice` (value, label), read from the one
+    export formats, cost perspectives, utility mappings) as :class:`Choice` (value, label), read from the one
     place each is declared; :func:`check_choice` validates against one of them.
 
 Callbacks: ``progress(stage, done, total)`` for scenarios and trials, ``progress(done,
@@ -38,6 +41,7 @@ total)`` for sweeps and power curves; ``cancel()`` raises to stop a job at a saf
 """
 
 from painsim.app.choices import CHOICE_LISTS, Choice, ChoiceError, check_choice, choices, choices_json, values
+from painsim.app.economics import CeaResult, check_cea, run_and_store_cea, run_cea, store_cea
 from painsim.app.errors import AppInputError
 from painsim.app.meta import (
     MetaAnalysis,
@@ -85,6 +89,7 @@ __all__ = [
     "CHOICE_LISTS",
     "DISCLAIMER",
     "AppInputError",
+    "CeaResult",
     "Choice",
     "ChoiceError",
     "GridCommon",
@@ -96,6 +101,7 @@ __all__ = [
     "ScenarioRun",
     "TrialPool",
     "check_calibration_cost",
+    "check_cea",
     "check_choice",
     "check_grid_sweep",
     "check_missing_method",
@@ -114,12 +120,15 @@ __all__ = [
     "pool_virtual_trials",
     "read_meta_table",
     "run_and_analyse_trial",
+    "run_and_store_cea",
     "run_and_store_scenario",
+    "run_cea",
     "run_grid_sweep",
     "run_power_curve",
     "run_scenario",
     "scenario_run_meta",
     "simulate_twins",
+    "store_cea",
     "store_scenario_run",
     "store_tables_run",
     "sweep_results_folder",

@@ -43,6 +43,10 @@ _SENSITIVITY_LABELS = {
     "sobol": "first- and total-order indices",
     "morris": "elementary effects mu*, sigma",
 }
+_PERSPECTIVE_LABELS = {
+    "payer": "care and other health care for back pain",
+    "societal": "payer costs and productivity lost to disability (human-capital method)",
+}
 _EXPORT_LABELS = {
     "parquet": "copies the tables as they are",
     "csv": "converts the tables to CSV",
@@ -147,6 +151,18 @@ def _loops() -> list[Choice]:
     return [Choice(name, labels.get(name, name)) for name in LOOP_NAMES]
 
 
+def _perspectives() -> list[Choice]:
+    from painsim.economics.spec import PERSPECTIVES
+
+    return [Choice(p, _PERSPECTIVE_LABELS.get(p, p)) for p in PERSPECTIVES]
+
+
+def _utility_mappings() -> list[Choice]:
+    from painsim.economics.utilities import MAPPINGS
+
+    return [Choice(name, m.label) for name, m in MAPPINGS.items()]
+
+
 _LISTS = {
     "effect_size_measures": _effect_size_measures,
     "tau2_methods": _tau2_methods,
@@ -162,6 +178,8 @@ _LISTS = {
     "sensitivity_methods": _sensitivity_methods,
     "sensitivity_outputs": _sensitivity_outputs,
     "export_formats": _export_formats,
+    "perspectives": _perspectives,
+    "utility_mappings": _utility_mappings,
 }
 #: The names of the lists :func:`choices` returns.
 CHOICE_LISTS: tuple[str, ...] = tuple(_LISTS)
