@@ -47,19 +47,49 @@ def _impulse(effects) -> Channel:
 
 
 def test_levers_with_several_effects_agree_with_one_effect_each() -> None:
-    """A lever with one effect is read from scalars held for the run, a lever with several
-    from the tables every day: an extra effect of gain 0 (exactly neutral) switches a plan to
-    the table path, and the results must not change by a bit."""
+    """A lever with up to HELD_EFFECTS effects is read from scalars held for the run, a lever
+    with more from the tables every day: extra effects of gain 0 (exactly neutral) switch a
+    plan to the second held effect and then to the table path, and the results must not
+    change by a bit."""
     import painsim as ps
+    from painsim.engine.care_phases import HELD_EFFECTS
 
+    assert HELD_EFFECTS == 2
     one = (("nociception", "reduce", 0.3, 1.0), ("inhibition", "add", 0.2, 1.5))
-    several = (*one, ("nociception", "increase", 0.0, 1.0), ("inhibition", "subtract", 0.0, 1.0))
+    two = (*one, ("nociception", "increase", 0.0, 1.0), ("inhibition", "subtract", 0.0, 1.0))
+    three = (*two, ("nociception", "reduce", 0.0, 2.0))
     cohort = ps.Cohort.build("acute", n=40, seed=3)
     runs = []
-    for effects in (one, several):
+    for effects in (one, two, three):
         program = CareProgram.build((_impulse(effects),), NEUTRAL_HOOKS)
+        runs.append(ps.simulate(cohort, 30, ps.Record.summaries(), care=_Program(program)))
+    for run in runs[1:]:
+        assert np.array_equal(runs[0].summaries, run.summaries)
+        assert np.array_equal(runs[0].cohort.state, run.cohort.state)
+    none = ps.simulate(cohort, 30, ps.Record.summaries())
+    assert not np.array_equal(none.summaries, runs[0].summaries)  # the effects act
+
+
+def test_course_and_impulse_effects_on_one_lever_held_and_from_tables_agree() -> None:
+    """Each channel's exposure is computed once a day (an impulse channel's impulse, a course
+    channel's level): the same lever effects give the same bits whether the lever's effects
+    are held as scalars or read from the tables (a third, neutral effect), and the course
+    effect acts only within its window."""
+    import painsim as ps
+
+    course = Channel("course", np.array([3], dtype=np.int64), exposure="course", course_start=4.0,
+                     course_end=12.0, retention=0.4, effects=(("inhibition", "add", 0.3, 1.0),
+                                                              ("conditioning_rate", "increase", 0.5, 1.0)))
+    impulse = _impulse((("inhibition", "add", 0.2, 1.5),))
+    cohort = ps.Cohort.build("acute", n=40, seed=4)
+    runs = []
+    for extra in ((), (("inhibition", "add", 0.0, 1.0),)):
+        third = Channel("third", np.array([1], dtype=np.int64), exposure="impulse", decay=0.5, dose=1.0,
+                        effects=extra)
+        program = CareProgram.build((impulse, course, third), NEUTRAL_HOOKS)
         runs.append(ps.simulate(cohort, 30, ps.Record.summaries(), care=_Program(program)))
     assert np.array_equal(runs[0].summaries, runs[1].summaries)
     assert np.array_equal(runs[0].cohort.state, runs[1].cohort.state)
-    none = ps.simulate(cohort, 30, ps.Record.summaries())
-    assert not np.array_equal(none.summaries, runs[0].summaries)  # the effects act
+    impulse_only = ps.simulate(cohort, 30, ps.Record.summaries(),
+                               care=_Program(CareProgram.build((impulse,), NEUTRAL_HOOKS)))
+    assert not np.array_equal(impulse_only.summaries, runs[0].summaries)  # the course acts

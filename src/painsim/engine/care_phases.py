@@ -21,7 +21,6 @@ from painsim.engine import rng
 from painsim.engine.levers import (
     ATT_ADHERENCE,
     ATT_RETURN,
-    EXP_COURSE,
     EXP_IMPULSE,
     K_ACT,
     K_COND,
@@ -57,12 +56,8 @@ from painsim.engine.program import (
     CI_TIMING,
     CI_VISIT,
     EF_CAP,
-    EF_END,
     EF_GAIN,
-    EF_RETAIN,
-    EF_START,
     EI_CHANNEL,
-    EI_EXPOSURE,
 )  # fmt: skip
 
 CARE_SLOTS: tuple[str, ...] = (
@@ -166,7 +161,7 @@ def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, im
     through its attendance model; sessions timed before observation are done now (kicks,
     impulse, cost). Returns ``F, S, E, N, X, G, A, K, H`` and whether a session timed
     after observation is due today."""
-    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h, _, _, _ = prog
+    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h, _, _, _, _, _ = prog
     due_after = False
     for ch in range(ch_int.shape[0]):
         today[ch] = False
@@ -202,57 +197,64 @@ def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, im
 
 
 @nb.njit(inline="always")
-def care_exposure(kind, start, end, retention, d, impulse):
-    """A channel's exposure today: its impulse, or its course level (1 while the course
-    runs, ``retention`` after it), or 0."""
-    if kind == EXP_IMPULSE:
-        return impulse
-    if kind == EXP_COURSE:
-        if d < start:
-            return 0.0
-        return 1.0 if d < end else retention
-    return 0.0
+def course_level(start, end, retention, d):
+    """A course channel's exposure on day ``d``: 0 before the course, 1 while it runs,
+    ``retention`` after it."""
+    if d < start:
+        return 0.0
+    return 1.0 if d < end else retention
 
 
 @nb.njit(inline="always")
-def care_lever(neutral, multiply, lo, hi, d, eff_int, eff_float, imp):
+def care_lever(neutral, multiply, lo, hi, eff_int, eff_float, exposure):
     """Hook 'levers', one lever: its care part today, from ``neutral`` (1 for a
     multiplicative lever, 0 for an additive one) changed by its effects ``lo:hi`` of the
-    effect tables (grouped by lever, plan order within a lever) at their channels' exposure:
-    a multiplicative lever times 1 + s, an additive one plus s, with s = signed gain x
-    min(cap, x) (the gain carries the sign of its operation, ``engine.program``). The loop
-    runs inside the kernel's own code: ``multiply`` is a constant of the call."""
+    effect tables (grouped by lever, plan order within a lever) at their channels' exposure
+    (:func:`care_exposures`): a multiplicative lever times 1 + s, an additive one plus s,
+    with s = signed gain x min(cap, x) (the gain carries the sign of its operation,
+    ``engine.program``). The loop runs inside the kernel's own code: ``multiply`` is a
+    constant of the call."""
     c = neutral
     for e in range(lo, hi):
-        x = care_exposure(eff_int[e, EI_EXPOSURE], eff_float[e, EF_START], eff_float[e, EF_END],
-                          eff_float[e, EF_RETAIN], d, imp[eff_int[e, EI_CHANNEL]])
-        s = eff_float[e, EF_GAIN] * min(eff_float[e, EF_CAP], x)
+        s = eff_float[e, EF_GAIN] * min(eff_float[e, EF_CAP], exposure[eff_int[e, EI_CHANNEL]])
         c = c * (1.0 + s) if multiply else c + s
     return c
 
 
 @nb.njit(inline="always")
-def lever_effect(eff_int, eff_float, lo, hi):
-    """What the kernel holds of a lever's effects for the whole run: their number and, for
-    a lever with exactly one effect, that effect as scalars ``(exposure, channel, signed
-    gain, cap, course start, course end, retention)``, read once instead of every day."""
-    if hi - lo == 1:
-        return hi - lo, (eff_int[lo, EI_EXPOSURE], eff_int[lo, EI_CHANNEL], eff_float[lo, EF_GAIN],
-                         eff_float[lo, EF_CAP], eff_float[lo, EF_START], eff_float[lo, EF_END],
-                         eff_float[lo, EF_RETAIN])
-    return hi - lo, (np.int64(0), np.int64(0), 0.0, 0.0, 0.0, 0.0, 0.0)
+def _held(eff_int, eff_float, e, present):
+    if present:
+        return eff_int[e, EI_CHANNEL], eff_float[e, EF_GAIN], eff_float[e, EF_CAP]
+    return np.int64(0), 0.0, 0.0
 
 
 @nb.njit(inline="always")
-def care_lever_held(neutral, multiply, held, d, impulse):
-    """Hook 'levers', one lever with at most one effect, from the scalars ``held``
-    (:func:`lever_effect`) and its channel's ``impulse``: the same number as
-    :func:`care_lever`, without reading the tables every day."""
-    n, (kind, _, gain, cap, start, end, retention) = held
+def lever_effect(eff_int, eff_float, lo, hi):
+    """What the kernel holds of a lever's effects for the whole run: their number and its
+    first two effects as scalars ``(channel, signed gain, cap)`` (zeros where there is
+    none), read once instead of every day. A lever with more than ``HELD_EFFECTS``
+    effects is read from the tables (:func:`care_lever`)."""
+    return hi - lo, _held(eff_int, eff_float, lo, hi - lo >= 1), _held(eff_int, eff_float, lo + 1, hi - lo >= 2)
+
+
+HELD_EFFECTS = 2
+"""Effects per lever that the kernel holds as scalars (:func:`lever_effect`)."""
+
+
+@nb.njit(inline="always")
+def care_lever_held(neutral, multiply, held, x1, x2):
+    """Hook 'levers', one lever with at most ``HELD_EFFECTS`` effects, from the scalars
+    ``held`` (:func:`lever_effect`) and their channels' exposures ``x1``, ``x2``: the same
+    number as :func:`care_lever`, without reading the tables every day."""
+    n, (_, g1, cap1), (_, g2, cap2) = held
     if n == 0:
         return neutral
-    s = gain * min(cap, care_exposure(kind, start, end, retention, d, impulse))
-    return neutral * (1.0 + s) if multiply else neutral + s
+    s = g1 * min(cap1, x1)
+    c = neutral * (1.0 + s) if multiply else neutral + s
+    if n == 2:
+        s = g2 * min(cap2, x2)
+        c = c * (1.0 + s) if multiply else c + s
+    return c
 
 
 @nb.njit(inline="always")
@@ -301,7 +303,7 @@ def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act,
     expectation, alliance raises self-efficacy and a relief episode starts; every session
     is billed, adds its impulse and applies its kicks.
     Returns ``act, F, S, E, N, X, G, A, K, H``."""
-    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h, _, _, _ = prog
+    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h, _, _, _, _, _ = prog
     for ch in range(ch_int.shape[0]):
         if not today[ch] or ch_int[ch, CI_TIMING] == TIME_BEFORE:
             continue

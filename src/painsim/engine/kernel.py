@@ -28,6 +28,7 @@ import numpy as np
 from painsim.engine import rng
 from painsim.engine.care_phases import (
     CARE_SLOTS,
+    HELD_EFFECTS,
     care_decay,
     care_finish,
     care_lasting,
@@ -37,6 +38,7 @@ from painsim.engine.care_phases import (
     care_reset,
     care_schedule,
     care_sessions,
+    course_level,
     lever_effect,
     load_care,
     next_session_day,
@@ -148,17 +150,18 @@ def _make_kernel(with_care: bool):
         session_out, care_out = care_out_t
         # The tables once, as variables of the kernel: handing the tuple to a phase every day
         # would count references to each of its arrays.
-        _, ch_int, _, eff_int, eff_float, _, _, vch, hooks, imp_ch, imp_keep, ls = prog
+        _, ch_int, _, eff_int, eff_float, _, _, vch, hooks, imp_ch, imp_keep, ls, course_ch, course_win = prog
         n_ch = ch_int.shape[0]
         n_eff = eff_int.shape[0]
         n_imp = imp_ch.shape[0]
+        n_course = course_ch.shape[0]
         has_effects = n_eff > 0
         has_visit = vch >= 0
         has_impulse = n_imp > 0
         # Without care the additive levers get -0.0, which the compiler drops (x + -0.0 is x);
         # with care they start from the neutral 0.0 as the care effects do.
         no_care = 0.0 if with_care else -0.0
-        # Each lever's effects as scalars for the whole run (the common case: one effect).
+        # Each lever's effects as scalars for the whole run (the common case: one or two).
         h_noci = lever_effect(eff_int, eff_float, ls[LV_NOCI], ls[LV_NOCI + 1])
         h_guard = lever_effect(eff_int, eff_float, ls[LV_GUARD], ls[LV_GUARD + 1])
         h_inhib = lever_effect(eff_int, eff_float, ls[LV_INHIB], ls[LV_INHIB + 1])
@@ -171,12 +174,15 @@ def _make_kernel(with_care: bool):
         h_cond = lever_effect(eff_int, eff_float, ls[LV_COND], ls[LV_COND + 1])
         held_only = True
         for lever in range(ls.shape[0] - 1):
-            held_only &= ls[lever + 1] - ls[lever] <= 1
+            held_only &= ls[lever + 1] - ls[lever] <= HELD_EFFECTS
         cs = np.zeros(len(CARE_SLOTS))
         next_s = np.zeros(n_ch, dtype=np.int64)
         attending = np.ones(n_ch, dtype=np.bool_)
         today = np.zeros(n_ch, dtype=np.bool_)
-        imp = np.zeros(n_ch)
+        # Each channel's exposure of the day, once for all its effects: an impulse channel's
+        # impulse (kept by the session and decay hooks), a course channel's level (set at the
+        # levers hook), 0 for a channel without exposure.
+        exposure = np.zeros(n_ch)
         done = np.zeros(n_ch)
         for i in range(start, stop):
             key = rng.patient_key(seed, ids[i])
@@ -204,7 +210,7 @@ def _make_kernel(with_care: bool):
             slot = rec[2][i]
             week_max = 0.0
             sums, q_first, q_nrec = load_summaries(summ, i)
-            care_reset(cs, next_s, attending, imp, done)
+            care_reset(cs, next_s, attending, exposure, done)
             slots = load_care(cs)
             next_care = next_session_day(prog, next_s)
             # Levers: the patient's modifiers, times (or plus) the care part of the day, which
@@ -224,38 +230,46 @@ def _make_kernel(with_care: bool):
                     if d == next_care:
                         store_care(cs, slots)
                         F, S, E, N, X, G, A, K, H, due_after = care_schedule(
-                            key, day, d, resources, prog, cs, next_s, attending, today, imp, done, F, S, E, N, X, G,
-                            A, K, H)
+                            key, day, d, resources, prog, cs, next_s, attending, today, exposure, done, F, S, E, N,
+                            X, G, A, K, H)
                         slots = load_care(cs)
                         next_care = next_session_day(prog, next_s)
                     if has_effects:
+                        for j in range(n_course):
+                            exposure[course_ch[j]] = course_level(course_win[j, 0], course_win[j, 1],
+                                                                  course_win[j, 2], d)
                         if held_only:
-                            c_noci = care_lever_held(1.0, True, h_noci, d, imp[h_noci[1][1]])
-                            c_guard = care_lever_held(1.0, True, h_guard, d, imp[h_guard[1][1]])
-                            c_inhib = care_lever_held(0.0, False, h_inhib, d, imp[h_inhib[1][1]])
-                            c_threat = care_lever_held(1.0, True, h_threat, d, imp[h_threat[1][1]])
-                            c_fear = care_lever_held(1.0, True, h_fear, d, imp[h_fear[1][1]])
-                            c_sleep = care_lever_held(0.0, False, h_sleep, d, imp[h_sleep[1][1]])
-                            c_stress = care_lever_held(1.0, True, h_stress, d, imp[h_stress[1][1]])
-                            c_act = care_lever_held(0.0, False, h_act, d, imp[h_act[1][1]])
-                            c_se = care_lever_held(0.0, False, h_se, d, imp[h_se[1][1]])
-                            c_cond = care_lever_held(1.0, True, h_cond, d, imp[h_cond[1][1]])
+                            c_noci = care_lever_held(1.0, True, h_noci, exposure[h_noci[1][0]], exposure[h_noci[2][0]])
+                            c_guard = care_lever_held(1.0, True, h_guard,
+                                                      exposure[h_guard[1][0]], exposure[h_guard[2][0]])
+                            c_inhib = care_lever_held(0.0, False, h_inhib,
+                                                      exposure[h_inhib[1][0]], exposure[h_inhib[2][0]])
+                            c_threat = care_lever_held(1.0, True, h_threat,
+                                                       exposure[h_threat[1][0]], exposure[h_threat[2][0]])
+                            c_fear = care_lever_held(1.0, True, h_fear, exposure[h_fear[1][0]], exposure[h_fear[2][0]])
+                            c_sleep = care_lever_held(0.0, False, h_sleep,
+                                                      exposure[h_sleep[1][0]], exposure[h_sleep[2][0]])
+                            c_stress = care_lever_held(1.0, True, h_stress,
+                                                       exposure[h_stress[1][0]], exposure[h_stress[2][0]])
+                            c_act = care_lever_held(0.0, False, h_act, exposure[h_act[1][0]], exposure[h_act[2][0]])
+                            c_se = care_lever_held(0.0, False, h_se, exposure[h_se[1][0]], exposure[h_se[2][0]])
+                            c_cond = care_lever_held(1.0, True, h_cond, exposure[h_cond[1][0]], exposure[h_cond[2][0]])
                         else:
-                            c_noci = care_lever(1.0, True, ls[LV_NOCI], ls[LV_NOCI + 1], d, eff_int, eff_float, imp)
-                            c_guard = care_lever(1.0, True, ls[LV_GUARD], ls[LV_GUARD + 1], d, eff_int, eff_float,
-                                                 imp)
-                            c_inhib = care_lever(0.0, False, ls[LV_INHIB], ls[LV_INHIB + 1], d, eff_int, eff_float,
-                                                 imp)
-                            c_threat = care_lever(1.0, True, ls[LV_THREAT], ls[LV_THREAT + 1], d, eff_int, eff_float,
-                                                  imp)
-                            c_fear = care_lever(1.0, True, ls[LV_FEAR], ls[LV_FEAR + 1], d, eff_int, eff_float, imp)
-                            c_sleep = care_lever(0.0, False, ls[LV_SLEEP], ls[LV_SLEEP + 1], d, eff_int, eff_float,
-                                                 imp)
-                            c_stress = care_lever(1.0, True, ls[LV_STRESS], ls[LV_STRESS + 1], d, eff_int, eff_float,
-                                                  imp)
-                            c_act = care_lever(0.0, False, ls[LV_ACT], ls[LV_ACT + 1], d, eff_int, eff_float, imp)
-                            c_se = care_lever(0.0, False, ls[LV_SE], ls[LV_SE + 1], d, eff_int, eff_float, imp)
-                            c_cond = care_lever(1.0, True, ls[LV_COND], ls[LV_COND + 1], d, eff_int, eff_float, imp)
+                            c_noci = care_lever(1.0, True, ls[LV_NOCI], ls[LV_NOCI + 1], eff_int, eff_float, exposure)
+                            c_guard = care_lever(1.0, True, ls[LV_GUARD], ls[LV_GUARD + 1], eff_int, eff_float,
+                                                 exposure)
+                            c_inhib = care_lever(0.0, False, ls[LV_INHIB], ls[LV_INHIB + 1], eff_int, eff_float,
+                                                 exposure)
+                            c_threat = care_lever(1.0, True, ls[LV_THREAT], ls[LV_THREAT + 1], eff_int, eff_float,
+                                                  exposure)
+                            c_fear = care_lever(1.0, True, ls[LV_FEAR], ls[LV_FEAR + 1], eff_int, eff_float, exposure)
+                            c_sleep = care_lever(0.0, False, ls[LV_SLEEP], ls[LV_SLEEP + 1], eff_int, eff_float,
+                                                 exposure)
+                            c_stress = care_lever(1.0, True, ls[LV_STRESS], ls[LV_STRESS + 1], eff_int, eff_float,
+                                                  exposure)
+                            c_act = care_lever(0.0, False, ls[LV_ACT], ls[LV_ACT + 1], eff_int, eff_float, exposure)
+                            c_se = care_lever(0.0, False, ls[LV_SE], ls[LV_SE + 1], eff_int, eff_float, exposure)
+                            c_cond = care_lever(1.0, True, ls[LV_COND], ls[LV_COND + 1], eff_int, eff_float, exposure)
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
@@ -268,8 +282,9 @@ def _make_kernel(with_care: bool):
                             session_out[ended, i] = relief_len
                     if due_after:
                         store_care(cs, slots)
-                        act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, imp, done,
-                                                                       session_out, act, F, S, E, N, X, G, A, K, H)
+                        act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, exposure,
+                                                                       done, session_out, act, F, S, E, N, X, G, A,
+                                                                       K, H)
                         slots = load_care(cs)
                 PS, run, recovered, n_recur, first, q_first, q_nrec = bookkeeping(
                     p, d, day, PO, PS, run, recovered, n_recur, first, q_first, q_nrec)
@@ -287,7 +302,7 @@ def _make_kernel(with_care: bool):
                 if with_care and has_impulse:
                     for j in range(n_imp):
                         ch = imp_ch[j]
-                        imp[ch] = care_decay(imp_keep[j], imp[ch])
+                        exposure[ch] = care_decay(imp_keep[j], exposure[ch])
 
             _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
                    P, PO, D, act, PS, run, recovered, n_recur, first)

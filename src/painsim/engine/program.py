@@ -92,6 +92,8 @@ class CareProgram:
     lever_start: np.ndarray = field(default_factory=lambda: np.zeros(len(LEVERS) + 1, dtype=np.int64))
     impulse_channels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     impulse_keep: np.ndarray = field(default_factory=lambda: np.empty(0))
+    course_channels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    course_window: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     kick_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
     kick_float: np.ndarray = field(default_factory=lambda: np.empty(0))
 
@@ -124,6 +126,7 @@ class CareProgram:
                                  _code(KICK_OPS, op, ch.name, "kick op")])
                 kick_float.append(gain)
         impulse = [j for j, ch in enumerate(channels) if ch.exposure == "impulse"]
+        course = [j for j, ch in enumerate(channels) if ch.exposure == "course"]
         # Effects grouped by lever, in plan order within a lever (a stable sort): the kernel
         # applies each lever's effects in that order, so the numbers are those of applying
         # every effect in plan order (effects on different levers do not interact).
@@ -141,6 +144,9 @@ class CareProgram:
             lever_start=lever_start,
             impulse_channels=np.array(impulse, dtype=np.int64),
             impulse_keep=np.array([1.0 - channels[j].decay for j in impulse], dtype=np.float64),
+            course_channels=np.array(course, dtype=np.int64),
+            course_window=np.array([[channels[j].course_start, channels[j].course_end, channels[j].retention]
+                                    for j in course], dtype=np.float64).reshape(-1, 3),
             kick_int=np.array(kick_int, dtype=np.int64).reshape(-1, 3),
             kick_float=np.array(kick_float, dtype=np.float64),
         )  # fmt: skip
@@ -170,7 +176,8 @@ class CareProgram:
         """The tuple of tables the kernel reads, in its order."""
         return (self.session_days, self.ch_int, self.ch_float, self.eff_int, self.eff_float,
                 self.kick_int, self.kick_float, np.int64(self.visit_channel), self.hooks,
-                self.impulse_channels, self.impulse_keep, self.lever_start)
+                self.impulse_channels, self.impulse_keep, self.lever_start, self.course_channels,
+                self.course_window)
 
 
 def _signed_gain(lever: int, op: int, gain: float) -> float:
