@@ -370,3 +370,59 @@ def test_wtp_grid_errors(spec, message):
 def test_docstring_examples():
     result = doctest.testmod(cea_module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 8 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- an independent implementation
+
+
+def _psa(draws: int = 4000, seed: int = 18):
+    """A PSA of four strategies: gamma costs and normal QALYs, correlated through a shared draw."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(size=(draws, 1))
+    mean_cost = np.array([300.0, 900.0, 1500.0, 2600.0])
+    costs = rng.gamma(shape=25.0, scale=mean_cost / 25.0, size=(draws, 4)) + 40.0 * shared
+    effects = np.array([0.700, 0.718, 0.735, 0.750]) + 0.01 * shared + rng.normal(0, 0.012, (draws, 4))
+    return costs, effects
+
+
+def test_ceac_ceaf_and_evpi_equal_heormodel():
+    # heormodel 0.7.4 (a separate implementation of the same estimators, installed for the
+    # tests only) on the same draws. Both count the share of draws where each strategy has
+    # the highest NMB, so the CEAC agrees exactly; EVPI agrees to rounding (1e-8 asked).
+    import pandas as pd
+    from heormodel.cea import ceac as heor_ceac
+    from heormodel.cea import ceaf as heor_ceaf
+    from heormodel.models import Outcomes
+    from heormodel.voi import evpi as heor_evpi
+
+    costs, effects = _psa()
+    names = ["s0 usual care", "s1 self-management", "s2 physio", "s3 massage"]
+    outcomes = Outcomes.from_wide(pd.DataFrame(costs, columns=names), pd.DataFrame(effects, columns=names))
+    grid = wtp_grid("0:150000:2500")
+    theirs = heor_ceac(outcomes, grid)[names].to_numpy()
+    np.testing.assert_allclose(ceac(costs, effects, grid), theirs, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(evpi(costs, effects, grid), heor_evpi(outcomes, grid).to_numpy(), rtol=1e-10, atol=1e-8)
+    frontier = heor_ceaf(outcomes, grid)
+    ours = ceaf(costs, effects, grid, names)
+    assert list(ours.strategy) == frontier["intervention"].tolist()
+    np.testing.assert_allclose(ours.probability, frontier["prob"].to_numpy(dtype=float), rtol=0, atol=1e-12)
+    # the PSA is not trivial: the decision changes along the grid and is uncertain
+    assert len(ours.switch_points()) >= 3 and evpi(costs, effects, grid).max() > 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=2, max_size=7, unique=True))
+def test_incremental_analysis_equals_heormodel(pts):
+    import pandas as pd
+    from heormodel.cea import icer_table
+
+    names = [f"s{i}" for i in range(len(pts))]
+    costs = [float(c) * 100 for c, _ in pts]
+    effects = [float(e) / 100 for _, e in pts]
+    ours = incremental_analysis(names, costs, effects)
+    theirs = icer_table(pd.DataFrame({"cost": costs, "effect": effects}, index=names))
+    labels = {"ND": FRONTIER, "D": DOMINATED, "ED": EXTENDEDLY_DOMINATED}
+    assert {r.strategy: r.status for r in ours.rows} == {s: labels[v] for s, v in theirs["status"].items()}
+    for name in ours.frontier:
+        icer, their_icer = ours.row(name).icer, theirs.loc[name, "icer"]
+        assert (icer is None and math.isnan(their_icer)) or icer == pytest.approx(their_icer)

@@ -29,12 +29,16 @@ from painsim.economics.cea import (
     net_monetary_benefit,
     wtp_grid,
 )
+from painsim.economics.voi import EVPPI_METHODS, GAM_MAX_PARAMETERS, EVPPIResult, evppi, evppi_fit, min_draws
 
 __all__ = [
     "DOMINATED",
+    "EVPPI_METHODS",
     "EXTENDEDLY_DOMINATED",
     "FRONTIER",
+    "GAM_MAX_PARAMETERS",
     "MAX_WTP_POINTS",
+    "EVPPIResult",
     "EconomicsInputError",
     "Frontier",
     "IncrementalRow",
@@ -42,8 +46,11 @@ __all__ = [
     "ceac",
     "ceaf",
     "evpi",
+    "evppi",
+    "evppi_fit",
     "incremental_analysis",
     "incremental_nmb",
+    "min_draws",
     "net_monetary_benefit",
     "wtp_grid",
 ]
