@@ -20,6 +20,7 @@ PACKAGES = (
     ("painsim.trials", "virtual trials, power, pooling"),
     ("painsim.evidence", "meta-analysis equal to metafor"),
     ("painsim.calibration", "targets, fitting, sensitivity"),
+    ("painsim.economics", "health economics: costs, QALYs, incremental analysis, CEAC/CEAF, EVPI, EVPPI"),
     ("painsim.sweeps", "resumable sweeps on Dask"),
     ("painsim.store", "the results store"),
     ("painsim.report", "HTML reports"),
