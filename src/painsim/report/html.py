@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from painsim.report import figures
+from painsim.report import economics, figures
 from painsim.texts import DISCLAIMER
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ def write_report(stored_run: StoredRun, path: str | os.PathLike[str]) -> Path:
 def render_report(stored_run: StoredRun) -> str:
     """The report of ``stored_run`` as one self-contained HTML document."""
     data = _RunData(stored_run)
+    if economics.is_cea_run(stored_run.tables):
+        return _document(data, [_header(data), _economics_section(data, stored_run), _scenario_section(data),
+                                _footer(data)])
     sections = [
         _header(data),
         _answer_section(data),
@@ -51,6 +54,10 @@ def render_report(stored_run: StoredRun) -> str:
         _scenario_section(data),
         _footer(data),
     ]
+    return _document(data, sections)
+
+
+def _document(data: _RunData, sections: list[str]) -> str:
     body = "\n".join(s for s in sections if s)
     title = escape(f"{data.title} - painsim report {data.run_id}")
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -66,6 +73,10 @@ class _RunData:
         self.run_id = run.run_id
         self.metadata = run.metadata
         self.summary: dict[str, dict[str, Any]] = run.summary or {}
+        self.cea: dict[str, Any] | None = None
+        if economics.is_cea_run(run.tables):  # its summary is the analysis's; the arms are its keys
+            self.cea = self.summary
+            self.summary = {str(arm): {"n": self.cea.get("n")} for arm in self.cea.get("arms", {})}
         self.scenario_text = run.scenario_text
         self.scenario = _parse_toml(self.scenario_text)
         names = set(run.tables)
@@ -329,6 +340,11 @@ def _cost_section(data: _RunData) -> str:
     caption = ("What one day of relief costs: the arm's total cost of care divided by the total days of relief "
                "after its sessions. Lower is better value; it says nothing about pain beyond the relief days.")
     return _section("cost", "Cost per relief-day", _figure(png, "Cost per relief-day", escape(caption)))
+
+
+def _economics_section(data: _RunData, run: StoredRun) -> str:
+    content = economics.economics_section(run, data.cea or {}, lambda arms: figures.arm_colours(arms, data.reference))
+    return _section("economics", "Is it worth it? Costs and QALYs", content)
 
 
 def _diagram_section() -> str:
