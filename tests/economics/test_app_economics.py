@@ -107,3 +107,12 @@ def test_bad_options_are_refused_before_any_work(options, error, field):
 def test_a_posterior_is_refused_before_simulating():
     with pytest.raises(PosteriorUnavailableError, match="issue 16"):
         run_cea(_scenario(), posterior="abc")
+
+
+def test_evppi_per_parameter_group_with_enough_draws_and_a_reason_without():
+    few = run_cea(_scenario(), psa=4, n=20, wtp="0:40000:20000")
+    assert not few.evppi and "at least" in few.evppi_notes["massage effect"]
+    many = run_cea(_scenario(), psa=200, n=20, wtp="0:40000:20000", evppi_groups=["other health care", "attendance"])
+    assert set(many.evppi) == {"other health care", "attendance"}
+    for values in many.evppi.values():
+        assert values.shape == (3,) and (values >= 0).all() and (values <= many.evpi + 1e-9).all()

@@ -49,7 +49,7 @@ class CeaResult:
     frontier: Frontier | None = None
     evpi: np.ndarray | None = None  # (wtp,)
     evppi: dict[str, np.ndarray] = field(default_factory=dict)  # group -> (wtp,)
-    evppi_note: str | None = None
+    evppi_notes: dict[str, str] = field(default_factory=dict)  # group -> why it has no EVPPI
     run_id: str | None = None
 
     @property
@@ -74,8 +74,8 @@ class CeaResult:
             out["psa"] = {"draws": int(self.psa.costs.shape[0]),
                           "decision": self.decisions(), "evpi_max": float(np.max(self.evpi)),
                           "evppi_max": {g: float(np.max(v)) for g, v in self.evppi.items()}}
-            if self.evppi_note:
-                out["psa"]["evppi_note"] = self.evppi_note
+            if self.evppi_notes:
+                out["psa"]["evppi_not_computed"] = dict(self.evppi_notes)
         return out
 
     def decisions(self) -> list[dict[str, Any]]:
@@ -220,22 +220,22 @@ def _decision_analysis(result: CeaResult, groups: dict[str, list[str]], chosen: 
     result.ceac = cea.ceac(psa.costs, psa.qalys, result.wtp)
     result.frontier = cea.ceaf(psa.costs, psa.qalys, result.wtp, names)
     result.evpi = cea.evpi(psa.costs, psa.qalys, result.wtp)
-    try:
-        from painsim.economics.voi import evppi
-    except ImportError:
-        result.evppi_note = "EVPPI not available in this version (painsim.economics.voi)"
-        return
+    from painsim.economics.voi import evppi, min_draws
+
+    draws = psa.costs.shape[0]
     for group in chosen or list(groups):
         columns = [c for c in groups.get(group, []) if c in psa.parameters]
-        if not columns:
-            continue
         values = psa.parameters[columns].to_numpy()
-        if np.ptp(values, axis=0).max() == 0:
-            continue  # nothing varied in this group (e.g. wage under the payer perspective still varies)
-        try:
-            result.evppi[group] = np.asarray(evppi(psa.costs, psa.qalys, values, result.wtp), dtype=np.float64)
-        except ValueError as err:  # too few draws for the metamodel: say so rather than fail the analysis
-            result.evppi_note = f"EVPPI of {group!r} not computed: {err}"
+        if not columns or np.ptp(values, axis=0).min() == 0:
+            result.evppi_notes[group] = "its parameters did not vary in these draws"
+            continue
+        method = "gam" if len(columns) <= 4 and draws >= min_draws(len(columns), "gam") else "gp"
+        if draws < min_draws(len(columns), method):
+            result.evppi_notes[group] = (f"EVPPI of {len(columns)} parameter(s) needs at least "
+                                         f"{min_draws(len(columns), method)} PSA draws (--psa), {draws} given")
+            continue
+        result.evppi[group] = np.asarray(evppi(psa.costs, psa.qalys, values, result.wtp, method=method),
+                                         dtype=np.float64)
 
 
 def store_cea(result: CeaResult, text: str, store: Path | None) -> str:

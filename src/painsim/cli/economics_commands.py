@@ -125,8 +125,8 @@ def _print(result) -> None:
                           f"EVPI {d['evpi']:,.2f} per patient)")
         for group, values in result.evppi.items():
             console.print(f"EVPPI {escape(group)}: up to {values.max():,.2f} per patient")
-        if result.evppi_note:
-            console.print(f"[dim]{escape(result.evppi_note)}[/dim]")
+        for group, why in result.evppi_notes.items():
+            console.print(f"[dim]EVPPI {escape(group)} not computed: {escape(why)}[/dim]")
     else:
         console.print("[dim]base case only: add --psa N for acceptability curves and the value of information[/dim]")
     console.print(f"stored as run [bold]{result.run_id}[/bold] (painsim show {result.run_id}; "
