@@ -333,6 +333,43 @@ function showMassage(r) {
   $("#massage-run-id").innerHTML = r.run_id ? `Stored as run <a href="#/runs/${esc(r.run_id)}">${esc(r.run_id)}</a>.` : "Not stored.";
 }
 
+// ---------- page: is it worth it? ----------
+async function initWorth() {
+  const form = $("#worth-form");
+  await fillSelects(form);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const body = { n: Number(f.get("n")), psa: Number(f.get("psa")), perspective: f.get("perspective"),
+      wtp_max: Number(f.get("wtp_max")), store: f.get("store") === "on" };
+    runJob("/api/worth", body, $("#worth-job"), $("#worth-run"), showWorth);
+  });
+}
+
+function frontierTable(rows, currency) {
+  const money = (x) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString());
+  let s = `<table><tr><th>arm</th><th>cost ${esc(currency)}</th><th>QALYs</th><th>incremental cost</th><th>incremental QALYs</th>
+    <th>ICER per QALY</th><th>status</th></tr>`;
+  for (const r of rows) {
+    const by = r.dominated_by && r.dominated_by.length ? ` by ${r.dominated_by.map(esc).join(", ")}` : "";
+    s += `<tr data-arm="${esc(r.strategy)}"><td>${esc(r.strategy)}</td><td>${money(r.cost)}</td><td>${fmt(r.effect, 4)}</td>
+      <td>${money(r.incremental_cost)}</td><td>${r.incremental_effect === null ? "–" : fmt(r.incremental_effect, 4)}</td>
+      <td>${money(r.icer)}</td><td>${esc(r.status)}${by}</td></tr>`;
+  }
+  return s + "</table>";
+}
+
+function showWorth(r) {
+  $("#worth-table").innerHTML = `<p class="summary">${esc(r.title)} — n = ${r.n.toLocaleString()} per arm, ${esc(r.perspective)}
+    perspective, ${esc(r.currency)} ${esc(r.price_year)}, discounted ${fmt(100 * r.discount.costs, 1)}% / ${fmt(100 * r.discount.effects, 1)}% a year.</p>` + frontierTable(r.incremental, r.currency);
+  const d = r.psa ? r.psa.decision : [];
+  $("#worth-decisions").innerHTML = r.psa ? d.map((x) => `At ${esc(r.currency)} ${x.wtp.toLocaleString()} per QALY: <strong>${esc(x.optimal)}</strong>
+    (probability cost-effective ${pct(x.probability)} over ${r.psa.draws} draws).`).join("<br>") : "Base case only: choose PSA draws to see how sure this is.";
+  $("#worth-plane").innerHTML = `<img alt="cost-effectiveness plane" src="${esc(r.figures.ce_plane)}">`;
+  $("#worth-ceac").innerHTML = r.figures.ceac ? `<img alt="acceptability curves" src="${esc(r.figures.ceac)}">` : `<p class="hint">Needs PSA draws.</p>`;
+  $("#worth-run-id").innerHTML = (r.run_id ? `Stored as run <a href="#/runs/${esc(r.run_id)}">${esc(r.run_id)}</a>. ` : "Not stored. ") + esc(r.disclaimer);
+}
+
 // ---------- page: trial ----------
 async function initTrial() {
   const reset = async () => {
@@ -462,7 +499,7 @@ async function openRun(id) {
 
 // ---------- routing ----------
 const inited = {};
-const INIT = { patient: initPatient, massage: initMassage, trial: initTrial, evidence: initEvidence, runs: () => $("#runs-refresh").addEventListener("click", loadRuns) };
+const INIT = { patient: initPatient, massage: initMassage, worth: initWorth, trial: initTrial, evidence: initEvidence, runs: () => $("#runs-refresh").addEventListener("click", loadRuns) };
 async function route() {
   const parts = (location.hash || "#/patient").slice(2).split("/");
   const page = INIT[parts[0]] ? parts[0] : "patient";
