@@ -104,3 +104,13 @@ def test_bad_economics_fields_are_refused_naming_the_field(field, value, message
     where = f"economics.{field}" if key != "coefficients" else "economics.utility (line 4): coefficients:"
     assert where in str(err.value)
     assert message in str(err.value)
+
+
+def test_summing_patients_in_blocks_changes_nothing(combined, monkeypatch):
+    from painsim.economics import arms
+
+    whole = exposure(combined, EconomicsSpec())
+    monkeypatch.setattr(arms, "CHUNK_PATIENTS", 7)
+    blocks = exposure(combined, EconomicsSpec())
+    for name in ("pain", "disability", "days_in_pain", "days_disabled", "pain_0", "days_disabled_0"):
+        assert np.allclose(getattr(blocks, name), getattr(whole, name), rtol=1e-12, atol=0), name
