@@ -133,6 +133,23 @@ def test_massage_page_and_runs_page(page):
     _shot(page, "runs")
 
 
+def test_worth_page(page):
+    page.goto("/#/worth")
+    assert DISCLAIMER in page.locator("#page-worth").inner_text()
+    page.wait_for_selector("#worth-form select[name=perspective] option[value=societal]", state="attached")
+    page.select_option("#worth-form select[name=n]", "100")
+    page.select_option("#worth-form select[name=psa]", "20")
+    page.click("#worth-run")
+    page.wait_for_selector("#worth-job .done", timeout=180_000)
+    assert page.locator("#worth-table tr[data-arm]").count() == 8
+    assert "frontier" in page.locator("#worth-table").inner_text()
+    assert "probability cost-effective" in page.locator("#worth-decisions").inner_text()
+    for box in ("#worth-plane", "#worth-ceac"):
+        assert page.locator(f"{box} img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert "not medical advice" in page.locator("#worth-run-id").inner_text()
+    _shot(page, "worth")
+
+
 def test_trial_page(page):
     page.goto("/#/trial")
     assert DISCLAIMER in page.locator("#page-trial").inner_text()
