@@ -32,9 +32,9 @@ Bias: the estimator is biased upwards when the regression follows noise (fitted 
 vary more than the true conditional means; the bias falls like 1/N) and downwards when it
 smooths away real structure. With the GCV-chosen penalty and a few thousand draws both are
 small against the Monte Carlo error of the PSA itself; :func:`evppi_fit` reports the fit
-(R², effective degrees of freedom) so that a poor metamodel can be seen. Strong et al.
-(2014, section 3.5) give a standard error from the regression's coefficient uncertainty;
-it is not computed here (docs/economics.md, "Decision analysis").
+(R², effective degrees of freedom) so that a poor metamodel can be seen. ``evppi_fit(...,
+se_samples=200)`` adds a standard error from the regressions' noise (docs/economics.md,
+"Decision analysis").
 
 Reference: Strong M, Oakley JE, Brennan A. Estimating multiparameter partial expected value
 of perfect information from a probabilistic sensitivity analysis sample: a nonparametric
@@ -44,6 +44,7 @@ smoothing with B-splines and penalties. *Stat Sci* 1996;11:89-121.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +88,9 @@ class EVPPIResult:
     ``regressions`` names each regression (``"effect 1 - 0"``, ``"cost 1 - 0"``, ...);
     ``r_squared`` and ``edf`` (effective degrees of freedom; ``None`` for ``"gp"``) follow
     the same order. A low R² for a strategy whose net benefit depends on the group means
-    the group explains little of it (or the metamodel missed it).
+    the group explains little of it (or the metamodel missed it). ``standard_error`` is the
+    spread of the estimate that the regressions' noise causes (``None`` when not asked for,
+    or for ``"gp"``); see :func:`evppi_fit`.
     """
 
     wtp: NDArray[np.float64]
@@ -98,6 +101,7 @@ class EVPPIResult:
     regressions: tuple[str, ...]
     r_squared: tuple[float, ...]
     edf: tuple[float | None, ...]
+    standard_error: NDArray[np.float64] | None = None
 
 
 def evppi(costs: ArrayLike, effects: ArrayLike, parameters: ArrayLike, wtp: ArrayLike, *,
@@ -135,8 +139,17 @@ def evppi(costs: ArrayLike, effects: ArrayLike, parameters: ArrayLike, wtp: Arra
 
 
 def evppi_fit(costs: ArrayLike, effects: ArrayLike, parameters: ArrayLike, wtp: ArrayLike, *,
-              method: str = "gam", seed: int = 0, gp_max_fit: int = 500) -> EVPPIResult:
-    """:func:`evppi` with the metamodel's fit statistics (:class:`EVPPIResult`).
+              method: str = "gam", seed: int = 0, gp_max_fit: int = 500,
+              se_samples: int = 0) -> EVPPIResult:
+    """:func:`evppi` with the metamodel's fit statistics and, if asked, a standard error.
+
+    ``se_samples`` > 0 (``"gam"`` only) estimates the standard error that the noise in the
+    regressions causes (as Strong et al. 2014 sample the fitted values of the GAM): the residuals'
+    covariance across the 2(k-1) regressions is estimated, ``se_samples`` noise vectors
+    with that covariance are passed through the same linear smoothers (smoothing parameters
+    held at their chosen values), and the standard deviation of the EVPPI recomputed from
+    the perturbed fitted values is reported. It describes the estimate given the draws of
+    the group, not the variation from drawing the group again.
 
     Example:
         >>> rng = np.random.default_rng(1)
@@ -161,34 +174,79 @@ def evppi_fit(costs: ArrayLike, effects: ArrayLike, parameters: ArrayLike, wtp: 
             f"costs and effects: {n} draws; EVPPI of {p} parameter(s) by '{method}' needs at least {needed}")
     if isinstance(gp_max_fit, bool) or not isinstance(gp_max_fit, int) or gp_max_fit < 50:
         raise EconomicsInputError(f"gp_max_fit: must be an integer >= 50, got {gp_max_fit!r}")
+    if isinstance(se_samples, bool) or not isinstance(se_samples, int) or se_samples < 0:
+        raise EconomicsInputError(f"se_samples: must be an integer >= 0, got {se_samples!r}")
+    if se_samples and method != "gam":
+        raise EconomicsInputError("se_samples: the standard error is computed for method='gam' only")
 
     # one BLAS thread: the many small solves of the smoothing search run ~20x faster than with
     # threads contending for 2 cores (measured, docs/economics.md)
     with threadpool_limits(limits=1):
-        return _evppi(cost, effect, phi, grid, method, seed, gp_max_fit)
+        return _evppi(cost, effect, phi, grid, method, seed, gp_max_fit, se_samples)
 
 
 def _evppi(cost: NDArray, effect: NDArray, phi: NDArray, grid: NDArray, method: str, seed: int,
-           gp_max_fit: int) -> EVPPIResult:
+           gp_max_fit: int, se_samples: int) -> EVPPIResult:
     n, p = phi.shape
     smoother = _PSpline(phi) if method == "gam" else _GaussianProcess(phi, seed, gp_max_fit)
     k = cost.shape[1]
     fitted_effect = np.zeros((n, k))
     fitted_cost = np.zeros((n, k))
-    names, r_squared, edf = [], [], []
+    names, r_squared, edf, residuals, operators = [], [], [], [], []
     for j in range(1, k):
         for label, response, out in (("effect", effect, fitted_effect), ("cost", cost, fitted_cost)):
             y = response[:, j] - response[:, 0]
-            out[:, j], fit_edf = smoother.fit(y)
+            out[:, j], fit_edf, operator = smoother.fit(y)
             names.append(f"{label} {j} - 0")
             r_squared.append(_r_squared(y, out[:, j]))
             edf.append(fit_edf)
+            residuals.append(y - out[:, j])
+            operators.append(operator)
+    values = _evppi_of_fitted(fitted_effect, fitted_cost, grid)
+    standard_error = None
+    if se_samples:
+        standard_error = _standard_error(fitted_effect, fitted_cost, grid, np.column_stack(residuals),
+                                         operators, edf, se_samples, seed)
+    return EVPPIResult(wtp=grid, evppi=values, method=method, n_draws=n, n_parameters=p,
+                       regressions=tuple(names), r_squared=tuple(r_squared), edf=tuple(edf),
+                       standard_error=standard_error)
+
+
+def _evppi_of_fitted(fitted_effect: NDArray, fitted_cost: NDArray, grid: NDArray) -> NDArray[np.float64]:
     values = np.empty(grid.size)
     for row, lam in enumerate(grid):
         g = lam * fitted_effect - fitted_cost
         values[row] = max(0.0, float(np.mean(g.max(axis=1)) - np.max(g.mean(axis=0))))
-    return EVPPIResult(wtp=grid, evppi=values, method=method, n_draws=n, n_parameters=p,
-                       regressions=tuple(names), r_squared=tuple(r_squared), edf=tuple(edf))
+    return values
+
+
+def _standard_error(fitted_effect: NDArray, fitted_cost: NDArray, grid: NDArray, residuals: NDArray,
+                    operators: list, edf: list, samples: int, seed: int) -> NDArray[np.float64]:
+    """SD of EVPPI when noise with the residuals' covariance goes through the same smoothers.
+
+    Regressions alternate effect, cost for strategies 1..k-1 (the order of ``_evppi``).
+    """
+    n = residuals.shape[0]
+    dof = max(n - float(np.mean([e for e in edf if e is not None])), 1.0)
+    covariance = residuals.T @ residuals / dof
+    root = _psd_root(covariance)
+    rng = np.random.default_rng(seed)
+    estimates = np.empty((samples, grid.size))
+    for s in range(samples):
+        noise = rng.standard_normal((n, root.shape[0])) @ root.T
+        effect_s, cost_s = fitted_effect.copy(), fitted_cost.copy()
+        for r, operator in enumerate(operators):
+            j, is_cost = 1 + r // 2, r % 2 == 1
+            target = cost_s if is_cost else effect_s
+            target[:, j] += operator(noise[:, r])
+        estimates[s] = _evppi_of_fitted(effect_s, cost_s, grid)
+    return estimates.std(axis=0, ddof=1)
+
+
+def _psd_root(covariance: NDArray) -> NDArray:
+    """A matrix L with L L' = covariance (eigen-decomposition: a regression without noise gives a zero row)."""
+    values, vectors = linalg.eigh(covariance)
+    return vectors * np.sqrt(np.clip(values, 0.0, None))
 
 
 def _parameter_matrix(parameters: ArrayLike, n_draws: int) -> NDArray[np.float64]:
@@ -259,11 +317,12 @@ class _PSpline:
         # extrapolate: the end knots are computed, and the largest draw may fall a rounding error outside
         return BSpline.design_matrix(x, knots, _DEGREE, extrapolate=True).toarray()
 
-    def fit(self, y: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
-        """Fitted values at the GCV-optimal smoothing, and their effective degrees of freedom."""
+    def fit(self, y: NDArray[np.float64]) -> tuple[NDArray[np.float64], float, Callable]:
+        """Fitted values at the GCV-optimal smoothing, their effective degrees of freedom, and the
+        linear smoother at that smoothing (a function of a response vector)."""
         n = y.size
         if np.ptp(y) == 0.0:
-            return y.copy(), 1.0
+            return y.copy(), 1.0, np.zeros_like
         xty = self.design.T @ y
         yy = float(y @ y)
         c = self._u.T @ linalg.solve_triangular(self._chol, xty, trans="T")
@@ -278,13 +337,20 @@ class _PSpline:
         common = optimize.minimize_scalar(gcv_common, bounds=(start - 0.5, start + 0.5), method="bounded").x
         if len(self.penalties) == 1:
             shrink = 1.0 / (1.0 + np.exp(common) * self._scale * self._d)
+
+            def smooth_common(z: NDArray) -> NDArray:
+                cz = self._u.T @ linalg.solve_triangular(self._chol, self.design.T @ z, trans="T")
+                return self.design @ linalg.solve_triangular(self._chol, self._u @ (shrink * cz))
+
             coefficients = linalg.solve_triangular(self._chol, self._u @ (shrink * c))
-            return self.design @ coefficients, float(shrink.sum())
+            return self.design @ coefficients, float(shrink.sum()), smooth_common
+
+        def factorise(log_lambdas: NDArray):
+            lambdas = np.exp(np.clip(log_lambdas, -14.0, 14.0)) * self._scale
+            return linalg.cho_factor(self.gram + sum(lam * s for lam, s in zip(lambdas, self.penalties, strict=True)))
 
         def solve(log_lambdas: NDArray) -> tuple[NDArray, float, float]:
-            lambdas = np.exp(np.clip(log_lambdas, -14.0, 14.0)) * self._scale
-            system = self.gram + sum(lam * s for lam, s in zip(lambdas, self.penalties, strict=True))
-            factor = linalg.cho_factor(system)
+            factor = factorise(log_lambdas)
             beta = linalg.cho_solve(factor, xty)
             rss = yy - 2 * float(beta @ xty) + float(beta @ self.gram @ beta)
             edf = float(np.trace(linalg.cho_solve(factor, self.gram)))
@@ -298,7 +364,12 @@ class _PSpline:
         best = optimize.minimize(gcv, np.full(p, common), method="Nelder-Mead",
                                  options={"xatol": 0.05, "fatol": 1e-10, "maxfev": 60 * p}).x
         beta, _, edf = solve(best)
-        return self.design @ beta, edf
+        factor = factorise(best)
+
+        def smooth_tensor(z: NDArray) -> NDArray:
+            return self.design @ linalg.cho_solve(factor, self.design.T @ z)
+
+        return self.design @ beta, edf, smooth_tensor
 
 
 class _GaussianProcess:
@@ -310,14 +381,14 @@ class _GaussianProcess:
         rng = np.random.default_rng(seed)
         self.subset = np.sort(rng.choice(n, size=max_fit, replace=False)) if n > max_fit else np.arange(n)
 
-    def fit(self, y: NDArray[np.float64]) -> tuple[NDArray[np.float64], None]:
+    def fit(self, y: NDArray[np.float64]) -> tuple[NDArray[np.float64], None, None]:
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
         if np.ptp(y) == 0.0:
-            return y.copy(), None
+            return y.copy(), None, None
         p = self.phi.shape[1]
         kernel = ConstantKernel(1.0, (1e-4, 1e4)) * RBF(np.ones(p), (1e-2, 1e3)) + WhiteKernel(0.5, (1e-8, 1e2))
         model = GaussianProcessRegressor(kernel=kernel, normalize_y=True, random_state=0)
         model.fit(self.phi[self.subset], y[self.subset])
-        return model.predict(self.phi), None
+        return model.predict(self.phi), None, None
