@@ -63,6 +63,13 @@ def internal_error_message(error: BaseException) -> str:
             f"`painsim --debug ...` (or {DEBUG_ENV}=1) prints.")
 
 
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit cannot fail again
+    (the recipe of the Python documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 class SafetyNetGroup(TyperGroup):
     """The root command group: turns unexpected exceptions into a short internal error."""
 
@@ -73,6 +80,9 @@ class SafetyNetGroup(TyperGroup):
             raise
         except BadInputError as error:  # bad input a command did not catch itself: still exit 2, never a bug
             fail(str(error))
+        except BrokenPipeError:  # the reader went away (`painsim ... | head`): stop quietly, as Unix tools do
+            _silence_stdout()
+            raise typer.Exit(1) from None
         except Exception as error:
             if debug_requested(ctx):
                 raise
