@@ -94,9 +94,6 @@ KernelParams = namedtuple("KernelParams", PARAM_NAMES)  # type: ignore[misc]
 # Fixed shape of the disability score (RMDQ-like, 0-24): weights of pain, fear-avoidance
 # and deconditioning. Chosen so that pain 6, fear 0.4 and conditioning 0.45 give about 12,
 # the baseline RMDQ of chronic LBP trials (Cherkin et al. 2011).
-DISABILITY_PAIN = 0.6
-DISABILITY_FEAR = 0.25
-DISABILITY_DECONDITIONING = 0.15
 EXPECTATION_RATE = 0.02
 SUPPORT_RATE = 0.01
 SMOOTHING_DAYS = 7.0
@@ -123,7 +120,7 @@ def _trait_factor(t):
 def _healing_factor(p, t):
     # Log-normal between patients: exp(heal_spread * logit(t)), 1 at the median.
     t = min(max(t, 1e-6), 1.0 - 1e-6)
-    return np.exp(p.heal_spread * np.log(t / (1.0 - t)))
+    return max(p.heal_min, np.exp(p.heal_spread * np.log(t / (1.0 - t))))
 
 
 @nb.njit(cache=False, nogil=True)
@@ -163,6 +160,10 @@ def simulate_range(
         money_buffer = 1.5 - traits[TR_RES, i]
         resilience = _healing_factor(p, np.float64(traits[TR_HEAL, i]))
         floor = p.tissue_floor * traits[TR_VULN, i]
+        vuln = min(max(np.float64(traits[TR_VULN, i]), 1e-6), 1.0 - 1e-6)
+        ps_t = min(max(np.float64(traits[TR_SENS, i]), 1e-6), 1.0 - 1e-6)
+        windup_k = np.exp(p.sensitization_spread * np.log(ps_t / (1.0 - ps_t)))
+        reinjury_p = min(1.0, p.reinjury_rate * np.exp(p.reinjury_vulnerability * np.log(vuln / (1.0 - vuln))))
         care0 = traits[TR_CARE, i]
         m_noci = mods[M_NOCI, i]
         m_guard = mods[M_GUARD, i]
@@ -233,7 +234,7 @@ def simulate_range(
         for d in range(ndays):
             day = day0 + d
             # 1. shocks ---------------------------------------------------------------
-            if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
+            if rng.uniform(key, rng.REINJURY, day) < reinjury_p:
                 T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
             if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
                 Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
@@ -288,7 +289,7 @@ def simulate_range(
             relief_cut = 1.0 - c.massage_nociception * cut
             noci = m_noci * relief_cut * (T + p.nociception_guarding * G + p.nociception_inflammation * I
                                           + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
-            gain = sens * (1.0 + p.sensitization_gain * C)
+            gain = sens * (1.0 + p.sensitization_gain * C) * (1.0 + p.threat_facilitation * A)
             inhib_care = 0.0
             if impulse > 0.0:
                 gain_inhib = c.massage_inhibition if c.massage_mechanical > 0.0 else c.sham_inhibition
@@ -300,8 +301,8 @@ def simulate_range(
             noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
             rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
             PO = min(10.0, max(0.0, P + rating_sd * noise))
-            D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F
-                               + DISABILITY_DECONDITIONING * decond)
+            D = 24.0 * _clip01(p.disability_pain * P / 10.0 + p.disability_fear * F
+                               + p.disability_deconditioning * decond)
 
             # care: relief episodes, expectation, disappointment --------------------------
             if tracking >= 0 and d > track_day:
@@ -402,7 +403,7 @@ def simulate_range(
             pain01 = P / 10.0
             # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
             windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
-            drive = (g_windup * p.sensitization_pain * windup + p.sensitization_sleep * (1.0 - S)
+            drive = (g_windup * p.sensitization_pain * windup_k * windup + p.sensitization_sleep * (1.0 - S)
                      + p.sensitization_stress * H)
             C = _clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)
             # R2 pain disturbs sleep

@@ -24,9 +24,6 @@ import numpy as np
 
 from painsim.engine.kernel import kernel_params
 from painsim.engine.phases import (
-    DISABILITY_DECONDITIONING,
-    DISABILITY_FEAR,
-    DISABILITY_PAIN,
     EXPECTATION_RATE,
     SUPPORT_RATE,
 )
@@ -75,9 +72,13 @@ class PatientAgent(mesa.Agent):
         self.work0 = traits["work_strain"]
         self.money_buffer = 1.5 - traits["resources"]
         t = min(max(traits["tissue_resilience"], 1e-6), 1.0 - 1e-6)
-        self.resilience = math.exp(p.heal_spread * math.log(t / (1.0 - t)))
+        self.resilience = max(p.heal_min, math.exp(p.heal_spread * math.log(t / (1.0 - t))))
         self.care0 = traits["care_experience"]
         self.floor = p.tissue_floor * traits["tissue_vulnerability"]
+        v = min(max(traits["tissue_vulnerability"], 1e-6), 1.0 - 1e-6)
+        ps_t = min(max(traits["pain_sensitivity"], 1e-6), 1.0 - 1e-6)
+        self.windup_k = math.exp(p.sensitization_spread * math.log(ps_t / (1.0 - ps_t)))
+        self.reinjury_p = min(1.0, p.reinjury_rate * math.exp(p.reinjury_vulnerability * math.log(v / (1.0 - v))))
         for name, value in state.items():
             setattr(self, name, value)
         self.P = self.PO = self.D = 0.0
@@ -87,7 +88,7 @@ class PatientAgent(mesa.Agent):
         g = self.model.gains
         r = self.rand
         # 1. shocks
-        if r.random() < p.reinjury_rate:
+        if r.random() < self.reinjury_p:
             self.T = min(1.0, self.T + p.reinjury_size * r.expovariate(1.0))
         if r.random() < p.stress_event_rate:
             self.Z += p.stress_event_size * r.expovariate(1.0)
@@ -102,20 +103,20 @@ class PatientAgent(mesa.Agent):
         decond = 1.0 - self.K
         noci = (self.T + p.nociception_guarding * self.G + p.nociception_inflammation * self.I
                                    + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
-        gain = self.sens * (1.0 + p.sensitization_gain * self.C)
+        gain = self.sens * (1.0 + p.sensitization_gain * self.C) * (1.0 + p.threat_facilitation * self.A)
         inhib = p.inhibition * (0.4 * self.E + 0.3 * self.S + 0.3 * (1.0 - self.A))
         q = max(0.0, gain * noci - inhib) * math.exp(self.V) * flare
         P = 10.0 * (1.0 - math.exp(-q / p.pain_scale))
         self.P = P
         rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
         self.PO = min(10.0, max(0.0, P + rating_sd * r.gauss(0.0, 1.0)))
-        self.D = 24.0 * _clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * self.F
-                                + DISABILITY_DECONDITIONING * decond)
+        self.D = 24.0 * _clip01(p.disability_pain * P / 10.0 + p.disability_fear * self.F
+                                + p.disability_deconditioning * decond)
         self.model.pain_sum += self.PO
         # 4. loops
         pain01 = P / 10.0
         windup = 1.0 / (1.0 + math.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
-        drive = (g[0] * p.sensitization_pain * windup + p.sensitization_sleep * (1.0 - self.S)
+        drive = (g[0] * p.sensitization_pain * self.windup_k * windup + p.sensitization_sleep * (1.0 - self.S)
                  + p.sensitization_stress * self.H)
         self.C = _clip01(self.C + p.sensitization_up * drive * (1.0 - self.C) - p.sensitization_down * self.C)
         spell_on = 1.0 if self.spell > 0.0 else 0.0

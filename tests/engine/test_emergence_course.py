@@ -54,9 +54,10 @@ def test_long_run_pain_is_a_continuum_of_levels_not_two_states(acute_two_years):
 
 
 def test_mild_pain_stays_mild_for_some_and_moves_both_ways_for_others(acute_two_years):
-    """Kongsted et al. 2015 find persistent mild pain the commonest course; the model keeps a
-    fifth of the mildly affected mild all year and moves the rest both ways. That share is
-    below what a stable mild class needs: a miss kept visible in docs/model.md and
+    """Kongsted et al. 2015 find persistent mild pain the commonest course; the model keeps
+    about a third of the mildly affected mild all year (36%; a fifth before the second
+    revision of issue 15) and moves the rest both ways. The consulters' trajectory classes
+    still have too few mild courses: a miss kept visible in docs/model.md and
     docs/validation.md."""
     reported, _ = acute_two_years
     month = monthly(reported, 24)[12:]  # the second year, month by month
@@ -64,7 +65,7 @@ def test_mild_pain_stays_mild_for_some_and_moves_both_ways_for_others(acute_two_
     stays = ((month >= 1) & (month < 4)).sum(axis=0) >= 10
     late = month[-3:, mild].mean(axis=0)
     assert mild.sum() > 100
-    assert stays[mild].mean() >= 0.12
+    assert stays[mild].mean() >= 0.25
     assert np.mean(late < 1) >= 0.1 and np.mean(late >= 4) >= 0.05
 
 
@@ -86,3 +87,19 @@ def test_day_to_day_variation_is_mostly_the_persons_own():
     var_latent = latent.var(axis=0, ddof=1).mean()
     assert var_latent >= 0.5 * var_reported
     assert 0.6 <= np.sqrt(var_reported) <= 2.0  # Pagé et al. 2022: about 1.2
+
+
+def test_entry_in_a_bad_week_regresses_toward_the_persons_own_level():
+    """People consult, and are screened, in a bad week of a persisting course (docs/model.md,
+    "Entry"): selecting the entry week for pain >= 4 but the weeks before only for pain that
+    persisted gives more early improvement (regression to the mean) than selecting every
+    4-week block for pain >= 4, which keeps people stable at a high level."""
+
+    def six_week_ratio(persistent_min_pain: float) -> float:
+        population = ps.Population(entry="chronic", persistent_min_pain=persistent_min_pain)
+        cohort = ps.Cohort.build(population, n=3000, seed=5)
+        pain = ps.simulate(cohort, 42, ps.Record(variables=("pain",), every=1)).trajectories["pain"]
+        return float(pain[35:42].mean() / pain[:7].mean())
+
+    selected_in_a_bad_week, stable_high = six_week_ratio(2.0), six_week_ratio(4.0)
+    assert selected_in_a_bad_week < stable_high - 0.005, (selected_in_a_bad_week, stable_high)

@@ -24,9 +24,9 @@ def _alone(population: Population, patient: int, duration: int, seed: int):
     candidate.day = candidate.entry_day = entry - duration
     result = pe.simulate(candidate, duration, pe.Record(variables=("pain",), every=7))
     weekly = result.trajectories["pain"][:, 0]
-    threshold = population.chronic_min_pain
     blocks = [weekly[w:w + 4].mean() for w in range(0, duration // 7 - 3, 4)]
-    in_pain = all(b >= threshold for b in blocks) and weekly[-1] >= threshold
+    in_pain = (all(b > population.persistent_min_pain for b in blocks)
+               and weekly[-1] >= population.chronic_min_pain)
     state = result.cohort.state[:, 0].copy()
     state[[S_RUN, S_REC, S_NREC]] = 0.0
     state[S_FIRST] = -1.0

@@ -22,7 +22,7 @@ def _old_screen_chronic(population, n, seed, params):
         result = pe.simulate(candidates, days, pe.Record(variables=("pain",), every=7))
         weekly = result.trajectories["pain"]
         blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
-        persistent = np.all(np.array(blocks) >= population.chronic_min_pain, axis=0)
+        persistent = np.all(np.array(blocks) > population.persistent_min_pain, axis=0)
         persistent &= weekly[-1] >= population.chronic_min_pain
         chosen = np.flatnonzero(persistent)[: n - found]
         kept.append(result.cohort.subset(chosen))
@@ -90,8 +90,9 @@ def test_a_population_nobody_meets_stops_with_counts(candidate_budget):
     screened = candidate_budget["total"]
     assert f"screening stopped after {screened:,} of at most 5,000,000 candidates" in message
     assert "0 of the 5,000 patients wanted" in message
-    assert "pain >= 10 (population.chronic_min_pain)" in message and "both (chronic): 0" in message
-    assert "Relax population.chronic_min_pain (10) or population.chronic_min_days (90)" in message
+    assert "pain >= 10 (population.chronic_min_pain) in the last week" in message and "both (chronic): 0" in message
+    assert ("Relax population.chronic_min_pain (10), population.persistent_min_pain (2) or "
+            "population.chronic_min_days (90)") in message
 
 
 def test_screening_stops_at_its_candidate_limit(candidate_budget):

@@ -22,10 +22,12 @@ imputations = 5
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["complete_case", "mi"])
 def test_type_one_error_is_nominal(method):
-    """Two identical usual-care arms: 200 small virtual trials reject at about 5%."""
-    curve, replicates = power_curve(parse_trial(NULL), [25], reps=200, method=method)
+    """Two identical usual-care arms: 600 small virtual trials reject at about 5% (the band is
+    the binomial 99% interval for 600 trials; 200 were too few: one model revision moved a
+    rate of 0.04 to 0.015 by chance)."""
+    curve, replicates = power_curve(parse_trial(NULL), [25], reps=600, method=method)
     rate = float(curve["power"].iloc[0])
-    assert 0.02 <= rate <= 0.09, rate
+    assert 0.025 <= rate <= 0.075, rate
     assert abs(replicates["md"].mean()) < 0.25
 
 

@@ -65,11 +65,13 @@ from painsim.engine.phases import (
     loops,
     observe,
     record,
+    reinjury_probability,
     shocks,
     store_summaries,
     summaries,
     tally,
     trait_factor,
+    windup_factor,
 )
 from painsim.engine.variables import (
     M_ACT,
@@ -191,8 +193,10 @@ def _make_kernel(with_care: bool):
                         trait_factor(traits[TR_CAT, i]), np.float64(traits[TR_SE, i]),
                         np.float64(traits[TR_SUPPORT, i]), np.float64(traits[TR_WORK, i]),
                         1.5 - traits[TR_RES, i], healing_factor(p, np.float64(traits[TR_HEAL, i])),
-                        np.float64(traits[TR_CARE, i]), p.tissue_floor * traits[TR_VULN, i])
+                        np.float64(traits[TR_CARE, i]), p.tissue_floor * traits[TR_VULN, i],
+                        windup_factor(p, np.float64(traits[TR_SENS, i])))
             resources = traits[TR_RES, i]
+            reinjury_p = reinjury_probability(p, np.float64(traits[TR_VULN, i]))
             m_noci, m_guard, m_inhib, m_threat = mods[M_NOCI, i], mods[M_GUARD, i], mods[M_INHIB, i], mods[M_THREAT, i]
             m_fear, m_sleep, m_stress, m_act = mods[M_FEAR, i], mods[M_SLEEP, i], mods[M_STRESS, i], mods[M_ACT, i]
             m_se, m_cond = mods[M_SE, i], mods[M_COND, i]
@@ -224,7 +228,7 @@ def _make_kernel(with_care: bool):
 
             for d in range(ndays):
                 day = day0 + d
-                T, Z, spell, V, flare = shocks(key, day, p, T, Z, spell, V, persistence, innovation)
+                T, Z, spell, V, flare = shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p)
                 due_after = False
                 if with_care:
                     if d == next_care:

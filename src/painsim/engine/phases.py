@@ -35,12 +35,6 @@ from painsim.engine.variables import (
     RECORD_WORST_PAIN,
 )  # fmt: skip
 
-# Fixed shape of the disability score (RMDQ-like, 0-24): weights of pain, fear-avoidance
-# and deconditioning. Chosen so that pain 6, fear 0.4 and conditioning 0.45 give about 12,
-# the baseline RMDQ of chronic LBP trials (Cherkin et al. 2011).
-DISABILITY_PAIN = 0.6
-DISABILITY_FEAR = 0.25
-DISABILITY_DECONDITIONING = 0.15
 EXPECTATION_RATE = 0.02
 SUPPORT_RATE = 0.01
 SMOOTHING_DAYS = 7.0
@@ -62,18 +56,40 @@ def trait_factor(t):
 @nb.njit(inline="always")
 def healing_factor(p, t):
     """Healing rate factor of a patient with tissue resilience ``t`` (0-1): log-normal
-    between patients, ``exp(heal_spread * logit(t))`` (1 at the median)."""
+    between patients, ``exp(heal_spread * logit(t))`` (1 at the median), and at least
+    ``heal_min``: the slowest episodes take months, not years, to heal."""
     t = min(max(t, 1e-6), 1.0 - 1e-6)  # traits are on (0, 1); extreme inputs stay finite
-    return np.exp(p.heal_spread * np.log(t / (1.0 - t)))
+    return max(p.heal_min, np.exp(p.heal_spread * np.log(t / (1.0 - t))))
 
 
 @nb.njit(inline="always")
-def shocks(key, day, p, T, Z, spell, V, persistence, innovation):
-    """Phase 1, shocks: re-injury, stress events, bad-sleep spells, good/bad days (AR(1))
+def windup_factor(p, sensitivity):
+    """Factor on the wind-up drive of a patient with pain sensitivity ``sensitivity`` (0-1):
+    ``exp(sensitization_spread * logit(sensitivity))`` (1 at the median). Central
+    sensitization is a susceptibility of some people, so only the most sensitive have a
+    wind-up strong enough to hold itself up: the bistable minority."""
+    s = min(max(sensitivity, 1e-6), 1.0 - 1e-6)
+    return np.exp(p.sensitization_spread * np.log(s / (1.0 - s)))
+
+
+@nb.njit(inline="always")
+def reinjury_probability(p, vulnerability):
+    """Daily re-injury probability of a patient with tissue vulnerability ``vulnerability``
+    (0-1): ``reinjury_rate * exp(reinjury_vulnerability * logit(vulnerability))``, so a
+    vulnerable back has both a higher persistent level and more new episodes (the rate is
+    ``reinjury_rate`` at vulnerability 0.5)."""
+    v = min(max(vulnerability, 1e-6), 1.0 - 1e-6)
+    return min(1.0, p.reinjury_rate * np.exp(p.reinjury_vulnerability * np.log(v / (1.0 - v))))
+
+
+@nb.njit(inline="always")
+def shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p):
+    """Phase 1, shocks: re-injury (probability ``reinjury_p``, see
+    :func:`reinjury_probability`), stress events, bad-sleep spells, good/bad days (AR(1))
     and short flares, each from its own common-random-number stream. A flare lasts the day
     (most flares last hours: Suri et al. 2011): ``flare`` is the day's factor on the pain drive
     (1 on a day without). Returns ``T, Z, spell, V, flare``."""
-    if rng.uniform(key, rng.REINJURY, day) < p.reinjury_rate:
+    if rng.uniform(key, rng.REINJURY, day) < reinjury_p:
         T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
     if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
         Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
@@ -102,14 +118,14 @@ def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, act_add, act
     decond = 1.0 - K
     noci = noci_lever * (T + p.nociception_guarding * G + p.nociception_inflammation * I
                                      + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
-    gain = sens * (1.0 + p.sensitization_gain * C)
+    gain = sens * (1.0 + p.sensitization_gain * C) * (1.0 + p.threat_facilitation * A)
     inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + inhib_add + inhib_care
     q = max(0.0, gain * noci - inhib) * np.exp(V) * flare
     P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
     noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
     rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
     PO = min(10.0, max(0.0, P + rating_sd * noise))
-    D = 24.0 * clip01(DISABILITY_PAIN * P / 10.0 + DISABILITY_FEAR * F + DISABILITY_DECONDITIONING * decond)
+    D = 24.0 * clip01(p.disability_pain * P / 10.0 + p.disability_fear * F + p.disability_deconditioning * decond)
     return act, P, PO, D
 
 
@@ -209,17 +225,18 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     by name from ``engine.loops.L_*`` in the kernel) and the balancing pathways B1-B4 act here.
 
     ``traits_t`` = (sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience,
-    care0, floor): ``resilience`` scales healing, ``floor`` is the persistent tissue drive
-    healing tends to (the person's own level); ``levers`` = (guard, threat, fear, stress, cond,
-    sleep_add, sleep_care, se_add, se_care): multiplicative levers whole, additive ones as (patient, care) pairs.
+    care0, floor, windup_k): ``resilience`` scales healing, ``floor`` is the persistent tissue
+    drive healing tends to (the person's own level), ``windup_k`` scales the wind-up drive;
+    ``levers`` = (guard, threat, fear, stress, cond, sleep_add, sleep_care, se_add, se_care):
+    multiplicative levers whole, additive ones as (patient, care) pairs.
     Returns ``T, G, C, H, I, S, K, A, F, E, X, W, U, Z``."""
     g_windup, g_sleep, g_fear, g_strain, g_guard = g
-    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0, floor = traits_t
+    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0, floor, windup_k = traits_t
     lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, sleep_add, sleep_care, se_add, se_care = levers
     pain01 = P / 10.0
     # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
     windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
-    drive = (g_windup * p.sensitization_pain * windup + p.sensitization_sleep * (1.0 - S)
+    drive = (g_windup * p.sensitization_pain * windup_k * windup + p.sensitization_sleep * (1.0 - S)
              + p.sensitization_stress * H)
     C = clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)
     # R2 pain disturbs sleep

@@ -153,8 +153,11 @@ class Population(BaseModel):
         description="pairwise correlations on the normal scale, keyed 'trait_a~trait_b'",
     )
     chronic_min_pain: float = Field(
-        4.0, ge=0.0, le=10.0, description="the pain criterion of every entry but acute: weekly mean pain at least this "
-                                          "in every 4-week block of the episode and in its last week")
+        4.0, ge=0.0, le=10.0, description="the pain at entry of every entry but acute: weekly mean pain at least this "
+                                          "in the last week before entry (when a person consults or is screened)")
+    persistent_min_pain: float = Field(
+        2.0, ge=0.0, le=10.0, description="pain persisting since onset, for every entry but acute: mean pain above "
+                                          "this in every 4-week block of the episode before the last week")
     chronic_min_days: int = Field(CHRONIC_DAYS, ge=7, le=MAX_DURATION_DAYS,
                                   description="chronic entry: days of persistent pain, at least 90")
     chronic_max_days: int | None = Field(

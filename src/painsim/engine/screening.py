@@ -4,8 +4,12 @@ A patient with duration *d* of pain at entry is a patient whose acute episode st
 days ago and who still meets the pain criterion at day *d* (docs/model.md, "Populations").
 Every entry but acute is built from that one mechanism: each candidate (an acute episode of
 the population, by id) draws its duration from its entry window, is simulated from onset
-for that many days, and is kept if its weekly mean pain was at least
-``Population.chronic_min_pain`` in every 4-week block of the episode and in its last week.
+for that many days, and is kept if its pain persisted (mean pain above
+``Population.persistent_min_pain`` in every 4-week block of the episode) and its weekly mean
+pain in the last week was at least ``Population.chronic_min_pain``. People consult, and are
+screened into trials, in a bad week of a persisting course: the entry week is selected for
+high pain, the weeks before only for pain that did not go away, so pain regresses toward the
+person's own level after entry as it does after enrolment in cohorts and trials.
 So the model's own natural history decides who is still in pain: in a window of durations,
 longer durations are kept less often, as among the people of a population who have pain of
 that duration at a given time.
@@ -64,7 +68,7 @@ class EntryCounts:
 
     screened: int = 0
     persistent_blocks: int = 0
-    """pain >= chronic_min_pain in every 4-week block of the episode"""
+    """pain > persistent_min_pain in every 4-week block of the episode"""
     persistent_last_week: int = 0
     """pain >= chronic_min_pain in the last week"""
     chronic: int = 0
@@ -177,12 +181,12 @@ class EntryScreen:
         return cohort, kept[np.argsort(cohort.ids[kept], kind="stable")]
 
     def _pain_criterion(self, weekly: np.ndarray, duration: int) -> tuple[np.ndarray, np.ndarray]:
-        """(pain >= the threshold in every 4-week block of the episode, and in its last week)
-        from weekly means since onset (weeks x candidates)."""
-        threshold = self.population.chronic_min_pain
+        """(pain above ``persistent_min_pain`` in every 4-week block of the episode, pain at least
+        ``chronic_min_pain`` in its last week) from weekly means since onset (weeks x candidates)."""
+        pop = self.population
         n_blocks = len(range(0, duration // 7 - 3, 4))  # the 4-week blocks that end before the last week
         blocks = weekly[:4 * n_blocks].reshape(n_blocks, 4, weekly.shape[1]).mean(axis=1)
-        return np.all(blocks >= threshold, axis=0), weekly[-1] >= threshold
+        return np.all(blocks > pop.persistent_min_pain, axis=0), weekly[-1] >= pop.chronic_min_pain
 
     def _count(self, size: int, blocks_met: np.ndarray, last_week_met: np.ndarray) -> None:
         self.counts.screened += size
@@ -201,10 +205,11 @@ class EntryScreen:
         c, pop, window = self.counts, self.population, self.window
         if window.max_days == 0:
             return f"{c.screened:,} candidates (acute episodes at onset) screened"
-        return (f"{c.screened:,} candidates (acute episodes) screened; pain >= {pop.chronic_min_pain:g} "
-                f"(population.chronic_min_pain) in every 4-week block of {window.describe()} "
-                f"({days_field or window.fields}): {c.persistent_blocks:,}; in the last week: "
-                f"{c.persistent_last_week:,}; both ({self.kept_label}): {c.chronic:,}")
+        return (f"{c.screened:,} candidates (acute episodes) screened; pain > {pop.persistent_min_pain:g} "
+                f"(population.persistent_min_pain) in every 4-week block of {window.describe()} "
+                f"({days_field or window.fields}): {c.persistent_blocks:,}; pain >= {pop.chronic_min_pain:g} "
+                f"(population.chronic_min_pain) in the last week: {c.persistent_last_week:,}; "
+                f"both ({self.kept_label}): {c.chronic:,}")
 
     def relax(self) -> str:
         """Which fields to relax when too few candidates are still in pain."""
@@ -213,7 +218,8 @@ class EntryScreen:
             durations = f"{window.fields} ({window.max_days:,})"
         else:
             durations = f"{window.fields} ({window.describe()})"
-        return f"population.chronic_min_pain ({pop.chronic_min_pain:g}) or {durations}"
+        return (f"population.chronic_min_pain ({pop.chronic_min_pain:g}), population.persistent_min_pain "
+                f"({pop.persistent_min_pain:g}) or {durations}")
 
     def stop_reason(self) -> str:
         """Why screening stopped: the limit reached, or too few found to fill it."""

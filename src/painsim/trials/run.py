@@ -186,7 +186,8 @@ def _screening_failure(spec: TrialSpec, entry: EntryScreen, tally: _EligibilityT
     criteria = "; ".join(f"{text} ({field}): {count:,}" for field, (text, count) in met.items())
     days_field = _duration_fields(spec, entry)
     if entry.counts.chronic < need:
-        relax = (f"relax population.chronic_min_pain ({entry.population.chronic_min_pain:g}) or the duration of pain "
+        relax = (f"relax population.chronic_min_pain ({entry.population.chronic_min_pain:g}), "
+                 f"population.persistent_min_pain ({entry.population.persistent_min_pain:g}) or the duration of pain "
                  f"({days_field}: {entry.window.describe()})")
     else:
         fewest = min(count for _, count in met.values())

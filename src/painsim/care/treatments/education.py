@@ -16,7 +16,7 @@ class EducationParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    education_knowledge: float = parameter(0.77, "share of missing knowledge gained per education session",
+    education_knowledge: float = parameter(0.72, "share of missing knowledge gained per education session",
                                            "pain neuroscience education (Louw et al. 2016)", le=1.0,
                                            unit="1/session")
 

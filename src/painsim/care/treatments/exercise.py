@@ -32,10 +32,10 @@ class ExerciseParams(BaseModel):
     exercise_self_efficacy: float = parameter(0.02, "relative gain of self-efficacy per session (mastery)",
                                               "Bandura 1977", le=1.0, unit="1/session")
     exercise_inhibition: float = parameter(
-        0.18, "descending inhibition added while a programme runs (exercise-induced hypoalgesia)",
+        0.039, "descending inhibition added while a programme runs (exercise-induced hypoalgesia)",
         "exercise-induced hypoalgesia (Naugle et al. 2012, J Pain 13:1139)", le=2.0, unit="inhibition")
     exercise_conditioning: float = parameter(
-        0.56, "relative rise of the conditioning rate while a programme runs (training load)",
+        0.37, "relative rise of the conditioning rate while a programme runs (training load)",
         "progressive loading in supervised programmes (Hayden et al. 2021, Cochrane CD009790)", le=10.0,
         unit="1")
 

@@ -21,13 +21,13 @@ class MassageParams(BaseModel):
     massage_decay: float = parameter(0.23, "daily decay of the massage relief impulse",
                                      "relief from a session fades over days (Sherman et al. 2006)", le=1.0,
                                      unit="1/day")
-    massage_nociception: float = parameter(0.36, "relative cut of nociceptive drive per unit of impulse",
+    massage_nociception: float = parameter(0.185, "relative cut of nociceptive drive per unit of impulse",
                                            "massage lowers tissue and muscle nociception (Field 2014)", le=1.0,
                                            unit="1/impulse")
     massage_guarding: float = parameter(0.36, "relative cut of the guarding target per unit of impulse",
                                         "massage reduces muscle tone and guarding (Moyer et al. 2004)", le=1.0,
                                         unit="1/impulse")
-    massage_inhibition: float = parameter(0.32, "descending inhibition per unit of impulse",
+    massage_inhibition: float = parameter(0.124, "descending inhibition per unit of impulse",
                                           "touch engages descending modulation (Bialosky et al. 2009)", le=5.0,
                                           unit="inhibition/impulse")
 

@@ -16,7 +16,7 @@ class ShamParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    sham_inhibition: float = parameter(0.4, "descending inhibition per unit of a sham impulse",
+    sham_inhibition: float = parameter(0.15, "descending inhibition per unit of a sham impulse",
                                        "expectation-driven analgesia (Benedetti 2008)", le=5.0,
                                        unit="inhibition/impulse")
 
