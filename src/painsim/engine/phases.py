@@ -54,12 +54,19 @@ def trait_factor(t):
 
 
 @nb.njit(inline="always")
+def logit_scaled(t, spread):
+    """``exp(spread * logit(t))`` for a trait ``t`` on (0, 1): a factor log-normal between
+    patients, 1 at the median trait (healing, re-injury and wind-up use it)."""
+    t = min(max(t, 1e-6), 1.0 - 1e-6)  # traits are on (0, 1); extreme inputs stay finite
+    return np.exp(spread * np.log(t / (1.0 - t)))
+
+
+@nb.njit(inline="always")
 def healing_factor(p, t):
     """Healing rate factor of a patient with tissue resilience ``t`` (0-1): log-normal
     between patients, ``exp(heal_spread * logit(t))`` (1 at the median), and at least
     ``heal_min``: the slowest episodes take months, not years, to heal."""
-    t = min(max(t, 1e-6), 1.0 - 1e-6)  # traits are on (0, 1); extreme inputs stay finite
-    return max(p.heal_min, np.exp(p.heal_spread * np.log(t / (1.0 - t))))
+    return max(p.heal_min, logit_scaled(t, p.heal_spread))
 
 
 @nb.njit(inline="always")
@@ -68,8 +75,7 @@ def windup_factor(p, sensitivity):
     ``exp(sensitization_spread * logit(sensitivity))`` (1 at the median). Central
     sensitization is a susceptibility of some people, so only the most sensitive have a
     wind-up strong enough to hold itself up: the bistable minority."""
-    s = min(max(sensitivity, 1e-6), 1.0 - 1e-6)
-    return np.exp(p.sensitization_spread * np.log(s / (1.0 - s)))
+    return logit_scaled(sensitivity, p.sensitization_spread)
 
 
 @nb.njit(inline="always")
@@ -78,8 +84,7 @@ def reinjury_probability(p, vulnerability):
     (0-1): ``reinjury_rate * exp(reinjury_vulnerability * logit(vulnerability))``, so a
     vulnerable back has both a higher persistent level and more new episodes (the rate is
     ``reinjury_rate`` at vulnerability 0.5)."""
-    v = min(max(vulnerability, 1e-6), 1.0 - 1e-6)
-    return min(1.0, p.reinjury_rate * np.exp(p.reinjury_vulnerability * np.log(v / (1.0 - v))))
+    return min(1.0, p.reinjury_rate * logit_scaled(vulnerability, p.reinjury_vulnerability))
 
 
 @nb.njit(inline="always")
