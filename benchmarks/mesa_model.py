@@ -71,6 +71,7 @@ class PatientAgent(mesa.Agent):
         self.support0 = traits["social_support"]
         self.work0 = traits["work_strain"]
         self.money_buffer = 1.5 - traits["resources"]
+        self.knowledge0 = 0.2 + 0.3 * traits["resources"]
         t = min(max(traits["tissue_resilience"], 1e-6), 1.0 - 1e-6)
         self.resilience = max(p.heal_min, math.exp(p.heal_spread * math.log(t / (1.0 - t))))
         self.care0 = traits["care_experience"]
@@ -134,6 +135,7 @@ class PatientAgent(mesa.Agent):
         threat_target = _clip01(self.cat * (p.threat_base + p.threat_pain * pain01)
                                 * (1.0 - p.threat_knowledge * self.N))
         self.A += p.threat_rate * (threat_target - self.A)
+        self.N -= p.knowledge_decay * (self.N - self.knowledge0)
         self.F += p.fear_rate * (_clip01(g[2] * p.fear_threat * self.A * (1.0 - 0.5 * self.E)) - self.F)
         self.G += p.guarding_rate * (_clip01(p.guarding_tissue * self.T + g[4] * p.guarding_threat * self.A) - self.G)
         self.K += min(1.0, p.conditioning_rate) * (act - self.K)

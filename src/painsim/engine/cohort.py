@@ -16,6 +16,7 @@ from painsim.engine.kernel import kernel_params, simulate_natural, simulate_with
 from painsim.engine.levers import CARE_RECORDS
 from painsim.engine.loops import LOOP_NAMES
 from painsim.engine.params import ModelParams
+from painsim.engine.phases import OWN_KNOWLEDGE_BASE, OWN_KNOWLEDGE_RESOURCES
 from painsim.engine.population import NAMED_POPULATIONS, Population
 from painsim.engine.program import EMPTY_PROGRAM, CareProgram
 from painsim.engine.recording import Record
@@ -349,7 +350,7 @@ def _acute_state(traits: np.ndarray, injury: np.ndarray, params: ModelParams) ->
     s[S_F] = 0.05 * cat
     s[S_E] = traits[TR_SE]
     s[S_X] = traits[TR_CARE]
-    s[S_N] = 0.2 + 0.3 * traits[TR_RES]
+    s[S_N] = OWN_KNOWLEDGE_BASE + OWN_KNOWLEDGE_RESOURCES * traits[TR_RES]
     s[S_W] = traits[TR_WORK]
     s[S_U] = traits[TR_SUPPORT]
     s[S_PS] = 5.0

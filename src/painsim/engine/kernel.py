@@ -59,6 +59,8 @@ from painsim.engine.levers import (
 from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
 from painsim.engine.phases import (
+    OWN_KNOWLEDGE_BASE,
+    OWN_KNOWLEDGE_RESOURCES,
     bookkeeping,
     healing_factor,
     load_summaries,
@@ -194,7 +196,8 @@ def _make_kernel(with_care: bool):
                         np.float64(traits[TR_SUPPORT, i]), np.float64(traits[TR_WORK, i]),
                         1.5 - traits[TR_RES, i], healing_factor(p, np.float64(traits[TR_HEAL, i])),
                         np.float64(traits[TR_CARE, i]), p.tissue_floor * traits[TR_VULN, i],
-                        windup_factor(p, np.float64(traits[TR_SENS, i])))
+                        windup_factor(p, np.float64(traits[TR_SENS, i])),
+                        OWN_KNOWLEDGE_BASE + OWN_KNOWLEDGE_RESOURCES * np.float64(traits[TR_RES, i]))
             resources = traits[TR_RES, i]
             reinjury_p = reinjury_probability(p, np.float64(traits[TR_VULN, i]))
             m_noci, m_guard, m_inhib, m_threat = mods[M_NOCI, i], mods[M_GUARD, i], mods[M_INHIB, i], mods[M_THREAT, i]
@@ -301,8 +304,8 @@ def _make_kernel(with_care: bool):
                            P, PO, D, act, PS, run, recovered, n_recur, first)
                     record(state, i, slot, d, ndays, PO, rec[0], rec[1], rec[3])
                 levers = (lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, m_sleep, c_sleep, m_se, c_se)
-                T, G, C, H, I, S, K, A, F, E, X, W, U, Z = loops(p, gains, P, T, G, C, H, I, S, K, A, F, E, X, W,
-                                                                 U, Z, N, spell, act, traits_t, levers)
+                T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N = loops(p, gains, P, T, G, C, H, I, S, K, A, F, E, X, W,
+                                                                    U, Z, N, spell, act, traits_t, levers)
                 if with_care and has_impulse:
                     for j in range(n_imp):
                         ch = imp_ch[j]

@@ -39,6 +39,10 @@ EXPECTATION_RATE = 0.02
 SUPPORT_RATE = 0.01
 SMOOTHING_DAYS = 7.0
 LAST_DAYS = 28
+#: A person's own knowledge about pain before any care: ``0.2 + 0.3 * resources`` (the
+#: starting state, docs/model.md); what care adds fades back to it (``knowledge_decay``).
+OWN_KNOWLEDGE_BASE = 0.2
+OWN_KNOWLEDGE_RESOURCES = 0.3
 
 
 @nb.njit(inline="always")
@@ -230,13 +234,14 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     by name from ``engine.loops.L_*`` in the kernel) and the balancing pathways B1-B4 act here.
 
     ``traits_t`` = (sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience,
-    care0, floor, windup_k): ``resilience`` scales healing, ``floor`` is the persistent tissue
-    drive healing tends to (the person's own level), ``windup_k`` scales the wind-up drive;
+    care0, floor, windup_k, knowledge0): ``resilience`` scales healing, ``floor`` is the
+    persistent tissue drive healing tends to (the person's own level), ``windup_k`` scales the
+    wind-up drive, ``knowledge0`` is the person's own knowledge, which care's fades back to;
     ``levers`` = (guard, threat, fear, stress, cond, sleep_add, sleep_care, se_add, se_care):
     multiplicative levers whole, additive ones as (patient, care) pairs.
-    Returns ``T, G, C, H, I, S, K, A, F, E, X, W, U, Z``."""
+    Returns ``T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N``."""
     g_windup, g_sleep, g_fear, g_strain, g_guard = g
-    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0, floor, windup_k = traits_t
+    sleepv, stressr, cat, se0, support0, work0, money_buffer, resilience, care0, floor, windup_k, knowledge0 = traits_t
     lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, sleep_add, sleep_care, se_add, se_care = levers
     pain01 = P / 10.0
     # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
@@ -261,6 +266,7 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     # R3 and R5: threat drives fear-avoidance and guarding
     threat_target = clip01(lv_threat * cat * (p.threat_base + p.threat_pain * pain01) * (1.0 - p.threat_knowledge * N))
     A += p.threat_rate * (threat_target - A)
+    N -= p.knowledge_decay * (N - knowledge0)  # what care taught fades unless care renews it
     F += p.fear_rate * (clip01(lv_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
     G += p.guarding_rate * (clip01(lv_guard * (p.guarding_tissue * T + g_guard * p.guarding_threat * A)) - G)
     K += min(1.0, p.conditioning_rate * lv_cond) * (act - K)
@@ -269,4 +275,4 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     X += EXPECTATION_RATE * (care0 - X)
     # B1 tissue healing toward the person's own level, faster when conditioned and resilient
     T -= min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K)) * (T - floor)
-    return T, G, C, H, I, S, K, A, F, E, X, W, U, Z
+    return T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N
