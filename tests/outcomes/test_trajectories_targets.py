@@ -105,3 +105,32 @@ def test_statistic_on_known_classes_and_its_errors():
         st.compute("trajectory_share", arm, day=139, trajectory_class="lasting")
     with pytest.raises(ValueError, match="3 whole week"):
         st.compute("trajectory_share", arm, day=21, trajectory_class="recovery")
+
+
+def test_the_pattern_targets_of_one_arm_share_one_fit(monkeypatch):
+    """Five Kongsted targets read one arm: the latent classes are fitted once per arm and
+    number of weeks (a fit is the slowest part of evaluating them), with the same values."""
+    from painsim.outcomes import trajectories
+
+    text = TARGETS + "".join(f"""
+[[targets]]
+name = "{label}_share"
+citation = "Kongsted A et al. Spine J 2015;15(5):885-94"
+source = {{ kind = "scenario", scenario = "untreated", arm = "no_care" }}
+statistic = {{ name = "trajectory_share", trajectory_class = "{label}", day = 111 }}
+value = 0.2
+band = [0.1, 0.3]
+""" for label in ("mild", "slow_improvement", "improvement_with_relapse"))
+    targets = parse_targets(text)
+    fits = []
+    real_fit = trajectories.fit_trajectory_classes
+
+    def counting_fit(*args, **kwargs):
+        fits.append(args[1] if len(args) > 1 else "auto")
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(trajectories, "fit_trajectory_classes", counting_fit)
+    values = evaluate({}, targets)
+    assert sorted(map(str, fits)) == ["3", "auto"]  # one fit by BIC for four targets, one with 3 classes
+    shares = [values[f"{label}_share"] for label in ("mild", "slow_improvement", "improvement_with_relapse")]
+    assert sum(shares) + values["recovery_class"] <= 1.0 + 1e-12

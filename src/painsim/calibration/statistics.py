@@ -8,6 +8,7 @@ pain was recorded for every patient) and returns one number. Days count from ent
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -209,5 +210,20 @@ def _trajectory_share(result: Any, day: int, trajectory_class: str | None, class
     if weeks < TRAJECTORY_MIN_WEEKS:
         raise ValueError(f"trajectory_share: {weeks} whole week(s) end by day {day}; at least "
                          f"{TRAJECTORY_MIN_WEEKS} are needed (day >= {7 * TRAJECTORY_MIN_WEEKS - 1})")
-    fit = fit_trajectory_classes(pain_curves(weekly, weeks), "auto" if classes is None else classes, seed=0)
-    return fit.label_shares()[trajectory_class]
+    fits = _trajectory_fits(result)
+    if (weeks, classes) not in fits:  # the five pattern targets of one arm share one fit
+        fits[weeks, classes] = fit_trajectory_classes(pain_curves(weekly, weeks),
+                                                      "auto" if classes is None else classes, seed=0)
+    return fits[weeks, classes].label_shares()[trajectory_class]
+
+
+#: Trajectory fits of each simulated arm (by its id), kept while the arm is alive.
+_TRAJECTORY_FITS: dict[int, dict[tuple[int, int | None], Any]] = {}
+
+
+def _trajectory_fits(result: Any) -> dict[tuple[int, int | None], Any]:
+    key = id(result)
+    if key not in _TRAJECTORY_FITS:
+        _TRAJECTORY_FITS[key] = {}
+        weakref.finalize(result, _TRAJECTORY_FITS.pop, key, None)  # an id is reused once its arm is gone
+    return _TRAJECTORY_FITS[key]
