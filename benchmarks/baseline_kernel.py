@@ -429,7 +429,7 @@ def simulate_range(
             threat_target = _clip01(m_threat * cat * (p.threat_base + p.threat_pain * pain01)
                                     * (1.0 - p.threat_knowledge * N))
             A += p.threat_rate * (threat_target - A)
-            N -= p.knowledge_decay * (N - (0.2 + 0.3 * resources))
+            N -= p.knowledge_decay * pain01 * pain01 * (N - (0.2 + 0.3 * resources))
             F += p.fear_rate * (_clip01(m_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
             G += p.guarding_rate * (_clip01(m_guard * (1.0 - c.massage_guarding * cut) * (p.guarding_tissue * T
                                                        + g_guard * p.guarding_threat * A)) - G)

@@ -135,7 +135,7 @@ class PatientAgent(mesa.Agent):
         threat_target = _clip01(self.cat * (p.threat_base + p.threat_pain * pain01)
                                 * (1.0 - p.threat_knowledge * self.N))
         self.A += p.threat_rate * (threat_target - self.A)
-        self.N -= p.knowledge_decay * (self.N - self.knowledge0)
+        self.N -= p.knowledge_decay * pain01 * pain01 * (self.N - self.knowledge0)
         self.F += p.fear_rate * (_clip01(g[2] * p.fear_threat * self.A * (1.0 - 0.5 * self.E)) - self.F)
         self.G += p.guarding_rate * (_clip01(p.guarding_tissue * self.T + g[4] * p.guarding_threat * self.A) - self.G)
         self.K += min(1.0, p.conditioning_rate) * (act - self.K)

@@ -130,9 +130,10 @@ class ModelParams(BaseModel):
                                  "pain neuroscience education (Louw et al. 2016, Physiother Theory Pract 32:332)",
                                  le=1.0)
     knowledge_decay: float = _p(
-        0.0077, "daily share of knowledge about pain that fades without renewal (half-life 90 days)",
-        "assumption: education's short-term effect is kept to 3 months and mostly gone by a year, as "
-        "Wood & Hendrick 2019 (Eur J Pain 23:234) found no long-term effect of adding education", le=1.0,
+        0.031, "daily share of care's knowledge about pain that fades, at pain 10 (times (pain/10)^2: "
+        "half-life 90 days at pain 5)",
+        "assumption: reassurance wears off as pain goes on (Wood & Hendrick 2019, Eur J Pain 23:234: no long-term "
+        "effect of adding education) and lasts when experience confirms it (RESTORE, Kent et al. 2023)", le=1.0,
         unit="per day")
     fear_rate: float = _p(0.088, "rate at which fear-avoidance follows its target", _ASSUMED, le=1.0)
     fear_threat: float = _p(0.75, "fear-avoidance per unit of threat", "Vlaeyen & Linton 2000")

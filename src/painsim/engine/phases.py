@@ -266,7 +266,9 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     # R3 and R5: threat drives fear-avoidance and guarding
     threat_target = clip01(lv_threat * cat * (p.threat_base + p.threat_pain * pain01) * (1.0 - p.threat_knowledge * N))
     A += p.threat_rate * (threat_target - A)
-    N -= p.knowledge_decay * (N - knowledge0)  # what care taught fades unless care renews it
+    # what care taught fades back to the person's own knowledge, the faster the more it hurts:
+    # experience that contradicts reassurance undoes it, experience that confirms it keeps it
+    N -= p.knowledge_decay * pain01 * pain01 * (N - knowledge0)
     F += p.fear_rate * (clip01(lv_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
     G += p.guarding_rate * (clip01(lv_guard * (p.guarding_tissue * T + g_guard * p.guarding_threat * A)) - G)
     K += min(1.0, p.conditioning_rate * lv_cond) * (act - K)
