@@ -91,6 +91,22 @@ def test_minimal_file_and_statistic_description():
     assert target.statistic.describe() == "recovered_fraction day 364"
 
 
+def test_a_scenario_target_averages_its_replicate_cohorts():
+    """``reps`` cohorts (seeds fit.seed, fit.seed + 1, ...) are read and averaged; one
+    replicate is the cohort of fit.seed as before."""
+    from painsim.calibration.fitting import evaluate
+
+    small = MINIMAL.replace("n = 50", "n = 60\nseed = 3").replace("horizon_days = 365", "horizon_days = 91").replace(
+        "day = 364", "day = 90")
+    three = small.replace('arm = "no_care" }', 'arm = "no_care", reps = 3 }')
+    assert parse_targets(three).target("recovered").describe() == "recovered_fraction day 90 (3 cohorts)"
+    averaged = evaluate({}, parse_targets(three))["recovered"]
+    single = [evaluate({}, parse_targets(small.replace("seed = 3", f"seed = {seed}")))["recovered"]
+              for seed in (3, 4, 5)]
+    assert averaged == pytest.approx(sum(single) / 3)
+    assert evaluate({}, parse_targets(small))["recovered"] == single[0]
+
+
 @pytest.mark.parametrize(("change", "expected"), [
     (("value = 0.42", "valu = 0.42"), ["targets.0.valu", "unknown key 'valu'", "did you mean 'value'", "allowed:"]),
     (("heal_rate = {", "heal_rat = {"), ["unknown parameter 'heal_rat'", "did you mean 'heal_rate'", "allowed:",
@@ -101,6 +117,8 @@ def test_minimal_file_and_statistic_description():
     (("day = 364", "day = 400"), ["targets.0.statistic.day", "outside the horizon"]),
     (('name = "recovered_fraction"', 'name = "recovery"'), ["targets.0.statistic.name", "recovered_fraction"]),
     (("band = [0.25, 0.45]", "band = [0.45, 0.25]"), ["targets.0.band", "low < high"]),
+    (('arm = "no_care" }', 'arm = "no_care", reps = 0 }'), ["targets.0.source.scenario.reps",
+                                                            "greater than or equal to 1"]),
     (("low = 0.05, high = 0.08", "low = -0.1, high = 0.08"), ["heal_rate", "allowed range [0.0, inf]"]),
 ])
 def test_errors_name_file_field_and_what_is_allowed(tmp_path, change, expected):

@@ -102,7 +102,9 @@ class TargetScenario(Scenario):
 
 class ScenarioSource(BaseModel):
     """A target computed from one arm of a scenario of this file, or from the difference
-    ``arm - contrast`` of two of its arms (the same patients in both)."""
+    ``arm - contrast`` of two of its arms (the same patients in both), averaged over ``reps``
+    replicate cohorts (seeds ``fit.seed``, ``fit.seed + 1``, ...): a statistic that moves
+    between cohorts by more than its band (a trajectory share) is read over several."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -110,6 +112,7 @@ class ScenarioSource(BaseModel):
     scenario: str
     arm: str
     contrast: str | None = None
+    reps: int = Field(1, ge=1, le=20, description="replicate cohorts averaged (cohort seeds seed, seed + 1, ...)")
 
 
 class TrialSource(BaseModel):
@@ -217,6 +220,8 @@ class Target(BaseModel):
         if isinstance(self.source, TrialSource):
             s = self.source
             return f"{self.statistic.name}: {s.outcome} week {s.week}, {s.arm} - {s.comparator} ({s.reps} trials)"
+        if self.source.reps > 1:
+            return f"{self.statistic.describe()} ({self.source.reps} cohorts)"
         return self.statistic.describe()
 
     @property
