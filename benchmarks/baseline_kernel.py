@@ -228,6 +228,7 @@ def simulate_range(
         relief_on = False
         expected = 0.0
         resources = traits[TR_RES, i]
+        knowledge0 = 0.2 + 0.3 * resources  # the person's own knowledge, once per patient
         persistence = np.exp(-1.0 / p.fluctuation_days)
         innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
 
@@ -429,7 +430,7 @@ def simulate_range(
             threat_target = _clip01(m_threat * cat * (p.threat_base + p.threat_pain * pain01)
                                     * (1.0 - p.threat_knowledge * N))
             A += p.threat_rate * (threat_target - A)
-            N -= p.knowledge_decay * pain01 * pain01 * (N - (0.2 + 0.3 * resources))
+            N -= p.knowledge_decay * pain01 * pain01 * (N - knowledge0)
             F += p.fear_rate * (_clip01(m_fear * g_fear * p.fear_threat * A * (1.0 - 0.5 * E)) - F)
             G += p.guarding_rate * (_clip01(m_guard * (1.0 - c.massage_guarding * cut) * (p.guarding_tissue * T
                                                        + g_guard * p.guarding_threat * A)) - G)

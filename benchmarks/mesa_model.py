@@ -25,6 +25,8 @@ import numpy as np
 from painsim.engine.kernel import kernel_params
 from painsim.engine.phases import (
     EXPECTATION_RATE,
+    OWN_KNOWLEDGE_BASE,
+    OWN_KNOWLEDGE_RESOURCES,
     SUPPORT_RATE,
 )
 from painsim.engine.variables import (
@@ -71,7 +73,7 @@ class PatientAgent(mesa.Agent):
         self.support0 = traits["social_support"]
         self.work0 = traits["work_strain"]
         self.money_buffer = 1.5 - traits["resources"]
-        self.knowledge0 = 0.2 + 0.3 * traits["resources"]
+        self.knowledge0 = OWN_KNOWLEDGE_BASE + OWN_KNOWLEDGE_RESOURCES * traits["resources"]
         t = min(max(traits["tissue_resilience"], 1e-6), 1.0 - 1e-6)
         self.resilience = max(p.heal_min, math.exp(p.heal_spread * math.log(t / (1.0 - t))))
         self.care0 = traits["care_experience"]

@@ -3,10 +3,9 @@
     python scripts/trajectory_share_spread.py [--n 2000] [--seeds 1-6] [--jobs 2]
     python scripts/trajectory_share_spread.py --loops [--n 2000]
 
-Builds the untreated primary-care-consulter cohort of the Kongsted targets
-(data/targets.toml, scenario ``consulters_natural``) once per cohort seed, fits the latent
-trajectory classes of its weekly pain over 52 weeks exactly as the ``trajectory_share``
-statistic does (BIC over 1-7 classes, seed 0), and prints each seed's pattern shares with
+Evaluates the five Kongsted targets of data/targets.toml (scenario ``consulters_natural``,
+statistic ``trajectory_share``) on one cohort per seed, with the calibration's own code
+(``painsim.calibration.fitting.evaluate``), and prints each seed's pattern shares with
 their range across seeds: the Monte Carlo spread of the statistic at that cohort size, to
 set beside the targets' bands. ``--loops`` instead prints, for the first seed, the share
 whose mean pain over the last 13 weeks is 4 or more with every loop on, with each loop
@@ -17,35 +16,43 @@ from __future__ import annotations
 
 import argparse
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
+from painsim.calibration import load_targets
+from painsim.calibration.fitting import evaluate
 from painsim.engine import Cohort, ModelParams, Record, primary_care_consulters, simulate
 from painsim.engine.loops import LOOP_NAMES
-from painsim.outcomes.trajectories import KONGSTED_2015_SHARES, LABELS, fit_trajectory_classes, pain_curves
+from painsim.outcomes.trajectories import KONGSTED_2015_SHARES, LABELS
 
+TARGETS = Path(__file__).resolve().parents[1] / "data" / "targets.toml"
 WEEKS = 52
 
 
 def pattern_shares(n: int, seed: int) -> dict[str, float]:
-    """Pattern shares of one untreated consulter cohort of ``n`` (cohort seed ``seed``)."""
-    cohort = Cohort.build(primary_care_consulters(), n=n, seed=seed, params=ModelParams())
-    result = simulate(cohort, 7 * WEEKS, Record(variables=("pain",), every=7))
-    fit = fit_trajectory_classes(pain_curves(result.trajectories["pain"], WEEKS), seed=0)
-    return fit.label_shares()
+    """Pattern shares of one untreated consulter cohort of ``n`` (cohort seed ``seed``): the
+    Kongsted targets' values on that one cohort."""
+    targets, _ = load_targets(TARGETS)
+    kongsted = [t for t in targets.targets if t.statistic.name == "trajectory_share"]
+    one_cohort = targets.model_copy(update={
+        "fit": targets.fit.model_copy(update={"n": n, "seed": seed}),
+        "targets": [t.model_copy(update={"source": t.source.model_copy(update={"reps": 1})}) for t in kongsted]})
+    values = evaluate({}, one_cohort)
+    return {t.statistic.trajectory_class: values[t.name] for t in kongsted}
 
 
-def high_pain_share(n: int, seed: int, off: tuple[str, ...]) -> float:
-    """Share of the cohort with mean weekly pain >= 4 over weeks 40-52 with loops ``off`` switched off."""
-    cohort = Cohort.build(primary_care_consulters(), n=n, seed=seed, params=ModelParams())
+def high_pain_share(cohort: Cohort, off: tuple[str, ...]) -> float:
+    """Share of ``cohort`` with mean weekly pain >= 4 over weeks 40-52 with loops ``off`` switched off."""
     result = simulate(cohort, 7 * WEEKS, Record(variables=("pain",), every=7), loops=dict.fromkeys(off, 0.0))
     return float((result.trajectories["pain"][WEEKS - 13:WEEKS].mean(axis=0) >= 4.0).mean())
 
 
 def _print_loop_shares(n: int, seed: int, jobs: int) -> None:
     cases = [(), *[(name,) for name in LOOP_NAMES], tuple(LOOP_NAMES)]
+    cohort = Cohort.build(primary_care_consulters(), n=n, seed=seed, params=ModelParams())  # once: the slow part
     with ProcessPoolExecutor(jobs) as pool:
-        shares = list(pool.map(high_pain_share, [n] * len(cases), [seed] * len(cases), cases))
+        shares = list(pool.map(high_pain_share, [cohort] * len(cases), cases))
     print(f"| loops switched off (consulters, n = {n:,}, seed {seed}) | share with pain >= 4 in weeks 40-52 |")
     print("|---|---:|")
     for off, share in zip(cases, shares, strict=True):

@@ -39,7 +39,7 @@ def table(path: Path) -> str:
         inside = t.within(simulated[t.name])
         counts[role][0] += int(inside)
         counts[role][1] += 1
-        cohorts = getattr(t.source, "reps", 1) if t.source.kind == "scenario" else 1
+        cohorts = t.source.reps if t.source.kind == "scenario" else 1
         model = _fmt(simulated[t.name]) + (f" (mean of {cohorts} cohorts)" if cohorts > 1 else "")
         rows.append(f"| `{t.name}` | {role} | {t.citation} | {_fmt(t.value)} | {_fmt(t.band[0])} to "
                     f"{_fmt(t.band[1])} | {model} | {'yes' if inside else '**no**'} |")

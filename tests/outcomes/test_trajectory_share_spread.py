@@ -25,8 +25,11 @@ def test_pattern_shares_of_one_cohort_add_up_to_one(script):
 
 
 def test_switching_every_loop_off_leaves_fewer_in_pain(script):
-    with_loops = script.high_pain_share(150, 2, ())
-    without = script.high_pain_share(150, 2, ("wind_up", "sleep", "fear_avoidance", "strain", "guarding"))
+    from painsim.engine import Cohort, primary_care_consulters
+
+    cohort = Cohort.build(primary_care_consulters(), n=150, seed=2)
+    with_loops = script.high_pain_share(cohort, ())
+    without = script.high_pain_share(cohort, ("wind_up", "sleep", "fear_avoidance", "strain", "guarding"))
     assert without < with_loops
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from painsim.calibration import statistics
@@ -43,14 +42,14 @@ def evaluate(values: dict[str, float], targets: TargetsFile, names: list[str] | 
             "record": RecordSpec(variables=("pain",), every=1 if daily else 7, patients=fit.n),
             "arms": {k: v for k, v in scenario.arms.items() if k in needed},
         })
-        values: dict[str, list[float]] = {t.name: [] for t in of_scenario}
+        replicates: dict[str, list[float]] = {t.name: [] for t in of_scenario}
         for rep in range(max(t.source.reps for t in of_scenario)):
             result = run_scenario(scenario, n=fit.n, seed=fit.seed + rep)
             for target in of_scenario:
                 if rep < target.source.reps:
-                    values[target.name].append(_target_value(target, result.arms))
+                    replicates[target.name].append(_target_value(target, result.arms))
             del result  # one replicate cohort in memory at a time
-        out.update({name: float(np.mean(v)) for name, v in values.items()})
+        out.update({name: math.fsum(v) / len(v) for name, v in replicates.items()})
     return {t.name: out[t.name] for t in chosen}
 
 
