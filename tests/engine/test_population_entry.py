@@ -93,6 +93,24 @@ def test_consulters_have_the_published_mixture_of_durations():
     assert cohort.duration_days.max() > 1095 and cohort.duration_days.min() <= 30
 
 
+def test_consulters_have_their_own_pain_criteria_and_a_scenario_can_set_them():
+    """Consulting cohorts set no minimum pain: a consulter is in pain above the recovered
+    range, not necessarily at 4 or more; an explicit value still wins."""
+    consulters = pe.primary_care_consulters()
+    assert (consulters.chronic_min_pain, consulters.persistent_min_pain) == (2.0, 1.0)
+    assert Population(entry="chronic").chronic_min_pain == 4.0
+    given = parse_scenario('horizon_days = 7\n[population]\nentry = "consulters"\nchronic_min_pain = 3.5\n'
+                           '[arms.a]\n').population
+    assert (given.chronic_min_pain, given.persistent_min_pain) == (3.5, 1.0)
+    cohort = Cohort.build(consulters, n=150, seed=5)
+    screened = Cohort.build(consulters.model_copy(update={"chronic_min_pain": 4.0, "persistent_min_pain": 2.0}),
+                            n=150, seed=5)
+    week = [pe.simulate(c, 7, pe.Record(variables=("pain",), every=1)).trajectories["pain"].mean(axis=0)
+            for c in (cohort, screened)]
+    # consulters include people in mild pain, whom a screen for pain >= 4 leaves out
+    assert np.mean(week[0] < 3) > np.mean(week[1] < 3) + 0.05
+
+
 def test_a_custom_mixture_is_honoured():
     population = Population(entry="consulters", consulter_durations=[
         DurationShare(min_days=7, max_days=28, share=3), DurationShare(min_days=100, max_days=200, share=1)])

@@ -131,6 +131,17 @@ class EntryWindow:
         return f"{self.min_days:,} to {self.max_days:,} days"
 
 
+#: The pain criteria at entry (docs/model.md, "Entry"). Screened cohorts and trials: moderate
+#: pain (>= 4) in the week of screening, after an episode that never fell to mild (a 4-week
+#: mean of 2 or less). Consulters: the cohorts of primary-care consulters (IMPaCT Back, Foster
+#: et al. 2014; Kongsted et al. 2015) set no minimum pain, so a consulter has pain above the
+#: recovered range (``recovered_pain``, 2) in the week of consulting, in an episode that
+#: never had a pain-free month (a 4-week mean of 1 or less; an episode ends after a month
+#: without pain: de Vet et al. 2002, Spine 27:2409).
+ENTRY_PAIN: dict[str, float] = {"chronic_min_pain": 4.0, "persistent_min_pain": 2.0}
+CONSULTER_ENTRY_PAIN: dict[str, float] = {"chronic_min_pain": 2.0, "persistent_min_pain": 1.0}
+
+
 class Population(BaseModel):
     """A population of virtual patients: trait distribution and entry condition.
 
@@ -153,11 +164,15 @@ class Population(BaseModel):
         description="pairwise correlations on the normal scale, keyed 'trait_a~trait_b'",
     )
     chronic_min_pain: float = Field(
-        4.0, ge=0.0, le=10.0, description="the pain at entry of every entry but acute: weekly mean pain at least this "
-                                          "in the last week before entry (when a person consults or is screened)")
+        ENTRY_PAIN["chronic_min_pain"], ge=0.0, le=10.0,
+        description="the pain at entry of every entry but acute: weekly mean pain at least this in the last week "
+                    "before entry (when a person consults or is screened); default 4, consulters "
+                    f"{CONSULTER_ENTRY_PAIN['chronic_min_pain']:g}")
     persistent_min_pain: float = Field(
-        2.0, ge=0.0, le=10.0, description="pain persisting since onset, for every entry but acute: mean pain above "
-                                          "this in every 4-week block of the episode before the last week")
+        ENTRY_PAIN["persistent_min_pain"], ge=0.0, le=10.0,
+        description="pain persisting since onset, for every entry but acute: mean pain above this in every 4-week "
+                    "block of the episode before the last week; default 2, consulters "
+                    f"{CONSULTER_ENTRY_PAIN['persistent_min_pain']:g}")
     chronic_min_days: int = Field(CHRONIC_DAYS, ge=7, le=MAX_DURATION_DAYS,
                                   description="chronic entry: days of persistent pain, at least 90")
     chronic_max_days: int | None = Field(
@@ -168,6 +183,13 @@ class Population(BaseModel):
     consulter_durations: tuple[DurationShare, ...] = Field(
         IMPACT_BACK_DURATIONS, min_length=1, max_length=20,
         description="consulters entry: bands of duration and their shares (default: IMPaCT Back, Foster et al. 2014)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _entry_pain_defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("entry") == "consulters":
+            return {**CONSULTER_ENTRY_PAIN, **data}
+        return data
 
     @field_validator("marginals")
     @classmethod
