@@ -7,11 +7,13 @@ band, model value and whether it lies in the band, fitted and held-out targets a
 
     python scripts/validation_table.py            # rewrite docs/validation.md
     python scripts/validation_table.py --print    # print the table only
+    python scripts/validation_table.py --params '{"sleep_pain": 0.6}'   # a candidate, printed only
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
 from pathlib import Path
@@ -28,11 +30,12 @@ def _fmt(x: float) -> str:
     return "NaN" if x != x else f"{x:.3g}"
 
 
-def table(path: Path) -> str:
-    """The generated section: summary line and one row per target."""
+def table(path: Path, values: dict[str, float] | None = None) -> str:
+    """The generated section: summary line and one row per target, for the defaults or the
+    parameter values given (model or care parameters by name)."""
     targets, _ = load_targets(path)
     started = time.time()
-    simulated = evaluate({}, targets)
+    simulated = evaluate(values or {}, targets)
     rows, counts = [], {"fit": [0, 0], "holdout": [0, 0]}
     for t in targets.targets:
         role = "holdout" if t.holdout else "fit"
@@ -58,9 +61,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=Path, default=ROOT / "data" / "targets.toml")
     parser.add_argument("--print", action="store_true", help="print the table, do not rewrite the doc")
+    parser.add_argument("--params", type=json.loads, default=None, metavar="JSON",
+                        help="parameter values to try instead of the defaults, e.g. '{\"sleep_pain\": 0.6}' "
+                             "(implies --print: the doc shows the defaults)")
     args = parser.parse_args()
-    section = table(args.targets)
-    if args.print:
+    section = table(args.targets, args.params)
+    if args.print or args.params:
         print(section)
         return
     text = DOC.read_text(encoding="utf-8")

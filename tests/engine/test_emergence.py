@@ -77,7 +77,7 @@ def test_hysteresis_history_decides_the_basin_for_some_trait_combinations():
     # a minority near a tipping point is bistable: for them history decides (MODEL.md). The
     # evidence on the persistent course (pain 0.45 of baseline and 42% pain-free within a
     # year: Costa et al. 2009, 2012) leaves little room for a sensitized state that holds
-    # itself up, so the minority is small: 0.15% here (4.7% before the issue-15 refit, whose
+    # itself up, so the minority is small: 5 of 4,000 here (4.7% before the issue-15 refit, whose
     # persistent course was too flat); docs/model.md, "Calibration", keeps the trade-off.
     assert 0.0 < switched <= 0.2
     assert np.mean((calm >= 4) & (after_flare < 3)) < 0.005  # history acts one way
