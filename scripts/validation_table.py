@@ -8,6 +8,8 @@ band, model value and whether it lies in the band, fitted and held-out targets a
     python scripts/validation_table.py            # rewrite docs/validation.md
     python scripts/validation_table.py --print    # print the table only
     python scripts/validation_table.py --params '{"sleep_pain": 0.6}'   # a candidate, printed only
+    python scripts/validation_table.py --seed-offset 1   # other cohorts and trials, printed only
+    python scripts/validation_table.py --seeds 5         # the count on 5 sets of cohorts and trials
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 from painsim.calibration.fitting import evaluate
-from painsim.calibration.targets import load_targets
+from painsim.calibration.targets import TargetsFile, load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
@@ -30,10 +32,20 @@ def _fmt(x: float) -> str:
     return "NaN" if x != x else f"{x:.3g}"
 
 
-def table(path: Path, values: dict[str, float] | None = None) -> str:
+def shifted(targets: TargetsFile, offset: int) -> TargetsFile:
+    """The same targets read from other virtual patients: every scenario's seed and every
+    trial's seed moved by ``offset`` (how much of a result is the cohorts drawn)."""
+    if offset == 0:
+        return targets
+    trials = {name: spec.model_copy(update={"seed": spec.seed + offset}) for name, spec in targets.trials.items()}
+    return targets.model_copy(update={"fit": targets.fit.model_copy(update={"seed": targets.fit.seed + offset}),
+                                      "trials": trials})
+
+
+def table(path: Path, values: dict[str, float] | None = None, seed_offset: int = 0) -> str:
     """The generated section: summary line and one row per target, for the defaults or the
-    parameter values given (model or care parameters by name)."""
-    targets, _ = load_targets(path)
+    parameter values given (model or care parameters by name), on the cohorts of ``seed_offset``."""
+    targets = shifted(load_targets(path)[0], seed_offset)
     started = time.time()
     simulated = evaluate(values or {}, targets)
     rows, counts = [], {"fit": [0, 0], "holdout": [0, 0]}
@@ -57,6 +69,33 @@ def table(path: Path, values: dict[str, float] | None = None) -> str:
     return "\n".join([note, "", summary, "", head, *rows])
 
 
+def precision(path: Path, values: dict[str, float] | None, seeds: int) -> str:
+    """The in-band count on ``seeds`` sets of cohorts and trials (seed offsets 0, 1, ...), its
+    mean, and the targets whose verdict changes with the draw (a Markdown summary)."""
+    base, _ = load_targets(path)
+    verdicts: dict[str, list[bool]] = {t.name: [] for t in base.targets}
+    lines = ["| seed offset | in band | fitted | held out |", "|---:|---:|---:|---:|"]
+    totals = []
+    for offset in range(seeds):
+        targets = shifted(base, offset)
+        simulated = evaluate(values or {}, targets)
+        fitted = held = 0
+        for t in targets.targets:
+            inside = bool(t.within(simulated[t.name]))
+            verdicts[t.name].append(inside)
+            held += int(inside and t.holdout)
+            fitted += int(inside and not t.holdout)
+        totals.append((fitted + held, fitted, held))
+        lines.append(f"| {offset} | {fitted + held} | {fitted} | {held} |")
+    means = [sum(col) / seeds for col in zip(*totals, strict=True)]
+    lines.append(f"| mean | {means[0]:.1f} | {means[1]:.1f} | {means[2]:.1f} |")
+    changing = [f"`{name}` ({sum(v)} of {seeds})" for name, v in verdicts.items() if 0 < sum(v) < seeds]
+    always = sum(all(v) for v in verdicts.values())
+    lines += ["", f"In band on every draw: {always} of {len(verdicts)}; the verdict changes with the draw for "
+              f"{len(changing)}: " + (", ".join(changing) or "none") + "."]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=Path, default=ROOT / "data" / "targets.toml")
@@ -64,9 +103,17 @@ def main() -> None:
     parser.add_argument("--params", type=json.loads, default=None, metavar="JSON",
                         help="parameter values to try instead of the defaults, e.g. '{\"sleep_pain\": 0.6}' "
                              "(implies --print: the doc shows the defaults)")
+    parser.add_argument("--seed-offset", type=int, default=0, metavar="K",
+                        help="read every target from other cohorts and trials: seeds moved by K (implies --print)")
+    parser.add_argument("--seeds", type=int, default=0, metavar="K",
+                        help="print the in-band count on K sets of cohorts and trials (offsets 0 to K-1) and which "
+                             "targets change verdict with the draw")
     args = parser.parse_args()
-    section = table(args.targets, args.params)
-    if args.print or args.params:
+    if args.seeds:
+        print(precision(args.targets, args.params, args.seeds))
+        return
+    section = table(args.targets, args.params, args.seed_offset)
+    if args.print or args.params or args.seed_offset:
         print(section)
         return
     text = DOC.read_text(encoding="utf-8")
