@@ -50,9 +50,9 @@ def test_huge_blocks_are_refused_at_validation():
 
 def test_too_many_arms_are_refused():
     arms = "".join(f"[arms.a{k}]\n" for k in range(20_001))
-    assert "  - arms: 20,001 arms; at most 100" in _scenario_error(arms)
+    assert "  - arms (line 1): 20,001 arms; at most 100" in _scenario_error(arms)
     trial_arms = "".join(f"[arms.a{k}]\nn = 2\n" for k in range(101))
-    assert "  - arms: 101 arms; at most 100" in _trial_error(trial_arms + "[visits]\nweeks = [4]\n")
+    assert "  - arms (line 1): 101 arms; at most 100" in _trial_error(trial_arms + "[visits]\nweeks = [4]\n")
 
 
 def test_unknown_recorded_variables_are_refused_with_did_you_mean():

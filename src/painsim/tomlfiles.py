@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import re
 import tomllib
 import typing
 from collections.abc import Callable
@@ -102,14 +103,122 @@ def explain(err: ValidationError, text: str, source: str, what: str, model: type
 
 
 def line_of(text: str, loc: list[str]) -> str:
-    """' (line N)' for the first line that sets or opens the last key of ``loc``, else ''."""
-    key = loc[-1] if loc else ""
+    """' (line N)' for the line of ``text`` that sets the field at path ``loc`` (pydantic's
+    location: table keys, and indices into arrays of tables), or of its nearest enclosing
+    field or table when the field itself is not written (a default, an inline array); else
+    ''."""
+    lines = key_lines(text)
+    path: tuple[str, ...] = ()
+    number = None
+    for part in loc:  # parts that are not written (a union's tag, an inline array's index) are passed over
+        if (*path, part) in lines:
+            path = (*path, part)
+            number = lines[path]
+    return f" (line {number})" if number is not None else ""
+
+
+_KEY = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([A-Za-z0-9_-]+))\s*')
+
+
+def key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The line (1-based) of every key path of a TOML document: table headers, arrays of
+    tables (one index per ``[[...]]`` block, as pydantic counts them), keys, dotted keys
+    and the keys of inline tables. A reader for error messages, not a TOML parser: the
+    document has already been parsed."""
+    found: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    counts: dict[tuple[str, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if stripped.startswith((f"{key} ", f"{key}=")) or stripped.endswith(f".{key}]") \
-                or stripped == f"[{key}]" or f" {key} =" in stripped or f"{{{key} =" in stripped:
-            return f" (line {number})"
-    return ""
+        if stripped.startswith("[["):
+            path = _dotted(stripped[2:stripped.find("]]")])
+            counts[path] = counts.get(path, -1) + 1
+            table = (*path, str(counts[path]))
+            _found_with_parents(found, table, number)
+        elif stripped.startswith("["):
+            table = _indexed(_dotted(stripped[1:stripped.find("]")]), counts)
+            _found_with_parents(found, table, number)
+        elif stripped and not stripped.startswith("#"):
+            _inline_keys(stripped, table, number, found)
+    return found
+
+
+def _found_with_parents(found: dict[tuple[str, ...], int], path: tuple[str, ...], number: int) -> None:
+    for end in range(1, len(path) + 1):
+        found.setdefault(path[:end], number)
+
+
+def _dotted(header: str) -> tuple[str, ...]:
+    keys, rest = [], header
+    while rest.strip():
+        match = _KEY.match(rest)
+        if match is None:
+            break
+        keys.append(next(g for g in match.groups() if g is not None))
+        rest = rest[match.end():].lstrip(".")
+    return tuple(keys)
+
+
+def _indexed(path: tuple[str, ...], counts: dict[tuple[str, ...], int]) -> tuple[str, ...]:
+    """A sub-table header under an array of tables belongs to its latest element."""
+    for end in range(len(path), 0, -1):
+        if path[:end] in counts:
+            return (*path[:end], str(counts[path[:end]]), *path[end:])
+    return path
+
+
+def _inline_keys(line: str, table: tuple[str, ...], number: int, found: dict[tuple[str, ...], int]) -> None:
+    """Record the keys set on ``line`` (``a.b = {c = 1, d = {e = 2}}``) under ``table``."""
+    stack = [table]
+    pos, depth_keys = 0, table
+    while pos < len(line):
+        match = _KEY.match(line, pos)
+        if match is None:
+            break
+        keys = [next(g for g in match.groups() if g is not None)]
+        pos = match.end()
+        while pos < len(line) and line[pos] == ".":
+            match = _KEY.match(line, pos + 1)
+            if match is None:
+                return
+            keys.append(next(g for g in match.groups() if g is not None))
+            pos = match.end()
+        if pos >= len(line) or line[pos] != "=":
+            return
+        depth_keys = (*stack[-1], *keys)
+        _found_with_parents(found, depth_keys, number)
+        pos = _skip_value(line, pos + 1, stack, depth_keys)
+        if pos < 0:
+            return
+
+
+def _skip_value(line: str, pos: int, stack: list[tuple[str, ...]], key: tuple[str, ...]) -> int:
+    """The position after the value at ``pos`` up to the next key of an inline table (the
+    stack of open tables updated), or -1 at the end of the line or of the inline tables."""
+    in_string = ""
+    while pos < len(line):
+        char = line[pos]
+        if in_string:
+            if char == "\\" and in_string == '"':
+                pos += 1
+            elif char == in_string:
+                in_string = ""
+        elif char in "\"'":
+            in_string = char
+        elif char == "#":
+            return -1
+        elif char == "{":
+            stack.append(key)
+            return pos + 1
+        elif char == "}":
+            if len(stack) > 1:
+                stack.pop()
+        elif char == "," and len(stack) > 1:
+            return pos + 1
+        elif char == "[":
+            pass
+        pos += 1
+    return -1
 
 
 def did_you_mean(loc: list[str], model: type[BaseModel]) -> str:
