@@ -35,6 +35,9 @@ from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import painsim  # noqa: F401  (before numpy: pins the BLAS kernels the files are recorded with, painsim._blas)
+
+# isort: split
 import numpy as np
 import pandas as pd
 

@@ -1,3 +1,6 @@
+import painsim  # noqa: F401  (first, before numpy loads: pins the BLAS kernels, painsim._blas)
+
+# isort: split
 import matplotlib
 import pytest
 

@@ -26,6 +26,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "painsim"
 
 LAYERS: dict[str, int] = {
     # infrastructure: knows no model
+    "_blas": 0,  # pins the BLAS kernels when painsim is imported, before numpy loads
     "texts": 0,
     "limits": 0,
     "tomlfiles": 0,

@@ -13,6 +13,7 @@ Examples
 (8, 100)
 """
 
+from painsim import _blas  # noqa: F401  (first: pins the BLAS kernels before numpy loads)
 from painsim.engine import (
     LOOP_NAMES,
     Cohort,
