@@ -98,56 +98,27 @@ def mesa_compare(plan: list[tuple[int, int]], check: tuple[int, int]) -> dict[st
     return {"rows": rows, "agreement": agreement}
 
 
-def baseline_compare(plan: list[tuple[int, int]], repeat: int = 9) -> dict[str, object]:
+def baseline_compare(plan: list[tuple[int, int]], passes: int = 3) -> dict[str, object]:
     """The engine against the pre-issue-13 kernel (``baseline_kernel.py``), same process,
-    same cohort, one thread, without and with care.
-
-    Each repeat times one call of each, in alternating order (baseline first, then engine
-    first), by the process CPU time (the machine's cores are shared: time spent waiting for a
-    core is not the kernel's). Ratio = baseline time / engine time (> 1: the engine is
-    faster; issue 13 asks >= 0.95): the median of the per-repeat ratios with their range,
-    and the ratio of the best times. The two must agree exactly (their summaries are
+    same cohort, one thread, without and with care: both kernels called directly on
+    interleaved slices of the cohort (``kernel_ab.interleaved_ratio``: ratio = total
+    baseline time / total engine time with a 95% bootstrap interval; > 1: the engine is
+    faster; issue 13 asks >= 0.95). The two must agree exactly (their summaries are
     compared)."""
-    import statistics
-
-    import numpy as np
-
     import painsim as ps
-    from baseline_kernel import baseline_simulate
-    from painsim.care import CarePlan, Education, Exercise, Massage, SleepStressCare
+    from kernel_ab import COMBINED, interleaved_ratio
 
-    combined = CarePlan(massage=Massage(), exercise=Exercise(), sleep_stress=SleepStressCare(), education=Education())
     warm = ps.Cohort.build("acute", n=64, seed=0)
-    for care in (None, combined):  # compile (baseline) or load (engine) both kernels first
-        baseline_simulate(warm, 100, care)
-        ps.simulate(warm, 100, ps.Record.summaries(), care=care)
-
-    def engine(cohort, days, care):
-        return ps.simulate(cohort, days, ps.Record.summaries(), care=care).summaries
-
+    for care in (None, COMBINED):  # compile (baseline) or load (engine) both kernels first
+        interleaved_ratio(warm, 100, care, passes=1)
     rows = []
     for n, days in plan:
         cohort = ps.Cohort.build("acute", n=n, seed=1)
-        for label, care in (("no care", None), ("massage + exercise + sleep + education", combined)):
+        for label, care in (("no care", None), ("massage + exercise + sleep + education", COMBINED)):
             load_before = load()
-            ratios, old_times, new_times, identical = [], [], [], True
-            for r in range(repeat):
-                order = (("old", baseline_simulate), ("new", engine)) if r % 2 == 0 else \
-                    (("new", engine), ("old", baseline_simulate))
-                times, out = {}, {}
-                for name, fn in order:
-                    t0 = time.process_time()
-                    out[name] = fn(cohort, days, care)
-                    times[name] = time.process_time() - t0
-                identical &= bool(np.array_equal(out["old"], out["new"]))
-                ratios.append(times["old"] / times["new"])
-                old_times.append(times["old"])
-                new_times.append(times["new"])
-            rows.append({"n": n, "days": days, "care": label, "repeats": repeat,
-                         "baseline_per_s": n * days / min(old_times), "engine_per_s": n * days / min(new_times),
-                         "ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
-                         "ratio_best": min(old_times) / min(new_times), "identical": identical,
-                         "load_before": load_before, "load_after": load()})
+            result = interleaved_ratio(cohort, days, care, passes=passes)
+            rows.append({"n": n, "days": days, "care": label, **result, "load_before": load_before,
+                         "load_after": load()})
     return {"rows": rows}
 
 
@@ -197,7 +168,7 @@ def main() -> None:
         del mesa
         mesa = mesa_compare(mesa_plan, (500, 20) if args.quick else (10**4, 60))
     baseline = baseline_compare([(10**3, 120)] if args.quick else [(10**4, 365), (10**5, 100)],
-                                repeat=2 if args.quick else 9)
+                                passes=1 if args.quick else 3)
     sol = speed_of_light(10**6 if args.quick else 2 * 10**7)
     best_1 = max(rows, key=lambda r: r["patient_days_per_s"])
     sol["kernel_ns_per_patient_day_1_thread"] = 1e9 / best_1["patient_days_per_s"]
@@ -251,20 +222,22 @@ def tables(res: dict) -> str:
 
 def _baseline_tables(baseline: dict) -> list[str]:
     rows = baseline["rows"]
-    repeats = rows[0].get("repeats", 5) if rows else 0
+    if rows and "ci_low" not in rows[0]:  # a results file from before the interleaved method
+        return ["", "(engine against baseline: results file of an older format; rerun the benchmark)"]
+    first = rows[0] if rows else {"slice": 500, "passes": 3}
     out = ["", "Engine (levers, hooks and phases) against the pre-plug-in kernel (`benchmarks/baseline_kernel.py`), "
-           f"same process and cohort, one thread, {repeats} repeats in alternating order, process CPU time "
-           "(ratio = baseline time / engine time, median of the repeats with their range, and the ratio of the "
-           "best times; ≥ 0.95 is the aim):", "",
-           "| patients | days | care | baseline (patient-days/s) | engine | ratio (median) | range | best/best "
+           "both kernels called directly, same process and patients, one thread: the cohort cut into slices of "
+           f"{first['slice']} patients, each slice run on both kernels in turn (alternating which goes first), "
+           f"{first['passes']} passes, thread CPU time (ratio = total baseline time / total engine time, with a 95% "
+           "bootstrap interval over the slices; ≥ 0.95 is the aim; `python benchmarks/kernel_ab.py` runs one case):",
+           "",
+           "| patients | days | care | baseline (patient-days/s) | engine | ratio | 95% interval | calls "
            "| identical | load avg (1 min) |",
            "|---:|---:|---|---:|---:|---:|---|---:|---|---:|"]
     for r in rows:
-        spread = f"{r['ratio_min']:.3f}-{r['ratio_max']:.3f}" if "ratio_min" in r else ""
-        best = f"{r['ratio_best']:.3f}" if "ratio_best" in r else ""
         out.append(f"| {r['n']:,} | {r['days']:,} | {r['care']} | {r['baseline_per_s']:,.0f} "
-                   f"| {r['engine_per_s']:,.0f} | {r['ratio']:.3f} | {spread} | {best} "
-                   f"| {'yes' if r['identical'] else 'NO'} | {r['load_before'][0]:.2f} |")
+                   f"| {r['engine_per_s']:,.0f} | {r['ratio']:.3f} | {r['ci_low']:.3f}-{r['ci_high']:.3f} "
+                   f"| {r['calls']:,} | {'yes' if r['identical'] else 'NO'} | {r['load_before'][0]:.2f} |")
     return out
 
 

@@ -93,3 +93,64 @@ def test_course_and_impulse_effects_on_one_lever_held_and_from_tables_agree() ->
     impulse_only = ps.simulate(cohort, 30, ps.Record.summaries(),
                                care=_Program(CareProgram.build((impulse,), NEUTRAL_HOOKS)))
     assert not np.array_equal(impulse_only.summaries, runs[0].summaries)  # the course acts
+
+
+def test_calendar_lists_every_session_by_day_then_channel() -> None:
+    """The kernel walks the calendar on session days: one row (day, channel, session number)
+    per scheduled session, sorted by day and, within a day, by channel."""
+    weekly = Channel("weekly", np.array([0, 7, 14], dtype=np.int64))
+    twice = Channel("twice", np.array([3, 7], dtype=np.int64))
+    prog = CareProgram.build((weekly, twice), NEUTRAL_HOOKS)
+    assert prog.calendar.tolist() == [[0, 0, 0], [3, 1, 0], [7, 0, 1], [7, 1, 1], [14, 0, 2]]
+    assert prog.kernel_args()[-1] is prog.calendar
+
+
+def test_a_channel_whose_session_days_do_not_increase_is_refused() -> None:
+    import pytest
+
+    for days in ([5, 5], [7, 3], [-1, 2]):
+        with pytest.raises(ValueError, match="channel 'bad': session days must be >= 0 and strictly increasing"):
+            CareProgram.build((Channel("bad", np.array(days, dtype=np.int64)),), NEUTRAL_HOOKS)
+
+
+def test_course_lever_table_applies_the_course_effects_in_plan_order() -> None:
+    """The patient-independent part of each lever, per day, against the operations written out:
+    a course channel's level is 0 before its window, 1 during it, its retention after; impulse
+    effects are left to the day loop."""
+    from painsim.engine.care_phases import LEVER_MULTIPLY, course_levers
+
+    first = Channel("first", np.array([0], dtype=np.int64), exposure="impulse", decay=0.25,
+                    effects=(("nociception", "reduce", 0.2, 1.0),))
+    course = Channel("course", np.array([2], dtype=np.int64), exposure="course", course_start=3.0, course_end=6.0,
+                     retention=0.25, effects=(("nociception", "increase", 0.1, 2.0), ("inhibition", "add", 0.3, 0.2),
+                                              ("nociception", "reduce", 0.5, 1.0)))
+    prog = CareProgram.build((first, course), NEUTRAL_HOOKS)
+    table = course_levers(9, prog.eff_int, prog.eff_float, prog.lever_start, LEVER_MULTIPLY)
+    noci, inhib = LEVER_INDEX["nociception"], LEVER_INDEX["inhibition"]
+    for d in range(9):
+        level = 0.0 if d < 3 else (1.0 if d < 6 else 0.25)
+        assert table[d, noci] == (1.0 + 0.1 * min(2.0, level)) * (1.0 - 0.5 * min(1.0, level))
+        assert table[d, inhib] == 0.3 * min(0.2, level)
+        others = [lever for lever in range(len(LEVERS)) if lever not in (noci, inhib)]
+        assert table[d, others].tolist() == [1.0 if LEVER_MULTIPLY[lever] else 0.0 for lever in others]
+
+
+def test_course_listed_before_the_impulse_on_one_lever_held_and_from_tables_agree() -> None:
+    """The held path applies a lever's course part first and its impulse effects after; with
+    the course channel listed first in the plan (the reverse of the test above) the held and
+    the table path must still give the same bits."""
+    import painsim as ps
+
+    course = Channel("course", np.array([2], dtype=np.int64), exposure="course", course_start=2.0,
+                     course_end=20.0, retention=0.5, effects=(("nociception", "reduce", 0.3, 1.0),
+                                                              ("inhibition", "subtract", 0.1, 1.0)))
+    impulse = _impulse((("nociception", "reduce", 0.25, 1.0), ("inhibition", "add", 0.2, 1.5)))
+    cohort = ps.Cohort.build("acute", n=40, seed=5)
+    runs = []
+    for extra in ((), (("nociception", "increase", 0.0, 1.0),)):
+        third = Channel("third", np.array([1], dtype=np.int64), exposure="course", course_start=0.0,
+                        course_end=5.0, effects=extra)
+        program = CareProgram.build((course, impulse, third), NEUTRAL_HOOKS)
+        runs.append(ps.simulate(cohort, 30, ps.Record.summaries(), care=_Program(program)))
+    assert np.array_equal(runs[0].summaries, runs[1].summaries)
+    assert np.array_equal(runs[0].cohort.state, runs[1].cohort.state)

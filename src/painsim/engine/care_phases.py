@@ -1,17 +1,24 @@
 """The care phases of the daily update: schedule, levers, relief, session, decay.
 
-They read a :class:`painsim.engine.program.CareProgram` (channel, effect and kick tables
-plus the visit-hook parameters) and never name a treatment. The hook points and their
-order within a day are listed in :data:`painsim.engine.levers.HOOK_POINTS`.
+They read a :class:`painsim.engine.program.CareProgram` (channel, effect and kick tables,
+the calendar of sessions, the visit-hook parameters) and never name a treatment. The hook
+points and their order within a day are listed in :data:`painsim.engine.levers.HOOK_POINTS`.
 
 A patient's care bookkeeping lives in one float64 row of named slots (``CARE_SLOTS``);
-per-channel state (impulse, next session, still attending, done today, sessions done) in
-small arrays of the channel count. Both are scratch space of the kernel, reset per patient.
-The day loop holds the slots as a tuple of scalars (:func:`load_care`, :func:`store_care`):
-the daily hooks (relief, lasting relief) read and return that tuple, and only the session
-hooks, on days with a session, go through the row.
-"""
+per-channel state (impulse, still attending, done today, sessions done) in small arrays of
+the channel count. Both are scratch space of the kernel, reset per patient. The day loop
+holds the slots as a tuple of scalars (:func:`load_care`, :func:`store_care`): the daily
+hooks (relief, lasting relief) read and return that tuple, and only the session hooks, on
+days with a session, go through the row.
 
+Speed rules (measured in docs/performance.md): the session hooks (:func:`care_attendance`,
+:func:`care_visit`, :func:`kick_state`) take scalars and the kernel loops over the day's
+rows of the calendar itself, because an array handed to an inlined phase that has branches
+costs a pair of atomic reference counts and a spill of every register, on every session
+day; the part of the levers that is the same for all patients is computed once per run
+(:func:`course_levers`), the patient's impulse effects on top of it every day
+(:func:`care_lever_held`).
+"""
 from __future__ import annotations
 
 import numba as nb
@@ -21,6 +28,7 @@ from painsim.engine import rng
 from painsim.engine.levers import (
     ATT_ADHERENCE,
     ATT_RETURN,
+    EXP_COURSE,
     EXP_IMPULSE,
     K_ACT,
     K_COND,
@@ -34,30 +42,23 @@ from painsim.engine.levers import (
     K_THREAT,
     KOP_SCALE_DOWN,
     KOP_TOWARD_ONE,
+    LEVERS,
     R_COST,
     R_DISAPPOINT,
     R_DROPOUT,
     R_LASTING,
     R_RELIEF,
     R_SESSIONS,
-    TIME_BEFORE,
 )  # fmt: skip
 from painsim.engine.phases import clip01
 from painsim.engine.program import (
-    CF_ADHERE,
-    CF_BOOST,
-    CF_COST,
-    CF_DOSE,
-    CI_ATTEND,
-    CI_COUNT,
-    CI_EXPOSURE,
-    CI_FIRST,
-    CI_STREAM,
-    CI_TIMING,
-    CI_VISIT,
     EF_CAP,
+    EF_END,
     EF_GAIN,
+    EF_RETAIN,
+    EF_START,
     EI_CHANNEL,
+    EI_EXPOSURE,
 )  # fmt: skip
 
 CARE_SLOTS: tuple[str, ...] = (
@@ -73,12 +74,11 @@ ADHERENCE_SELF_EFFICACY = 0.8
 
 
 @nb.njit(inline="always")
-def care_reset(cs, next_s, attending, imp, done):
+def care_reset(cs, attending, imp, done):
     """Fresh care bookkeeping for the next patient."""
     cs[:] = 0.0
     cs[CS_TRACK] = -1.0
     cs[CS_DROPOUT] = -1.0
-    next_s[:] = 0
     attending[:] = True
     imp[:] = 0.0
     done[:] = 0.0
@@ -111,89 +111,64 @@ def _kick(x, op, g):
 
 
 @nb.njit(inline="always")
-def kick_states(ch, kick_int, kick_float, act, F, S, E, N, X, G, A, K, H):
-    """The state kicks of a session of channel ``ch``, in declaration order.
+def kick_state(target, op, g, act, F, S, E, N, X, G, A, K, H):
+    """One state kick (``target``, ``op``, gain ``g``) of a session.
     Returns ``act, F, S, E, N, X, G, A, K, H``."""
-    for k in range(kick_int.shape[0]):
-        if kick_int[k, 0] != ch:
-            continue
-        target, op, g = kick_int[k, 1], kick_int[k, 2], kick_float[k]
-        if target == K_ACT:
-            act = _kick(act, op, g)
-        elif target == K_FEAR:
-            F = _kick(F, op, g)
-        elif target == K_SLEEP:
-            S = _kick(S, op, g)
-        elif target == K_SE:
-            E = _kick(E, op, g)
-        elif target == K_KNOW:
-            N = _kick(N, op, g)
-        elif target == K_EXPECT:
-            X = _kick(X, op, g)
-        elif target == K_GUARD:
-            G = _kick(G, op, g)
-        elif target == K_THREAT:
-            A = _kick(A, op, g)
-        elif target == K_COND:
-            K = _kick(K, op, g)
-        elif target == K_STRESS:
-            H = _kick(H, op, g)
+    if target == K_ACT:
+        act = _kick(act, op, g)
+    elif target == K_FEAR:
+        F = _kick(F, op, g)
+    elif target == K_SLEEP:
+        S = _kick(S, op, g)
+    elif target == K_SE:
+        E = _kick(E, op, g)
+    elif target == K_KNOW:
+        N = _kick(N, op, g)
+    elif target == K_EXPECT:
+        X = _kick(X, op, g)
+    elif target == K_GUARD:
+        G = _kick(G, op, g)
+    elif target == K_THREAT:
+        A = _kick(A, op, g)
+    elif target == K_COND:
+        K = _kick(K, op, g)
+    elif target == K_STRESS:
+        H = _kick(H, op, g)
     return act, F, S, E, N, X, G, A, K, H
 
 
 @nb.njit(inline="always")
-def next_session_day(prog, next_s):
-    """The earliest day of any channel's next scheduled session (a large number if none):
-    the schedule hook runs only on that day."""
-    sdays, ch_int = prog[0], prog[1]
-    first = 1 << 62
-    for ch in range(ch_int.shape[0]):
-        k = next_s[ch]
-        if k < ch_int[ch, CI_COUNT]:
-            first = min(first, sdays[ch_int[ch, CI_FIRST] + k])
-    return first
+def care_attendance(key, day, k, model, stream, cost, adherence, boost, attending, resources, h, last_relief,
+                    last_letdown, E):  # fmt: skip
+    """Hook 'schedule', one channel's session ``k`` scheduled today, from scalars (the
+    channel's row and the client's state): whether it happens under the channel's attendance
+    model, and whether the client still attends that channel. Returns ``happens, attending``."""
+    if model == ATT_RETURN:
+        if attending and k > 0:
+            logit = (h.attend_base + h.attend_alliance * (h.alliance - 0.5)
+                     + h.attend_relief * last_relief - h.attend_disappointment * last_letdown
+                     - h.attend_cost * cost / 100.0 * (1.0 - resources))
+            if rng.uniform(key, stream, day) >= 1.0 / (1.0 + np.exp(-logit)):
+                attending = False
+        return attending, attending
+    if model == ATT_ADHERENCE:
+        happens = rng.uniform(key, stream, day) < adherence * (ADHERENCE_BASE + ADHERENCE_SELF_EFFICACY * E) * boost
+        return happens, attending
+    return True, attending
 
 
 @nb.njit(inline="always")
-def care_schedule(key, day, d, resources, prog, cs, next_s, attending, today, imp, done,
-                  F, S, E, N, X, G, A, K, H):  # fmt: skip
-    """Hook 'schedule' (before observation): each channel's session scheduled today goes
-    through its attendance model; sessions timed before observation are done now (kicks,
-    impulse, cost). Returns ``F, S, E, N, X, G, A, K, H`` and whether a session timed
-    after observation is due today."""
-    sdays, ch_int, ch_float, _, _, kick_int, kick_float, vch, h, _, _, _, _, _ = prog
-    due_after = False
-    for ch in range(ch_int.shape[0]):
-        today[ch] = False
-        k = next_s[ch]
-        if k >= ch_int[ch, CI_COUNT] or sdays[ch_int[ch, CI_FIRST] + k] != d:
-            continue
-        next_s[ch] = k + 1
-        model = ch_int[ch, CI_ATTEND]
-        if model == ATT_RETURN:
-            if attending[ch] and k > 0:
-                logit = (h.attend_base + h.attend_alliance * (h.alliance - 0.5)
-                         + h.attend_relief * cs[CS_LAST_RELIEF] - h.attend_disappointment * cs[CS_LAST_LETDOWN]
-                         - h.attend_cost * ch_float[ch, CF_COST] / 100.0 * (1.0 - resources))
-                if rng.uniform(key, ch_int[ch, CI_STREAM], day) >= 1.0 / (1.0 + np.exp(-logit)):
-                    attending[ch] = False
-                    if ch == vch:
-                        cs[CS_DROPOUT] = d
-            happens = attending[ch]
-        elif model == ATT_ADHERENCE:
-            happens = (rng.uniform(key, ch_int[ch, CI_STREAM], day) < ch_float[ch, CF_ADHERE]
-                       * (ADHERENCE_BASE + ADHERENCE_SELF_EFFICACY * E) * ch_float[ch, CF_BOOST])
-        else:
-            happens = True
-        today[ch] = happens
-        due_after |= happens and ch_int[ch, CI_TIMING] != TIME_BEFORE
-        if happens and ch_int[ch, CI_TIMING] == TIME_BEFORE:
-            done[ch] += 1.0
-            cs[CS_COST] += ch_float[ch, CF_COST]
-            if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
-                imp[ch] += ch_float[ch, CF_DOSE]
-            _, F, S, E, N, X, G, A, K, H = kick_states(ch, kick_int, kick_float, 0.0, F, S, E, N, X, G, A, K, H)
-    return F, S, E, N, X, G, A, K, H, due_after
+def care_visit(first, dose, h, P, X, E):
+    """Hook 'session', a visit done today, from scalars: the first visit's framing sets
+    expectation, the dose is scaled by expectation and alliance, alliance raises
+    self-efficacy, and a relief episode starts from today's pain. Returns ``X, E``, the
+    impulse the visit adds, the episode's relief threshold and the relief expected."""
+    if first:  # the framing of the first visit sets what the client expects
+        X = (1.0 - h.framing_weight) * X + h.framing_weight * h.framing_level
+    impulse = dose * (0.5 + X) * (0.5 + h.alliance)
+    E += h.alliance_self_efficacy * h.alliance * (1.0 - E)
+    threshold = max((1.0 - h.relief_relative) * P, P - h.relief_absolute)
+    return X, E, impulse, threshold, h.expected_relief * X
 
 
 @nb.njit(inline="always")
@@ -221,36 +196,70 @@ def care_lever(neutral, multiply, lo, hi, eff_int, eff_float, exposure):
     return c
 
 
-@nb.njit(inline="always")
-def _held(eff_int, eff_float, e, present):
-    if present:
-        return eff_int[e, EI_CHANNEL], eff_float[e, EF_GAIN], eff_float[e, EF_CAP]
-    return np.int64(0), 0.0, 0.0
-
-
-@nb.njit(inline="always")
-def lever_effect(eff_int, eff_float, lo, hi):
-    """What the kernel holds of a lever's effects for the whole run: their number and its
-    first two effects as scalars ``(channel, signed gain, cap)`` (zeros where there is
-    none), read once instead of every day. A lever with more than ``HELD_EFFECTS``
-    effects is read from the tables (:func:`care_lever`)."""
-    return hi - lo, _held(eff_int, eff_float, lo, hi - lo >= 1), _held(eff_int, eff_float, lo + 1, hi - lo >= 2)
-
-
+#: Which levers are products (the rest are sums), for the compiled code.
+LEVER_MULTIPLY = np.array([lever.kind == "multiply" for lever in LEVERS])
 HELD_EFFECTS = 2
-"""Effects per lever that the kernel holds as scalars (:func:`lever_effect`)."""
+"""Effects per lever for which the kernel splits the lever into a part read from a table
+per day (:func:`course_levers`) and impulse effects held as scalars (:func:`impulse_effects`);
+a lever with more is read from the effect tables every day (:func:`care_lever`)."""
+
+
+@nb.njit
+def course_levers(ndays, eff_int, eff_float, ls, multiply):
+    """Hook 'levers', the part that is the same for every patient: for each day ``d`` of the
+    run and each lever, its care part from the effects whose exposure does not depend on the
+    patient (a course: 0 before, 1 during, its retention after; no exposure: 0), in plan
+    order, from the lever's neutral value (1 where ``multiply[lever]``, else 0). Computed once
+    per run instead of once per patient and day. With at most ``HELD_EFFECTS`` effects on a
+    lever the patient's impulse effects applied afterwards (:func:`care_lever_held`) give the
+    same number as plan order, since two factors (or two terms) commute exactly."""
+    n_levers = ls.shape[0] - 1
+    table = np.empty((ndays, n_levers))
+    for d in range(ndays):
+        for lever in range(n_levers):
+            c = 1.0 if multiply[lever] else 0.0
+            for e in range(ls[lever], ls[lever + 1]):
+                kind = eff_int[e, EI_EXPOSURE]
+                if kind == EXP_IMPULSE:
+                    continue
+                x = 0.0
+                if kind == EXP_COURSE:
+                    x = course_level(eff_float[e, EF_START], eff_float[e, EF_END], eff_float[e, EF_RETAIN], d)
+                s = eff_float[e, EF_GAIN] * min(eff_float[e, EF_CAP], x)
+                c = c * (1.0 + s) if multiply[lever] else c + s
+            table[d, lever] = c
+    return table
 
 
 @nb.njit(inline="always")
-def care_lever_held(neutral, multiply, held, x1, x2):
-    """Hook 'levers', one lever with at most ``HELD_EFFECTS`` effects, from the scalars
-    ``held`` (:func:`lever_effect`) and their channels' exposures ``x1``, ``x2``: the same
-    number as :func:`care_lever`, without reading the tables every day."""
+def impulse_effects(eff_int, eff_float, lo, hi):
+    """What the kernel holds of a lever's impulse effects (effects ``lo:hi``, at most
+    ``HELD_EFFECTS``) for the whole run: their number and the first two as scalars
+    ``(channel, signed gain, cap)``, zeros where there is none, in plan order."""
+    n = 0
+    ch1, g1, cap1, ch2, g2, cap2 = np.int64(0), 0.0, 0.0, np.int64(0), 0.0, 0.0
+    for e in range(lo, hi):
+        if eff_int[e, EI_EXPOSURE] != EXP_IMPULSE:
+            continue
+        if n == 0:
+            ch1, g1, cap1 = eff_int[e, EI_CHANNEL], eff_float[e, EF_GAIN], eff_float[e, EF_CAP]
+        else:
+            ch2, g2, cap2 = eff_int[e, EI_CHANNEL], eff_float[e, EF_GAIN], eff_float[e, EF_CAP]
+        n += 1
+    return n, (ch1, g1, cap1), (ch2, g2, cap2)
+
+
+@nb.njit(inline="always")
+def care_lever_held(start, multiply, held, x1, x2):
+    """Hook 'levers', one lever with at most ``HELD_EFFECTS`` effects: its patient-independent
+    part today ``start`` (:func:`course_levers`) changed by its impulse effects ``held``
+    (:func:`impulse_effects`) at their channels' impulses ``x1``, ``x2``: the same number as
+    :func:`care_lever`, without reading the tables every day."""
     n, (_, g1, cap1), (_, g2, cap2) = held
     if n == 0:
-        return neutral
+        return start
     s = g1 * min(cap1, x1)
-    c = neutral * (1.0 + s) if multiply else neutral + s
+    c = start * (1.0 + s) if multiply else start + s
     if n == 2:
         s = g2 * min(cap2, x2)
         c = c * (1.0 + s) if multiply else c + s
@@ -294,44 +303,6 @@ def _end_episode(i, cs, session_out):
     session_out[np.int64(cs[CS_TRACK]), i] = cs[CS_LEN]
     cs[CS_RELIEF_DAYS] += cs[CS_LEN]
     cs[CS_TRACK] = -1.0
-
-
-@nb.njit(inline="always")
-def care_sessions(i, d, P, prog, cs, next_s, today, imp, done, session_out, act, F, S, E, N, X, G, A, K, H):
-    """Hook 'session' (after observation): sessions done today and timed after observation.
-    A visit's dose is scaled by expectation and alliance, the first visit's framing sets
-    expectation, alliance raises self-efficacy and a relief episode starts; every session
-    is billed, adds its impulse and applies its kicks.
-    Returns ``act, F, S, E, N, X, G, A, K, H``."""
-    _, ch_int, ch_float, _, _, kick_int, kick_float, _, h, _, _, _, _, _ = prog
-    for ch in range(ch_int.shape[0]):
-        if not today[ch] or ch_int[ch, CI_TIMING] == TIME_BEFORE:
-            continue
-        if ch_int[ch, CI_VISIT] == 1:
-            if cs[CS_TRACK] >= 0.0:  # a new visit ends (censors) the previous episode
-                _end_episode(i, cs, session_out)
-            if done[ch] == 0.0:  # the framing of the first visit sets what the client expects
-                X = (1.0 - h.framing_weight) * X + h.framing_weight * h.framing_level
-            done[ch] += 1.0
-            cs[CS_COST] += ch_float[ch, CF_COST]
-            imp[ch] += ch_float[ch, CF_DOSE] * (0.5 + X) * (0.5 + h.alliance)
-            E += h.alliance_self_efficacy * h.alliance * (1.0 - E)
-            tracking = next_s[ch] - 1
-            cs[CS_TRACK] = tracking
-            cs[CS_TRACK_DAY] = d
-            cs[CS_PRE] = P
-            cs[CS_THRESH] = max((1.0 - h.relief_relative) * P, P - h.relief_absolute)
-            cs[CS_LEN] = 0.0
-            cs[CS_ON] = 0.0
-            cs[CS_EXPECTED] = h.expected_relief * X
-            session_out[tracking, i] = 0.0
-        else:
-            done[ch] += 1.0
-            cs[CS_COST] += ch_float[ch, CF_COST]
-            if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
-                imp[ch] += ch_float[ch, CF_DOSE]
-        act, F, S, E, N, X, G, A, K, H = kick_states(ch, kick_int, kick_float, act, F, S, E, N, X, G, A, K, H)
-    return act, F, S, E, N, X, G, A, K, H
 
 
 @nb.njit(inline="always")

@@ -6,16 +6,19 @@ patients or days. A day runs these phases (each an inlined function with a docst
 :mod:`painsim.engine.phases` and :mod:`painsim.engine.care_phases`):
 
 1. ``shocks``: re-injury, stress events, bad-sleep spells, good/bad days, short flares;
-2. care ``schedule`` and ``levers``: which sessions happen, and the levers of the day;
+2. care ``schedule`` and ``levers``: which of the day's sessions in the program's calendar
+   happen (``care_attendance``; those timed before observation are done now), and the
+   levers of the day (``care_lever_held`` on the run's ``course_levers`` table);
 3. ``observe``: activity, nociception, pain, reported pain, disability;
-4. care ``relief`` and ``session``: relief tracking, visits, session kicks;
+4. care ``relief`` and ``session``: relief tracking, visits (``care_visit``), session kicks
+   (``kick_state``);
 5. ``bookkeeping``, ``summaries``, ``tally`` and ``record``: outcome definitions and recordings;
 6. ``loops``: every state variable moves toward its target for tomorrow; then care ``decay``.
 
 The kernel knows levers and hook points (``engine.levers``), never a treatment. It reads
-the care tables itself and hands the daily phases scalars (see the speed rule in
-:mod:`painsim.engine.phases`). Every equation is written out, with its rationale, in
-docs/model.md.
+the care tables itself, loops over the day's calendar rows and hands the phases scalars
+(see the speed rules in :mod:`painsim.engine.phases` and :mod:`painsim.engine.care_phases`).
+Every equation is written out, with its rationale, in docs/model.md.
 """
 
 from __future__ import annotations
@@ -28,7 +31,21 @@ import numpy as np
 from painsim.engine import rng
 from painsim.engine.care_phases import (
     CARE_SLOTS,
+    CS_COST,
+    CS_DROPOUT,
+    CS_EXPECTED,
+    CS_LAST_LETDOWN,
+    CS_LAST_RELIEF,
+    CS_LEN,
+    CS_ON,
+    CS_PRE,
+    CS_RELIEF_DAYS,
+    CS_THRESH,
+    CS_TRACK,
+    CS_TRACK_DAY,
     HELD_EFFECTS,
+    LEVER_MULTIPLY,
+    care_attendance,
     care_decay,
     care_finish,
     care_lasting,
@@ -36,15 +53,16 @@ from painsim.engine.care_phases import (
     care_lever_held,
     care_relief,
     care_reset,
-    care_schedule,
-    care_sessions,
+    care_visit,
     course_level,
-    lever_effect,
+    course_levers,
+    impulse_effects,
+    kick_state,
     load_care,
-    next_session_day,
     store_care,
 )
 from painsim.engine.levers import (
+    EXP_IMPULSE,
     LV_ACT,
     LV_COND,
     LV_FEAR,
@@ -55,6 +73,7 @@ from painsim.engine.levers import (
     LV_SLEEP,
     LV_STRESS,
     LV_THREAT,
+    TIME_BEFORE,
 )  # fmt: skip
 from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
 from painsim.engine.params import PARAM_NAMES, ModelParams
@@ -75,6 +94,17 @@ from painsim.engine.phases import (
     trait_factor,
     windup_factor,
 )
+from painsim.engine.program import (
+    CF_ADHERE,
+    CF_BOOST,
+    CF_COST,
+    CF_DOSE,
+    CI_ATTEND,
+    CI_EXPOSURE,
+    CI_STREAM,
+    CI_TIMING,
+    CI_VISIT,
+)  # fmt: skip
 from painsim.engine.variables import (
     M_ACT,
     M_COND,
@@ -126,6 +156,7 @@ from painsim.engine.variables import (
 )  # fmt: skip
 
 KernelParams = namedtuple("KernelParams", PARAM_NAMES)  # type: ignore[misc]
+NO_SESSION = 1 << 62  # "no session scheduled" for the next session day
 
 
 def kernel_params(params: ModelParams) -> KernelParams:
@@ -154,7 +185,10 @@ def _make_kernel(with_care: bool):
         session_out, care_out = care_out_t
         # The tables once, as variables of the kernel: handing the tuple to a phase every day
         # would count references to each of its arrays.
-        _, ch_int, _, eff_int, eff_float, _, _, vch, hooks, imp_ch, imp_keep, ls, course_ch, course_win = prog
+        (_, ch_int, ch_float, eff_int, eff_float, kick_int, kick_float, vch, hooks, imp_ch, imp_keep, ls,
+         course_ch, course_win, calendar) = prog
+        n_cal = calendar.shape[0]
+        n_kicks = kick_int.shape[0]
         n_ch = ch_int.shape[0]
         n_eff = eff_int.shape[0]
         n_imp = imp_ch.shape[0]
@@ -165,27 +199,28 @@ def _make_kernel(with_care: bool):
         # Without care the additive levers get -0.0, which the compiler drops (x + -0.0 is x);
         # with care they start from the neutral 0.0 as the care effects do.
         no_care = 0.0 if with_care else -0.0
-        # Each lever's effects as scalars for the whole run (the common case: one or two).
-        h_noci = lever_effect(eff_int, eff_float, ls[LV_NOCI], ls[LV_NOCI + 1])
-        h_guard = lever_effect(eff_int, eff_float, ls[LV_GUARD], ls[LV_GUARD + 1])
-        h_inhib = lever_effect(eff_int, eff_float, ls[LV_INHIB], ls[LV_INHIB + 1])
-        h_threat = lever_effect(eff_int, eff_float, ls[LV_THREAT], ls[LV_THREAT + 1])
-        h_fear = lever_effect(eff_int, eff_float, ls[LV_FEAR], ls[LV_FEAR + 1])
-        h_sleep = lever_effect(eff_int, eff_float, ls[LV_SLEEP], ls[LV_SLEEP + 1])
-        h_stress = lever_effect(eff_int, eff_float, ls[LV_STRESS], ls[LV_STRESS + 1])
-        h_act = lever_effect(eff_int, eff_float, ls[LV_ACT], ls[LV_ACT + 1])
-        h_se = lever_effect(eff_int, eff_float, ls[LV_SE], ls[LV_SE + 1])
-        h_cond = lever_effect(eff_int, eff_float, ls[LV_COND], ls[LV_COND + 1])
+        # Each lever's impulse effects as scalars for the whole run (the common case: none to
+        # two), and the part of every lever that is the same for all patients, per day.
+        h_noci = impulse_effects(eff_int, eff_float, ls[LV_NOCI], ls[LV_NOCI + 1])
+        h_guard = impulse_effects(eff_int, eff_float, ls[LV_GUARD], ls[LV_GUARD + 1])
+        h_inhib = impulse_effects(eff_int, eff_float, ls[LV_INHIB], ls[LV_INHIB + 1])
+        h_threat = impulse_effects(eff_int, eff_float, ls[LV_THREAT], ls[LV_THREAT + 1])
+        h_fear = impulse_effects(eff_int, eff_float, ls[LV_FEAR], ls[LV_FEAR + 1])
+        h_sleep = impulse_effects(eff_int, eff_float, ls[LV_SLEEP], ls[LV_SLEEP + 1])
+        h_stress = impulse_effects(eff_int, eff_float, ls[LV_STRESS], ls[LV_STRESS + 1])
+        h_act = impulse_effects(eff_int, eff_float, ls[LV_ACT], ls[LV_ACT + 1])
+        h_se = impulse_effects(eff_int, eff_float, ls[LV_SE], ls[LV_SE + 1])
+        h_cond = impulse_effects(eff_int, eff_float, ls[LV_COND], ls[LV_COND + 1])
         held_only = True
         for lever in range(ls.shape[0] - 1):
             held_only &= ls[lever + 1] - ls[lever] <= HELD_EFFECTS
+        lever_day = course_levers(ndays if with_care and held_only else 0, eff_int, eff_float, ls, LEVER_MULTIPLY)
         cs = np.zeros(len(CARE_SLOTS))
-        next_s = np.zeros(n_ch, dtype=np.int64)
         attending = np.ones(n_ch, dtype=np.bool_)
         today = np.zeros(n_ch, dtype=np.bool_)
-        # Each channel's exposure of the day, once for all its effects: an impulse channel's
-        # impulse (kept by the session and decay hooks), a course channel's level (set at the
-        # levers hook), 0 for a channel without exposure.
+        # Each channel's exposure of the day: an impulse channel's impulse (kept by the session
+        # and decay hooks); a course channel's level is in ``lever_day``, or is set here by the
+        # levers hook for a plan with more than HELD_EFFECTS effects on a lever; 0 without one.
         exposure = np.zeros(n_ch)
         done = np.zeros(n_ch)
         for i in range(start, stop):
@@ -217,9 +252,12 @@ def _make_kernel(with_care: bool):
             slot = rec[2][i]
             week_max = 0.0
             sums, q_first, q_nrec = load_summaries(summ, i)
-            care_reset(cs, next_s, attending, exposure, done)
+            care_reset(cs, attending, exposure, done)
             slots = load_care(cs)
-            next_care = next_session_day(prog, next_s)
+            # The schedule hook runs only on the next day with a session (row ``cal`` of the calendar).
+            cal = 0
+            next_care = calendar[0, 0] if n_cal > 0 else NO_SESSION
+            today_lo = 0
             # Levers: the patient's modifiers, times (or plus) the care part of the day, which
             # only a plan with lever effects changes.
             lv_noci, lv_guard, lv_threat, lv_fear = np.float64(m_noci), np.float64(m_guard), np.float64(m_threat), \
@@ -235,33 +273,62 @@ def _make_kernel(with_care: bool):
                 due_after = False
                 if with_care:
                     if d == next_care:
+                        # Hook 'schedule': the kernel walks today's rows of the calendar and
+                        # hands the hook functions scalars (an array handed to an inlined phase
+                        # costs reference counts on every session day).
                         store_care(cs, slots)
-                        F, S, E, N, X, G, A, K, H, due_after = care_schedule(
-                            key, day, d, resources, prog, cs, next_s, attending, today, exposure, done, F, S, E, N,
-                            X, G, A, K, H)
+                        today_lo = cal
+                        while cal < n_cal and calendar[cal, 0] == d:
+                            ch, k = calendar[cal, 1], calendar[cal, 2]
+                            cal += 1
+                            happens, attends = care_attendance(
+                                key, day, k, ch_int[ch, CI_ATTEND], ch_int[ch, CI_STREAM], ch_float[ch, CF_COST],
+                                ch_float[ch, CF_ADHERE], ch_float[ch, CF_BOOST], attending[ch], resources, hooks,
+                                cs[CS_LAST_RELIEF], cs[CS_LAST_LETDOWN], E)
+                            if attending[ch] and not attends and ch == vch:
+                                cs[CS_DROPOUT] = d
+                            attending[ch] = attends
+                            today[ch] = happens
+                            before = ch_int[ch, CI_TIMING] == TIME_BEFORE
+                            due_after |= happens and not before
+                            if happens and before:
+                                done[ch] += 1.0
+                                cs[CS_COST] += ch_float[ch, CF_COST]
+                                if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
+                                    exposure[ch] += ch_float[ch, CF_DOSE]
+                                for kk in range(n_kicks):
+                                    if kick_int[kk, 0] == ch:
+                                        _, F, S, E, N, X, G, A, K, H = kick_state(
+                                            kick_int[kk, 1], kick_int[kk, 2], kick_float[kk], 0.0, F, S, E, N, X,
+                                            G, A, K, H)
+                        next_care = calendar[cal, 0] if cal < n_cal else NO_SESSION
                         slots = load_care(cs)
-                        next_care = next_session_day(prog, next_s)
                     if has_effects:
-                        for j in range(n_course):
-                            exposure[course_ch[j]] = course_level(course_win[j, 0], course_win[j, 1],
-                                                                  course_win[j, 2], d)
                         if held_only:
-                            c_noci = care_lever_held(1.0, True, h_noci, exposure[h_noci[1][0]], exposure[h_noci[2][0]])
-                            c_guard = care_lever_held(1.0, True, h_guard,
-                                                      exposure[h_guard[1][0]], exposure[h_guard[2][0]])
-                            c_inhib = care_lever_held(0.0, False, h_inhib,
+                            c_noci = care_lever_held(lever_day[d, LV_NOCI], True, h_noci, exposure[h_noci[1][0]],
+                                                     exposure[h_noci[2][0]])
+                            c_guard = care_lever_held(lever_day[d, LV_GUARD], True, h_guard, exposure[h_guard[1][0]],
+                                                      exposure[h_guard[2][0]])
+                            c_inhib = care_lever_held(lever_day[d, LV_INHIB], False, h_inhib,
                                                       exposure[h_inhib[1][0]], exposure[h_inhib[2][0]])
-                            c_threat = care_lever_held(1.0, True, h_threat,
+                            c_threat = care_lever_held(lever_day[d, LV_THREAT], True, h_threat,
                                                        exposure[h_threat[1][0]], exposure[h_threat[2][0]])
-                            c_fear = care_lever_held(1.0, True, h_fear, exposure[h_fear[1][0]], exposure[h_fear[2][0]])
-                            c_sleep = care_lever_held(0.0, False, h_sleep,
+                            c_fear = care_lever_held(lever_day[d, LV_FEAR], True, h_fear, exposure[h_fear[1][0]],
+                                                     exposure[h_fear[2][0]])
+                            c_sleep = care_lever_held(lever_day[d, LV_SLEEP], False, h_sleep,
                                                       exposure[h_sleep[1][0]], exposure[h_sleep[2][0]])
-                            c_stress = care_lever_held(1.0, True, h_stress,
+                            c_stress = care_lever_held(lever_day[d, LV_STRESS], True, h_stress,
                                                        exposure[h_stress[1][0]], exposure[h_stress[2][0]])
-                            c_act = care_lever_held(0.0, False, h_act, exposure[h_act[1][0]], exposure[h_act[2][0]])
-                            c_se = care_lever_held(0.0, False, h_se, exposure[h_se[1][0]], exposure[h_se[2][0]])
-                            c_cond = care_lever_held(1.0, True, h_cond, exposure[h_cond[1][0]], exposure[h_cond[2][0]])
+                            c_act = care_lever_held(lever_day[d, LV_ACT], False, h_act, exposure[h_act[1][0]],
+                                                    exposure[h_act[2][0]])
+                            c_se = care_lever_held(lever_day[d, LV_SE], False, h_se, exposure[h_se[1][0]],
+                                                   exposure[h_se[2][0]])
+                            c_cond = care_lever_held(lever_day[d, LV_COND], True, h_cond, exposure[h_cond[1][0]],
+                                                     exposure[h_cond[2][0]])
                         else:
+                            for j in range(n_course):
+                                exposure[course_ch[j]] = course_level(course_win[j, 0], course_win[j, 1],
+                                                                      course_win[j, 2], d)
                             c_noci = care_lever(1.0, True, ls[LV_NOCI], ls[LV_NOCI + 1], eff_int, eff_float, exposure)
                             c_guard = care_lever(1.0, True, ls[LV_GUARD], ls[LV_GUARD + 1], eff_int, eff_float,
                                                  exposure)
@@ -288,10 +355,35 @@ def _make_kernel(with_care: bool):
                         if ended >= 0:
                             session_out[ended, i] = relief_len
                     if due_after:
+                        # Hook 'session', as the schedule hook: the kernel loops, the hooks take scalars.
                         store_care(cs, slots)
-                        act, F, S, E, N, X, G, A, K, H = care_sessions(i, d, P, prog, cs, next_s, today, exposure,
-                                                                       done, session_out, act, F, S, E, N, X, G, A,
-                                                                       K, H)
+                        for row in range(today_lo, cal):
+                            ch = calendar[row, 1]
+                            if not today[ch] or ch_int[ch, CI_TIMING] == TIME_BEFORE:
+                                continue
+                            if ch_int[ch, CI_VISIT] == 1:
+                                if cs[CS_TRACK] >= 0.0:  # a new visit ends (censors) the previous episode
+                                    session_out[np.int64(cs[CS_TRACK]), i] = cs[CS_LEN]
+                                    cs[CS_RELIEF_DAYS] += cs[CS_LEN]
+                                X, E, impulse, threshold, expected = care_visit(done[ch] == 0.0,
+                                                                                ch_float[ch, CF_DOSE], hooks, P, X, E)
+                                done[ch] += 1.0
+                                cs[CS_COST] += ch_float[ch, CF_COST]
+                                exposure[ch] += impulse
+                                tracking = calendar[row, 2]
+                                cs[CS_TRACK], cs[CS_TRACK_DAY], cs[CS_PRE] = tracking, d, P
+                                cs[CS_THRESH], cs[CS_LEN], cs[CS_ON], cs[CS_EXPECTED] = threshold, 0.0, 0.0, expected
+                                session_out[tracking, i] = 0.0
+                            else:
+                                done[ch] += 1.0
+                                cs[CS_COST] += ch_float[ch, CF_COST]
+                                if ch_int[ch, CI_EXPOSURE] == EXP_IMPULSE:
+                                    exposure[ch] += ch_float[ch, CF_DOSE]
+                            for kk in range(n_kicks):
+                                if kick_int[kk, 0] == ch:
+                                    act, F, S, E, N, X, G, A, K, H = kick_state(
+                                        kick_int[kk, 1], kick_int[kk, 2], kick_float[kk], act, F, S, E, N, X, G, A, K,
+                                        H)
                         slots = load_care(cs)
                 PS, run, recovered, n_recur, first, q_first, q_nrec = bookkeeping(
                     p, d, day, PO, PS, run, recovered, n_recur, first, q_first, q_nrec)

@@ -96,6 +96,10 @@ class CareProgram:
     course_window: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     kick_int: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
     kick_float: np.ndarray = field(default_factory=lambda: np.empty(0))
+    calendar: np.ndarray = field(default_factory=lambda: np.empty((0, 3), dtype=np.int64))
+    """Every scheduled session as a row ``(day, channel, session number within the channel)``,
+    sorted by day and channel: on a day with sessions the kernel reads that day's rows
+    instead of asking every channel whether it has one."""
 
     @classmethod
     def build(cls, channels: tuple[Channel, ...] | list[Channel], hooks: VisitHooks) -> CareProgram:
@@ -108,6 +112,8 @@ class CareProgram:
         first = 0
         for j, ch in enumerate(channels):
             sessions = np.asarray(ch.session_days, dtype=np.int64)
+            if sessions.size and (sessions[0] < 0 or np.any(np.diff(sessions) <= 0)):
+                raise ValueError(f"channel {ch.name!r}: session days must be >= 0 and strictly increasing")
             days.append(sessions)
             ch_int.append([first, sessions.size, _code(ATTENDANCE_MODELS, ch.attendance, ch.name, "attendance"),
                            int(ch.visit), _code(EXPOSURES, ch.exposure, ch.name, "exposure"),
@@ -134,6 +140,7 @@ class CareProgram:
         eff_int, eff_float = [eff_int[e] for e in by_lever], [eff_float[e] for e in by_lever]
         lever_start = np.searchsorted(np.array([row[EI_LEVER] for row in eff_int], dtype=np.int64),
                                       np.arange(len(LEVERS) + 1), side="left").astype(np.int64)
+        calendar = sorted((int(day), j, k) for j, sessions in enumerate(days) for k, day in enumerate(sessions))
         return cls(
             channels=channels, hooks=hooks,
             session_days=np.concatenate(days) if days else np.empty(0, dtype=np.int64),
@@ -149,6 +156,7 @@ class CareProgram:
                                     for j in course], dtype=np.float64).reshape(-1, 3),
             kick_int=np.array(kick_int, dtype=np.int64).reshape(-1, 3),
             kick_float=np.array(kick_float, dtype=np.float64),
+            calendar=np.array(calendar, dtype=np.int64).reshape(-1, 3),
         )  # fmt: skip
 
     @property
@@ -177,7 +185,7 @@ class CareProgram:
         return (self.session_days, self.ch_int, self.ch_float, self.eff_int, self.eff_float,
                 self.kick_int, self.kick_float, np.int64(self.visit_channel), self.hooks,
                 self.impulse_channels, self.impulse_keep, self.lever_start, self.course_channels,
-                self.course_window)
+                self.course_window, self.calendar)
 
 
 def _signed_gain(lever: int, op: int, gain: float) -> float:
