@@ -250,6 +250,9 @@ def simulate_range(
             flare = 1.0
             if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
                 flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
+            minor = 0.0
+            if rng.uniform(key, rng.STRAIN, day) < p.minor_strain_rate:
+                minor = -p.minor_strain_size * np.log(rng.uniform(key, rng.STRAIN_SIZE, day))
 
             # care: which sessions happen today --------------------------------------
             session_today = False
@@ -288,7 +291,7 @@ def simulate_range(
                                - p.activity_fear * F + m_act))
             decond = 1.0 - K
             relief_cut = 1.0 - c.massage_nociception * cut
-            noci = m_noci * relief_cut * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+            noci = m_noci * relief_cut * (T + minor + p.nociception_guarding * G + p.nociception_inflammation * I
                                           + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
             gain = sens * (1.0 + p.sensitization_gain * C) * (1.0 + p.threat_facilitation * A)
             inhib_care = 0.0

@@ -101,10 +101,11 @@ class PatientAgent(mesa.Agent):
             self.spell = math.ceil(r.expovariate(1.0) * p.sleep_spell_days)
         self.V = self.model.persistence * self.V + self.model.innovation * r.gauss(0.0, 1.0)
         flare = 1.0 + (p.flare_gain * r.expovariate(1.0) if r.random() < p.flare_rate else 0.0)
+        minor = p.minor_strain_size * r.expovariate(1.0) if r.random() < p.minor_strain_rate else 0.0
         # 2. activity, nociception, pain, disability
         act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * self.E - p.activity_fear * self.F))
         decond = 1.0 - self.K
-        noci = (self.T + p.nociception_guarding * self.G + p.nociception_inflammation * self.I
+        noci = (self.T + minor + p.nociception_guarding * self.G + p.nociception_inflammation * self.I
                                    + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
         gain = self.sens * (1.0 + p.sensitization_gain * self.C) * (1.0 + p.threat_facilitation * self.A)
         inhib = p.inhibition * (0.4 * self.E + 0.3 * self.S + 0.3 * (1.0 - self.A))

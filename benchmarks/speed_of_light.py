@@ -4,9 +4,10 @@ Work per patient-day (counted by hand from ``src/painsim/engine/kernel.py``, the
 with summaries only, i.e. what ``bench_engine.py`` runs; rare branches such as re-injury
 with probability 0.0017 a day are left out):
 
-* shocks: 3 Bernoulli draws (re-injury, stress event, bad-sleep spell; the spell draw is
-  skipped on the ~7 % of days inside a spell) and two Box-Muller normals (good/bad-day
-  fluctuation, measurement noise), each 2 uniforms + log + sqrt + cos: ~6.9 uniform hashes,
+* shocks: 5 Bernoulli draws (re-injury, stress event, bad-sleep spell, short flare, minor
+  strain; the spell draw is skipped on the ~7 % of days inside a spell) and two Box-Muller
+  normals (good/bad-day fluctuation, measurement noise), each 2 uniforms + log + sqrt + cos:
+  ~8.9 uniform hashes,
   2 log, 2 sqrt, 2 cos;
 * pain: exp of the fluctuation, the saturating pain curve (1 exp, 1 division), disability
   (1 division);
@@ -42,7 +43,7 @@ import numpy as np
 from painsim.engine import rng
 
 # operations per patient-day (see the module docstring)
-COUNTS = {"arith": 206 + 15 + 7, "div": 6, "exp": 3, "log": 2, "sqrt": 2, "cos": 2, "uniform": 6.93}
+COUNTS = {"arith": 206 + 15 + 7, "div": 6, "exp": 3, "log": 2, "sqrt": 2, "cos": 2, "uniform": 8.93}
 
 
 @nb.njit(nogil=True)

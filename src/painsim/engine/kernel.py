@@ -269,7 +269,7 @@ def _make_kernel(with_care: bool):
 
             for d in range(ndays):
                 day = day0 + d
-                T, Z, spell, V, flare = shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p)
+                T, Z, spell, V, flare, minor = shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p)
                 due_after = False
                 if with_care:
                     if d == next_care:
@@ -347,7 +347,7 @@ def _make_kernel(with_care: bool):
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
-                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, m_act, c_act,
+                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, minor, m_act, c_act,
                                         lv_noci, m_inhib, c_inhib)
                 if with_care:
                     if has_visit:

@@ -99,6 +99,15 @@ class ModelParams(BaseModel):
     flare_gain: float = _p(
         3.0, "mean relative rise of the pain drive on a flare day (exponential)",
         "pain about 2.7 points higher during a flare, most flares last under 4 hours (Suri et al. 2011)")
+    minor_strain_rate: float = _p(
+        0.0012, "brief minor strains per day: a day of new nociceptive drive, whatever the drive before it",
+        "recurrences after recovery are common and mostly brief: 69% (62-74) of people recovered from LBP have "
+        "pain >= 2 for 24 hours within a year, median 139 days (da Silva et al. 2019, J Physiother 65:159); "
+        "calibrated to that", le=1.0)
+    minor_strain_size: float = _p(
+        3.0, "mean nociceptive drive added on a strain day (exponential): a strain is felt even from a "
+             "pain-free state, unlike a flare or a bad day, which scale the drive there is",
+        "calibrated with minor_strain_rate to da Silva et al. 2019 (one-day probes, docs/validation.md)")
     # --- loop 1: wind-up / central sensitization ----------------------------------------
     sensitization_up: float = _p(0.01, "rate of sensitization build-up per day", _ASSUMED)
     sensitization_down: float = _p(

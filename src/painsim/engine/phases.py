@@ -97,7 +97,9 @@ def shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p):
     :func:`reinjury_probability`), stress events, bad-sleep spells, good/bad days (AR(1))
     and short flares, each from its own common-random-number stream. A flare lasts the day
     (most flares last hours: Suri et al. 2011): ``flare`` is the day's factor on the pain drive
-    (1 on a day without). Returns ``T, Z, spell, V, flare``."""
+    (1 on a day without). A minor strain adds ``minor`` to the day's nociceptive drive (0 on a
+    day without): unlike a flare or a bad day it is felt from a pain-free state, so a recovered
+    person has brief recurrences (da Silva et al. 2019). Returns ``T, Z, spell, V, flare, minor``."""
     if rng.uniform(key, rng.REINJURY, day) < reinjury_p:
         T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
     if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
@@ -110,22 +112,26 @@ def shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p):
     flare = 1.0
     if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
         flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
-    return T, Z, spell, V, flare
+    minor = 0.0
+    if rng.uniform(key, rng.STRAIN, day) < p.minor_strain_rate:
+        minor = -p.minor_strain_size * np.log(rng.uniform(key, rng.STRAIN_SIZE, day))
+    return T, Z, spell, V, flare, minor
 
 
 @nb.njit(inline="always")
-def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, act_add, act_care, noci_lever,
+def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, minor, act_add, act_care, noci_lever,
             inhib_add, inhib_care):  # fmt: skip
     """Phase 3, observation: activity, nociception and pain from the state entering the day,
     the pain that breaks through inhibition scaled by the day's good/bad-day factor
     ``exp(V)`` and ``flare`` (so a pain-free day stays pain-free and flares are flares of
-    pain), reported pain with a rating error that shrinks toward pain 0, and disability.
+    pain; a minor strain's ``minor`` adds to the nociceptive drive, so it is felt even on such
+    a day), reported pain with a rating error that shrinks toward pain 0, and disability.
     The ``*_add``/``*_care`` pairs are the patient's modifier and the care part of an
     additive lever; ``noci_lever`` is the whole nociception lever. Returns ``act, P, PO, D``."""
     act = min(1.0, max(0.05, p.activity_base + p.activity_self_efficacy * E - p.activity_fear * F
                        + act_add + act_care))
     decond = 1.0 - K
-    noci = noci_lever * (T + p.nociception_guarding * G + p.nociception_inflammation * I
+    noci = noci_lever * (T + minor + p.nociception_guarding * G + p.nociception_inflammation * I
                                      + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
     gain = sens * (1.0 + p.sensitization_gain * C) * (1.0 + p.threat_facilitation * A)
     inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + inhib_add + inhib_care
