@@ -16,6 +16,11 @@ from painsim.store import Store, StoreError
 CHILD = Path(__file__).with_name("_child.py")
 
 
+# A signalled writer exits in about a second; on a 2-core machine busy with the rest of the
+# suite it once took more than 30 s (CI run of 2026-12-02), so the net is wide and says why.
+EXIT_TIMEOUT = 90
+
+
 def _spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(CHILD), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -37,7 +42,12 @@ def test_killed_writer_leaves_no_visible_run(store, frames, write_run, sig):
         assert (staged / "trajectories.parquet").exists()
         assert list(store.runs().run_id) == [earlier]  # in progress: not visible
         proc.send_signal(sig)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            pytest.fail(f"the writer did not exit within {EXIT_TIMEOUT} s of {sig.name}; its stderr:\n{err}")
     finally:
         proc.kill()
         proc.wait()
