@@ -6,6 +6,7 @@ usage: _child.py ROOT hang            write one table, print READY, sleep (to be
        _child.py ROOT rebuild-hang    rebuild the index, print READY before swapping it in, sleep
 """
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,10 @@ import numpy as np
 import pandas as pd
 
 from painsim.store import Store
+
+# ctrl-c must raise KeyboardInterrupt here as in a user's process: a child inherits an ignored
+# SIGINT from its parent (a test worker may be left ignoring it), and Python then keeps it ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 root, mode = sys.argv[1], sys.argv[2]
 df = pd.DataFrame({"day": np.arange(50), "pain": np.linspace(0, 10, 50)})

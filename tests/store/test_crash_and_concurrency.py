@@ -16,9 +16,8 @@ from painsim.store import Store, StoreError
 CHILD = Path(__file__).with_name("_child.py")
 
 
-# A signalled writer exits in about a second; on a 2-core machine busy with the rest of the
-# suite it once took more than 30 s (CI run of 2026-12-02), so the net is wide and says why.
-EXIT_TIMEOUT = 90
+# A signalled writer exits in about a second; a timeout fails with the writer's stderr.
+EXIT_TIMEOUT = 30
 
 
 def _spawn(*args: str) -> subprocess.Popen:
