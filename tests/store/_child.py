@@ -17,7 +17,8 @@ import pandas as pd
 from painsim.store import Store
 
 # ctrl-c must raise KeyboardInterrupt here as in a user's process: a child inherits an ignored
-# SIGINT from its parent (a test worker may be left ignoring it), and Python then keeps it ignored.
+# or blocked SIGINT from its parent (a test worker may be left so), and Python then keeps it so.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
 root, mode = sys.argv[1], sys.argv[2]
