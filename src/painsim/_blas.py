@@ -19,13 +19,14 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Mapping
 
 #: The OpenBLAS kernels painsim pins (``OPENBLAS_CORETYPE``).
 CORETYPE = "Haswell"
 REQUIRED_FLAGS = frozenset({"avx2", "fma"})
 
 
-def should_pin(environ: dict[str, str] | os._Environ, machine: str, cpu_flags: frozenset[str],
+def should_pin(environ: Mapping[str, str], machine: str, cpu_flags: frozenset[str],
                numpy_loaded: bool) -> bool:
     """Whether to set ``OPENBLAS_CORETYPE``: unset by the user, an x86-64 CPU with AVX2 and
     FMA (the pinned kernels' instructions), and numpy not yet loaded.
