@@ -36,6 +36,11 @@ def test_engine_benchmark_quick_run(tmp_path):
     assert [r["n"] for r in rows] == [1000, 10000]
     assert all(r["patient_days_per_s"] > 0 and r["peak_rss_mib"] > 0 for r in rows)
     assert all(len(r["load_before"]) == 3 for r in rows)
+    baseline = res["baseline"]["rows"]
+    assert [r["care"] for r in baseline] == ["no care", "massage + exercise + sleep + education"]
+    # each case ran in its own process(es), and engine and baseline kernels gave the same summaries
+    assert all(r["identical"] and r["processes"] == len(r["runs"]) == 1 for r in baseline)
+    assert all(r["ratio_min"] <= r["ratio"] <= r["ratio_max"] and r["pooled"] > 0 for r in baseline)
     sol = res["speed_of_light"]
     assert sol["ns_per_patient_day"] > 0 and sol["ratio_kernel_to_speed_of_light"] > 0
     if res["mesa"] is not None:  # mesa installed
