@@ -108,7 +108,7 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
     horizon = result.scenario.horizon_days
     days = [d for d in ("0", "70", "365", "729") if int(d) < horizon]
     for column in ("arm", *[f"pain d{d}" for d in days], "non-resp", "transient", "lasting",
-                   "relief days", "sessions", "cost $", "$/relief-day"):
+                   "relief days", "visits", "cost $", "$/relief-day"):
         table.add_column(column, justify="right" if column != "arm" else "left", no_wrap=column == "arm")
     for name, arm in summary.items():
         cells = [f"{arm['pain_mean'][d]:.2f}" for d in days] + _care_cells(arm)
@@ -120,9 +120,11 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
 
 
 def _care_cells(arm: dict[str, Any]) -> list[str]:
-    """Responder classes, relief days, sessions, cost and cost per relief-day of one arm's
-    summary, each from its own field: classes exist only with visits, the care outcomes
-    with any care; an arm without care had no sessions and cost nothing (0, not "-")."""
+    """Responder classes, relief days, visits attended (sessions of a visit treatment such
+    as massage or sham; other treatments' sessions are in the summary's per-treatment
+    fields), cost and cost per relief-day of one arm's summary, each from its own field:
+    classes exist only with visits, the care outcomes with any care; an arm without care
+    had no visits and cost nothing (0, not "-")."""
     classes = arm.get("responder_classes") or {}
     shares = [f"{classes[c]:.0%}" if c in classes else "-" for c in ("non_responder", "transient", "lasting")]
     relief = arm.get("relief_days_median")
