@@ -127,7 +127,9 @@ def across_processes(n: int, days: int, case: str, passes: int, processes: int) 
     runs = []
     for _ in range(processes):
         out = subprocess.run([sys.executable, __file__, str(n), str(days), str(passes), case, "--json"],
-                             check=True, capture_output=True, text=True)
+                             capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError(f"kernel_ab.py {n} {days} {passes} {case} --json failed:\n{out.stderr}")
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     ratios = [r["ratio"] for r in runs]
     pooled = sum(r["baseline_seconds"] for r in runs) / sum(r["engine_seconds"] for r in runs)
@@ -170,6 +172,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--json", action="store_true", help="one case, its result as JSON (used by --processes)")
     args = parser.parse_args(argv)
     cases = tuple(args.cases.split(","))
+    if not set(cases) <= {"none", "care"}:
+        parser.error(f"cases must be none, care or none,care (got {args.cases!r})")
     if args.json:
         _one_case_json(args.n, args.days, args.passes, cases[0])
     elif args.processes:
