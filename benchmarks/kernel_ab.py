@@ -21,6 +21,7 @@ that file: touch it after editing a phase.
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -161,8 +162,6 @@ def compare(n: int, days: int, passes: int, cases=("none", "care")) -> dict[str,
 
 
 def main(argv: list[str]) -> None:
-    import argparse
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n", type=int)
     parser.add_argument("days", type=int)

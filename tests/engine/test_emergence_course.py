@@ -111,12 +111,13 @@ def test_recovered_people_have_brief_recurrences_from_minor_strains():
     only an additive event can make a recurrence: without the minor strains far fewer of the
     recovered have one."""
     record = ps.Record(variables=("pain",), every=1)
+    default_rate = ps.ModelParams().minor_strain_rate
     shares = {}
-    for rate in (ps.ModelParams().minor_strain_rate, 0.0):
+    for rate in (default_rate, 0.0):
         cohort = ps.Cohort.build("acute", n=2000, seed=24, params=ps.ModelParams(minor_strain_rate=rate))
         pain = ps.simulate(cohort, 730, record).trajectories["pain"]
         shares[rate] = ds.recurrence_within(pain, recovery_pain=1.5, recovery_days=7, threshold=1.5, run_days=1,
                                             follow_days=365)
-    with_strains, without = shares[ps.ModelParams().minor_strain_rate], shares[0.0]
+    with_strains, without = shares[default_rate], shares[0.0]
     assert with_strains > without + 0.1
     assert 0.5 <= with_strains <= 0.85
