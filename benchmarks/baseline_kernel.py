@@ -70,6 +70,7 @@ from painsim.engine.variables import (
     S_T,
     S_U,
     S_V,
+    S_VS,
     S_W,
     S_X,
     S_Z,
@@ -193,6 +194,7 @@ def simulate_range(
         Z = np.float64(state[S_Z, i])
         spell = np.float64(state[S_SPELL, i])
         V = np.float64(state[S_V, i])
+        VS = np.float64(state[S_VS, i])
         P = np.float64(state[S_P, i])
         PO = np.float64(state[S_PO, i])
         D = np.float64(state[S_D, i])
@@ -231,6 +233,8 @@ def simulate_range(
         knowledge0 = 0.2 + 0.3 * resources  # the person's own knowledge, once per patient
         persistence = np.exp(-1.0 / p.fluctuation_days)
         innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
+        slow_persistence = np.exp(-1.0 / p.slow_fluctuation_days)
+        slow_innovation = p.slow_fluctuation_sd * np.sqrt(1.0 - slow_persistence * slow_persistence)
 
         for d in range(ndays):
             day = day0 + d
@@ -247,6 +251,9 @@ def simulate_range(
 
             V = persistence * V + innovation * rng.normal(
                 key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
+            if slow_innovation > 0.0:
+                VS = slow_persistence * VS + slow_innovation * rng.normal(
+                    key, rng.SLOW_FLUCTUATION_A, rng.SLOW_FLUCTUATION_B, day)
             flare = 1.0
             if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
                 flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
@@ -300,7 +307,7 @@ def simulate_range(
                 inhib_care += gain_inhib * min(impulse, 1.5)
             inhib_care += c.exercise_inhibition * exercise_on
             inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib + inhib_care
-            q = max(0.0, gain * noci - inhib) * np.exp(V) * flare
+            q = max(0.0, gain * noci - inhib) * np.exp(V + VS) * flare
             P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
             noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
             rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
@@ -392,7 +399,7 @@ def simulate_range(
             daily[d, D_REC] += np.int64(recovered)
 
             if slot >= 0:
-                _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+                _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V, VS,
                        P, PO, D, act, PS, run, recovered, n_recur, first)
                 period = d // rec_every
                 length = min(rec_every, ndays - period * rec_every)
@@ -446,7 +453,7 @@ def simulate_range(
             # B1 tissue healing toward the person's own level, faster when conditioned and resilient
             T -= min(1.0, p.heal_rate * resilience * (0.5 + 0.5 * K)) * (T - floor)
 
-        _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+        _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V, VS,
                P, PO, D, act, PS, run, recovered, n_recur, first)
         if tracking >= 0:  # an episode still running at the horizon is censored there
             session_out[tracking, i] = relief_len
@@ -462,7 +469,7 @@ def simulate_range(
 
 
 @nb.njit(inline="always")
-def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V, VS,
            P, PO, D, act, PS, run, recovered, n_recur, first):  # fmt: skip
     state[S_T, i] = T
     state[S_G, i] = G
@@ -481,6 +488,7 @@ def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
     state[S_Z, i] = Z
     state[S_SPELL, i] = spell
     state[S_V, i] = V
+    state[S_VS, i] = VS
     state[S_P, i] = P
     state[S_PO, i] = PO
     state[S_D, i] = D

@@ -44,6 +44,7 @@ from painsim.engine.variables import (
     S_T,
     S_U,
     S_V,
+    S_VS,
     S_W,
     S_X,
     S_Z,
@@ -51,7 +52,8 @@ from painsim.engine.variables import (
 )  # fmt: skip
 
 STATE_ROWS = {"T": S_T, "G": S_G, "C": S_C, "H": S_H, "I": S_I, "S": S_S, "K": S_K, "A": S_A, "F": S_F,
-              "E": S_E, "X": S_X, "N": S_N, "W": S_W, "U": S_U, "Z": S_Z, "spell": S_SPELL, "V": S_V}
+              "E": S_E, "X": S_X, "N": S_N, "W": S_W, "U": S_U, "Z": S_Z, "spell": S_SPELL, "V": S_V,
+              "VS": S_VS}
 
 
 def _clip01(x: float) -> float:
@@ -100,6 +102,8 @@ class PatientAgent(mesa.Agent):
         elif r.random() < p.sleep_spell_rate:
             self.spell = math.ceil(r.expovariate(1.0) * p.sleep_spell_days)
         self.V = self.model.persistence * self.V + self.model.innovation * r.gauss(0.0, 1.0)
+        if self.model.slow_innovation > 0.0:
+            self.VS = self.model.slow_persistence * self.VS + self.model.slow_innovation * r.gauss(0.0, 1.0)
         flare = 1.0 + (p.flare_gain * r.expovariate(1.0) if r.random() < p.flare_rate else 0.0)
         minor = p.minor_strain_size * r.expovariate(1.0) if r.random() < p.minor_strain_rate else 0.0
         # 2. activity, nociception, pain, disability
@@ -109,7 +113,7 @@ class PatientAgent(mesa.Agent):
                                    + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
         gain = self.sens * (1.0 + p.sensitization_gain * self.C) * (1.0 + p.threat_facilitation * self.A)
         inhib = p.inhibition * (0.4 * self.E + 0.3 * self.S + 0.3 * (1.0 - self.A))
-        q = max(0.0, gain * noci - inhib) * math.exp(self.V) * flare
+        q = max(0.0, gain * noci - inhib) * math.exp(self.V + self.VS) * flare
         P = 10.0 * (1.0 - math.exp(-q / p.pain_scale))
         self.P = P
         rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
@@ -156,6 +160,8 @@ class PainModel(mesa.Model):
         self.gains = (1.0, 1.0, 1.0, 1.0, 1.0)
         self.persistence = math.exp(-1.0 / self.p.fluctuation_days)
         self.innovation = self.p.fluctuation_sd * math.sqrt(1.0 - self.persistence**2)
+        self.slow_persistence = math.exp(-1.0 / self.p.slow_fluctuation_days)
+        self.slow_innovation = self.p.slow_fluctuation_sd * math.sqrt(1.0 - self.slow_persistence**2)
         self.mean_pain: list[float] = []
         self.pain_sum = 0.0
         state = cohort.state.astype(np.float64)

@@ -93,10 +93,11 @@ def test_entry_in_a_bad_week_regresses_toward_the_persons_own_level():
     """People consult, and are screened, in a bad week of a persisting course (docs/model.md,
     "Entry"): selecting the entry week for pain >= 4 but the weeks before only for pain that
     persisted gives more early improvement (regression to the mean) than selecting every
-    4-week block for pain >= 4, which keeps people stable at a high level."""
+    4-week block for pain >= 4, which keeps people stable at a high level. (Without the rise
+    over the weeks before, tested below, which otherwise decides most of the selection.)"""
 
     def six_week_ratio(persistent_min_pain: float) -> float:
-        population = ps.Population(entry="chronic", persistent_min_pain=persistent_min_pain)
+        population = ps.Population(entry="chronic", persistent_min_pain=persistent_min_pain, entry_rise_weeks=0)
         cohort = ps.Cohort.build(population, n=3000, seed=5)
         pain = ps.simulate(cohort, 42, ps.Record(variables=("pain",), every=1)).trajectories["pain"]
         return float(pain[35:42].mean() / pain[:7].mean())
@@ -104,6 +105,50 @@ def test_entry_in_a_bad_week_regresses_toward_the_persons_own_level():
     selected_in_a_bad_week, stable_high = six_week_ratio(2.0), six_week_ratio(4.0)
     assert selected_in_a_bad_week < stable_high - 0.005, (selected_in_a_bad_week, stable_high)
 
+
+def _weekly_pain(entry: ps.Population, n: int, seed: int, weeks: int = 8) -> np.ndarray:
+    cohort = ps.Cohort.build(entry, n=n, seed=seed)
+    result = ps.simulate(cohort, 7 * weeks, ps.Record(variables=("pain",), every=1))
+    daily = result.trajectories["pain"]
+    return daily.reshape(weeks, 7, -1).mean(axis=1)
+
+
+def test_consulting_in_a_worse_spell_makes_pain_regress_after_entry():
+    # Whitney & Von Korff 1992: people consult when pain exceeds its usual level, so pain falls
+    # after entry without care; selecting on a rise makes that fall larger (same candidates).
+    rising = _weekly_pain(ps.Population(entry="chronic"), 600, 3)
+    any_week = _weekly_pain(ps.Population(entry="chronic", entry_rise_weeks=0), 600, 3)
+    fall_rising = rising[0].mean() - rising[-2:].mean()
+    fall_any = any_week[0].mean() - any_week[-2:].mean()
+    assert fall_rising > fall_any + 0.1
+    assert fall_rising > 0.3
+
+
+
+def test_slow_spells_are_weeks_to_months_of_worse_or_better_pain():
+    """Slow spells (docs/model.md, the shocks): an AR(1) log-factor with SD
+    slow_fluctuation_sd and correlation time slow_fluctuation_days, so that a person's weekly
+    pain, around their own trend, stays correlated over a month and their monthly means vary
+    more than without them."""
+    from painsim.engine.variables import STATE_INDEX
+
+    def around_own_trend(params: ps.ModelParams) -> tuple[float, float, np.ndarray]:
+        cohort = ps.Cohort.build("chronic", n=1500, seed=25, params=params)
+        result = ps.simulate(cohort, 364, ps.Record(variables=("pain",), every=1))
+        weekly = result.trajectories["pain"].reshape(52, 7, -1).mean(axis=1)
+        trend = np.c_[np.ones(52), np.arange(52)]
+        own = weekly - trend @ np.linalg.lstsq(trend, weekly, rcond=None)[0]
+        lag4 = (own[4:] * own[:-4]).mean() / np.sqrt((own[4:] ** 2).mean() * (own[:-4] ** 2).mean())
+        monthly_sd = own.reshape(13, 4, -1).mean(axis=1).std(axis=0).mean()
+        return float(lag4), float(monthly_sd), result.cohort.state[STATE_INDEX["slow_fluctuation"]]
+
+    spelled = ps.ModelParams(slow_fluctuation_sd=0.4)  # off by default (docs/validation.md)
+    lag4, monthly_sd, spells = around_own_trend(spelled)
+    lag4_without, monthly_sd_without, flat = around_own_trend(ps.ModelParams())
+    assert lag4 > lag4_without + 0.05, (lag4, lag4_without)
+    assert monthly_sd > monthly_sd_without + 0.1, (monthly_sd, monthly_sd_without)
+    assert abs(float(spells.std()) - spelled.slow_fluctuation_sd) < 0.04  # stationary SD of the AR(1)
+    assert not flat.any()
 
 def test_recovered_people_have_brief_recurrences_from_minor_strains():
     """da Silva et al. 2019: 69% (62-74) of people recovered from LBP have pain >= 2 for a day

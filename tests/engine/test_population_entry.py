@@ -27,6 +27,9 @@ def _alone(population: Population, patient: int, duration: int, seed: int):
     blocks = [weekly[w:w + 4].mean() for w in range(0, duration // 7 - 3, 4)]
     in_pain = (all(b > population.persistent_min_pain for b in blocks)
                and weekly[-1] >= population.chronic_min_pain)
+    weeks = population.entry_rise_weeks  # consulting in a worse spell: a rise over the weeks before
+    if weeks and duration >= 90 and weekly.size > weeks:
+        in_pain = in_pain and weekly[-1] >= weekly[-weeks - 1:-1].mean() + population.entry_rise
     state = result.cohort.state[:, 0].copy()
     state[[S_RUN, S_REC, S_NREC]] = 0.0
     state[S_FIRST] = -1.0
@@ -183,3 +186,12 @@ def test_named_populations():
         assert Cohort.build(name, n=3, seed=1).population.entry == entry
     with pytest.raises(ValueError, match="'acute', 'subacute', 'chronic', 'consulters'"):
         Cohort.build("subchronic", n=3)
+
+
+def test_a_rise_nobody_has_stops_with_the_field_to_relax():
+    with pytest.raises(ScreeningError) as err:
+        Cohort.build(Population(entry="chronic", entry_rise=6.0), n=300, seed=1,
+                     limits=Limits(screening_candidates_per_place=50, screening_min_candidates=20_000))
+    message = str(err.value)
+    assert "and 6 above the mean of the 4 weeks before it (population.entry_rise)" in message
+    assert "population.entry_rise (6)" in message

@@ -24,6 +24,9 @@ def _old_screen_chronic(population, n, seed, params):
         blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
         persistent = np.all(np.array(blocks) > population.persistent_min_pain, axis=0)
         persistent &= weekly[-1] >= population.chronic_min_pain
+        weeks = population.entry_rise_weeks  # consulting in a worse spell (issue 15)
+        if weeks and weekly.shape[0] > weeks:
+            persistent &= weekly[-1] >= weekly[-weeks - 1:-1].mean(axis=0) + population.entry_rise
         chosen = np.flatnonzero(persistent)[: n - found]
         kept.append(result.cohort.subset(chosen))
         found += chosen.size
@@ -91,7 +94,7 @@ def test_a_population_nobody_meets_stops_with_counts(candidate_budget):
     assert f"screening stopped after {screened:,} of at most 5,000,000 candidates" in message
     assert "0 of the 5,000 patients wanted" in message
     assert "pain >= 10 (population.chronic_min_pain) in the last week" in message and "both (chronic): 0" in message
-    assert ("Relax population.chronic_min_pain (10), population.persistent_min_pain (2) or "
+    assert ("Relax population.chronic_min_pain (10), population.persistent_min_pain (2), population.entry_rise (1) or "
             "population.chronic_min_days (90)") in message
 
 

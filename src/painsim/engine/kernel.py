@@ -139,6 +139,7 @@ from painsim.engine.variables import (
     S_T,
     S_U,
     S_V,
+    S_VS,
     S_W,
     S_X,
     S_Z,
@@ -244,7 +245,7 @@ def _make_kernel(with_care: bool):
             K, A, F = np.float64(state[S_K, i]), np.float64(state[S_A, i]), np.float64(state[S_F, i])
             E, X, N = np.float64(state[S_E, i]), np.float64(state[S_X, i]), np.float64(state[S_N, i])
             W, U, Z = np.float64(state[S_W, i]), np.float64(state[S_U, i]), np.float64(state[S_Z, i])
-            spell, V = np.float64(state[S_SPELL, i]), np.float64(state[S_V, i])
+            spell, V, VS = np.float64(state[S_SPELL, i]), np.float64(state[S_V, i]), np.float64(state[S_VS, i])
             P, PO, D = np.float64(state[S_P, i]), np.float64(state[S_PO, i]), np.float64(state[S_D, i])
             act, PS, run = np.float64(state[S_ACT, i]), np.float64(state[S_PS, i]), np.float64(state[S_RUN, i])
             recovered, n_recur = np.float64(state[S_REC, i]), np.float64(state[S_NREC, i])
@@ -266,10 +267,13 @@ def _make_kernel(with_care: bool):
             c_inhib, c_sleep, c_act, c_se = no_care, no_care, no_care, no_care
             persistence = np.exp(-1.0 / p.fluctuation_days)
             innovation = p.fluctuation_sd * np.sqrt(1.0 - persistence * persistence)
+            slow_persistence = np.exp(-1.0 / p.slow_fluctuation_days)
+            slow_innovation = p.slow_fluctuation_sd * np.sqrt(1.0 - slow_persistence * slow_persistence)
 
             for d in range(ndays):
                 day = day0 + d
-                T, Z, spell, V, flare, minor = shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p)
+                T, Z, spell, V, VS, flare, minor = shocks(key, day, p, T, Z, spell, V, VS, persistence, innovation,
+                                                          slow_persistence, slow_innovation, reinjury_p)
                 due_after = False
                 if with_care:
                     if d == next_care:
@@ -347,8 +351,8 @@ def _make_kernel(with_care: bool):
                         lv_noci, lv_guard, lv_threat, lv_fear = m_noci * c_noci, m_guard * c_guard, \
                             m_threat * c_threat, m_fear * c_fear
                         lv_stress, lv_cond = m_stress * c_stress, m_cond * c_cond
-                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, minor, m_act, c_act,
-                                        lv_noci, m_inhib, c_inhib)
+                act, P, PO, D = observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V + VS, flare, minor, m_act,
+                                        c_act, lv_noci, m_inhib, c_inhib)
                 if with_care:
                     if has_visit:
                         E, X, ended, relief_len, slots = care_relief(d, P, hooks, slots, E, X)
@@ -392,7 +396,7 @@ def _make_kernel(with_care: bool):
                 sums, week_max, high = summaries(p, d, ndays, PO, D, sums, week_max)
                 tally(daily, d, PO, D, high, recovered)
                 if slot >= 0:
-                    _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+                    _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V, VS,
                            P, PO, D, act, PS, run, recovered, n_recur, first)
                     record(state, i, slot, d, ndays, PO, rec[0], rec[1], rec[3])
                 levers = (lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, m_sleep, c_sleep, m_se, c_se)
@@ -403,7 +407,7 @@ def _make_kernel(with_care: bool):
                         ch = imp_ch[j]
                         exposure[ch] = care_decay(imp_keep[j], exposure[ch])
 
-            _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+            _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V, VS,
                    P, PO, D, act, PS, run, recovered, n_recur, first)
             store_summaries(summ, i, sums, q_first, q_nrec)
             if with_care:
@@ -420,7 +424,7 @@ simulate_with_care = nb.njit(cache=True, nogil=True)(_make_kernel(True))
 
 
 @nb.njit(inline="always")
-def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
+def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V, VS,
            P, PO, D, act, PS, run, recovered, n_recur, first):  # fmt: skip
     state[S_T, i] = T
     state[S_G, i] = G
@@ -439,6 +443,7 @@ def _store(state, i, T, G, C, H, I, S, K, A, F, E, X, N, W, U, Z, spell, V,
     state[S_Z, i] = Z
     state[S_SPELL, i] = spell
     state[S_V, i] = V
+    state[S_VS, i] = VS
     state[S_P, i] = P
     state[S_PO, i] = PO
     state[S_D, i] = D

@@ -92,6 +92,13 @@ class ModelParams(BaseModel):
         "pain varies day to day beyond measurement error (Schneider et al. 2012, Pain 153:813)")
     fluctuation_days: float = _p(7.8, "correlation time of good and bad days (days)", _ASSUMED,
                                  ge=1.0)
+    slow_fluctuation_sd: float = _p(
+        0.0, "SD of the log-factor of slow spells (weeks to months of worse or better pain) on the pain drive; "
+             "0 (the default) switches them off",
+        "off by default: at 0.4 with consulting in a worse spell they give Kongsted et al. 2015's relapsing class "
+        "but empty its stable mild one (probes, docs/validation.md); a parameter for the Bayesian calibration",
+        le=2.0)
+    slow_fluctuation_days: float = _p(60.0, "correlation time of slow spells (days)", _ASSUMED, ge=1.0, le=400.0)
     flare_rate: float = _p(
         0.14, "short flares (hours to a day) of any size per day; those of 2 points or more are fewer",
         "calibrated to 89% with a flare in 6 weeks of acute LBP, most shorter than a day (Suri et al. 2011, "

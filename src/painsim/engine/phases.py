@@ -92,14 +92,16 @@ def reinjury_probability(p, vulnerability):
 
 
 @nb.njit(inline="always")
-def shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p):
+def shocks(key, day, p, T, Z, spell, V, VS, persistence, innovation, slow_persistence, slow_innovation,
+           reinjury_p):  # fmt: skip
     """Phase 1, shocks: re-injury (probability ``reinjury_p``, see
-    :func:`reinjury_probability`), stress events, bad-sleep spells, good/bad days (AR(1))
-    and short flares, each from its own common-random-number stream. A flare lasts the day
+    :func:`reinjury_probability`), stress events, bad-sleep spells, good/bad days and slow
+    spells (two AR(1) log-factors, days and weeks to months) and short flares, each from its
+    own common-random-number stream. A flare lasts the day
     (most flares last hours: Suri et al. 2011): ``flare`` is the day's factor on the pain drive
     (1 on a day without). A minor strain adds ``minor`` to the day's nociceptive drive (0 on a
     day without): unlike a flare or a bad day it is felt from a pain-free state, so a recovered
-    person has brief recurrences (da Silva et al. 2019). Returns ``T, Z, spell, V, flare, minor``."""
+    person has brief recurrences (da Silva et al. 2019). Returns ``T, Z, spell, V, VS, flare, minor``."""
     if rng.uniform(key, rng.REINJURY, day) < reinjury_p:
         T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
     if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
@@ -109,21 +111,24 @@ def shocks(key, day, p, T, Z, spell, V, persistence, innovation, reinjury_p):
     elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
         spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day)) * p.sleep_spell_days)
     V = persistence * V + innovation * rng.normal(key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
+    if slow_innovation > 0.0:
+        VS = slow_persistence * VS + slow_innovation * rng.normal(key, rng.SLOW_FLUCTUATION_A,
+                                                                  rng.SLOW_FLUCTUATION_B, day)
     flare = 1.0
     if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
         flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
     minor = 0.0
     if rng.uniform(key, rng.STRAIN, day) < p.minor_strain_rate:
         minor = -p.minor_strain_size * np.log(rng.uniform(key, rng.STRAIN_SIZE, day))
-    return T, Z, spell, V, flare, minor
+    return T, Z, spell, V, VS, flare, minor
 
 
 @nb.njit(inline="always")
 def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, minor, act_add, act_care, noci_lever,
             inhib_add, inhib_care):  # fmt: skip
     """Phase 3, observation: activity, nociception and pain from the state entering the day,
-    the pain that breaks through inhibition scaled by the day's good/bad-day factor
-    ``exp(V)`` and ``flare`` (so a pain-free day stays pain-free and flares are flares of
+    the pain that breaks through inhibition scaled by the day's factor ``exp(V)`` (``V``: good/bad
+    days and slow spells together) and ``flare`` (so a pain-free day stays pain-free and flares are flares of
     pain; a minor strain's ``minor`` adds to the nociceptive drive, so it is felt even on such
     a day), reported pain with a rating error that shrinks toward pain 0, and disability.
     The ``*_add``/``*_care`` pairs are the patient's modifier and the care part of an

@@ -139,6 +139,15 @@ class EntryWindow:
 #: never had a pain-free month (a 4-week mean of 1 or less; an episode ends after a month
 #: without pain: de Vet et al. 2002, Spine 27:2409).
 ENTRY_PAIN: dict[str, float] = {"chronic_min_pain": 4.0, "persistent_min_pain": 2.0}
+#: Consulting in a worse spell: people seek care, and enrol in trials, when pain "flares up or
+#: exceeds its characteristic severity", so part of the improvement after entry is regression
+#: to the mean (Whitney & Von Korff 1992, Pain 50:281-285). A screened candidate's weekly mean
+#: pain in the week before entry must be at least ``entry_rise`` above the mean of the
+#: ``entry_rise_weeks`` weeks before it, in an episode of chronic duration (>= 90 days: a
+#: usual level to exceed; shorter episodes are consulted for at onset). The size of the rise
+#: is calibrated (docs/validation.md); the 4-week comparison is an assumption.
+ENTRY_RISE = 1.0
+ENTRY_RISE_WEEKS = 4
 CONSULTER_ENTRY_PAIN: dict[str, float] = {"chronic_min_pain": 2.0, "persistent_min_pain": 1.0}
 
 
@@ -173,6 +182,14 @@ class Population(BaseModel):
         description="pain persisting since onset, for every entry but acute: mean pain above this in every 4-week "
                     "block of the episode before the last week; default 2, consulters "
                     f"{CONSULTER_ENTRY_PAIN['persistent_min_pain']:g}")
+    entry_rise: float = Field(
+        ENTRY_RISE, ge=-10.0, le=10.0,
+        description="every entry but acute, for episodes of 90 days or more: weekly mean pain in the last week before "
+                    "entry at least this many points above the mean of the entry_rise_weeks weeks before it (people "
+                    "consult in a worse spell: Whitney & Von Korff 1992); calibrated, default 1")
+    entry_rise_weeks: int = Field(
+        ENTRY_RISE_WEEKS, ge=0, le=52,
+        description="weeks before the last that entry_rise compares with; 0 switches the comparison off")
     chronic_min_days: int = Field(CHRONIC_DAYS, ge=7, le=MAX_DURATION_DAYS,
                                   description="chronic entry: days of persistent pain, at least 90")
     chronic_max_days: int | None = Field(

@@ -6,10 +6,13 @@ Every entry but acute is built from that one mechanism: each candidate (an acute
 the population, by id) draws its duration from its entry window, is simulated from onset
 for that many days, and is kept if its pain persisted (mean pain above
 ``Population.persistent_min_pain`` in every 4-week block of the episode) and its weekly mean
-pain in the last week was at least ``Population.chronic_min_pain``. People consult, and are
-screened into trials, in a bad week of a persisting course: the entry week is selected for
-high pain, the weeks before only for pain that did not go away, so pain regresses toward the
-person's own level after entry as it does after enrolment in cohorts and trials.
+pain in the last week was at least ``Population.chronic_min_pain`` and, in an episode of
+chronic duration (90 days or more), at least ``Population.entry_rise`` above the mean of the
+``entry_rise_weeks`` weeks before it. People consult, and are screened into trials, in a worse
+spell of a persisting course (Whitney & Von Korff 1992, Pain 50:281): the entry week is
+selected for high and rising pain, the weeks before only for pain that did not go away, so
+pain regresses toward the person's own level after entry as it does after enrolment in
+cohorts and trials.
 So the model's own natural history decides who is still in pain: in a window of durations,
 longer durations are kept less often, as among the people of a population who have pain of
 that duration at a given time.
@@ -42,7 +45,7 @@ import numpy as np
 
 from painsim.engine import rng
 from painsim.engine.params import ModelParams
-from painsim.engine.population import EntryWindow, Population
+from painsim.engine.population import CHRONIC_DAYS, EntryWindow, Population
 from painsim.engine.recording import Record
 from painsim.engine.variables import S_FIRST, S_NREC, S_REC, S_RUN
 from painsim.limits import (
@@ -70,7 +73,7 @@ class EntryCounts:
     persistent_blocks: int = 0
     """pain > persistent_min_pain in every 4-week block of the episode"""
     persistent_last_week: int = 0
-    """pain >= chronic_min_pain in the last week"""
+    """pain >= chronic_min_pain in the last week, and entry_rise above the weeks before it"""
     chronic: int = 0
     """both: still in pain at entry (kept)"""
 
@@ -182,11 +185,17 @@ class EntryScreen:
 
     def _pain_criterion(self, weekly: np.ndarray, duration: int) -> tuple[np.ndarray, np.ndarray]:
         """(pain above ``persistent_min_pain`` in every 4-week block of the episode, pain at least
-        ``chronic_min_pain`` in its last week) from weekly means since onset (weeks x candidates)."""
+        ``chronic_min_pain`` in its last week and, in an episode of chronic duration, at least
+        ``entry_rise`` above the mean of the ``entry_rise_weeks`` weeks before it) from weekly
+        means since onset (weeks x candidates)."""
         pop = self.population
         n_blocks = len(range(0, duration // 7 - 3, 4))  # the 4-week blocks that end before the last week
         blocks = weekly[:4 * n_blocks].reshape(n_blocks, 4, weekly.shape[1]).mean(axis=1)
-        return np.all(blocks > pop.persistent_min_pain, axis=0), weekly[-1] >= pop.chronic_min_pain
+        last_week = weekly[-1] >= pop.chronic_min_pain
+        weeks = pop.entry_rise_weeks
+        if weeks and duration >= CHRONIC_DAYS and weekly.shape[0] > weeks:  # a usual level to exceed
+            last_week &= weekly[-1] >= weekly[-weeks - 1:-1].mean(axis=0) + pop.entry_rise
+        return np.all(blocks > pop.persistent_min_pain, axis=0), last_week
 
     def _count(self, size: int, blocks_met: np.ndarray, last_week_met: np.ndarray) -> None:
         self.counts.screened += size
@@ -208,7 +217,7 @@ class EntryScreen:
         return (f"{c.screened:,} candidates (acute episodes) screened; pain > {pop.persistent_min_pain:g} "
                 f"(population.persistent_min_pain) in every 4-week block of {window.describe()} "
                 f"({days_field or window.fields}): {c.persistent_blocks:,}; pain >= {pop.chronic_min_pain:g} "
-                f"(population.chronic_min_pain) in the last week: {c.persistent_last_week:,}; "
+                f"(population.chronic_min_pain) in the last week{self._rise_words()}: {c.persistent_last_week:,}; "
                 f"both ({self.kept_label}): {c.chronic:,}")
 
     def relax(self) -> str:
@@ -218,8 +227,16 @@ class EntryScreen:
             durations = f"{window.fields} ({window.max_days:,})"
         else:
             durations = f"{window.fields} ({window.describe()})"
+        rise = f", population.entry_rise ({pop.entry_rise:g})" if self._rise_words() else ""
         return (f"population.chronic_min_pain ({pop.chronic_min_pain:g}), population.persistent_min_pain "
-                f"({pop.persistent_min_pain:g}) or {durations}")
+                f"({pop.persistent_min_pain:g}){rise} or {durations}")
+
+    def _rise_words(self) -> str:
+        pop = self.population
+        if not pop.entry_rise_weeks or self.window.max_days < CHRONIC_DAYS:
+            return ""
+        return (f" and {pop.entry_rise:g} above the mean of the {pop.entry_rise_weeks} weeks before it "
+                "(population.entry_rise)")
 
     def stop_reason(self) -> str:
         """Why screening stopped: the limit reached, or too few found to fill it."""

@@ -58,6 +58,7 @@ STATE: tuple[str, ...] = (
     "recovered",  # 1 while in a recovered spell, else 0
     "recurrences",  # recurrences counted since the cohort was built
     "first_recovery_day",  # day of first recovery (-1 = not yet)
+    "slow_fluctuation",  # slow spells: AR(1) log-factor on the pain drive, weeks to months (mean 0)
 )
 STATE_INDEX = {name: i for i, name in enumerate(STATE)}
 (
@@ -65,7 +66,7 @@ STATE_INDEX = {name: i for i, name in enumerate(STATE)}
     S_A, S_F, S_E, S_X, S_N,
     S_W, S_U, S_Z, S_SPELL, S_V,
     S_P, S_PO, S_D, S_ACT,
-    S_PS, S_RUN, S_REC, S_NREC, S_FIRST,
+    S_PS, S_RUN, S_REC, S_NREC, S_FIRST, S_VS,
 ) = range(len(STATE))  # fmt: skip
 
 # Bounds every state variable must respect (used by validation and invariant tests).
@@ -81,6 +82,7 @@ STATE_BOUNDS.update(
     recovered_run=(0.0, float("inf")),
     recurrences=(0.0, float("inf")),
     first_recovery_day=(-1.0, float("inf")),
+    slow_fluctuation=(-float("inf"), float("inf")),
 )
 
 # --- Modifiers ("value pipelines"): named gains that care modules may change -----------
