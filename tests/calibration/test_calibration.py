@@ -128,3 +128,32 @@ def test_cli_calibrate_bad_file_names_file_and_field(tmp_path):
     result = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "2", "--scheduler", "serial"])
     assert result.exit_code == 2
     assert str(path) in result.output and "unknown parameter 'heal_speed'" in result.output
+
+
+def test_abc_smc_of_a_targets_file_on_a_cluster_is_the_serial_posterior(tmp_path, targets, cluster_client):
+    # issue 16, first slice: priors from [parameters], distance over the targets not held out
+    from painsim.calibration.abc_smc import calibrate_abc, dask_map
+
+    settings = {"holdout": ["acute_recovered_1y"], "population_size": 6, "generations": 2, "seed": 2}
+    on_cluster = calibrate_abc(targets, tmp_path / "cluster.db", map_=dask_map(cluster_client), **settings)
+    serial = calibrate_abc(targets, tmp_path / "serial.db", **settings)
+    assert list(on_cluster.draws.columns) == ["heal_rate", "sensitization_up"]
+    assert on_cluster.draws["heal_rate"].between(0.1, 0.9).all()
+    assert on_cluster.draws["sensitization_up"].between(0.005, 0.05).all()
+    assert len(on_cluster.generations) == 2 and on_cluster.generations["epsilon"].is_monotonic_decreasing
+    import numpy as np
+
+    np.testing.assert_array_equal(on_cluster.draws.to_numpy(), serial.draws.to_numpy())
+    np.testing.assert_array_equal(on_cluster.weights, serial.weights)
+
+
+@pytest.mark.parametrize(("holdout", "message"), [
+    (["chronic_recovered_1y", "chronic_still_chronic", "acute_recovered_1y"], "every target is held out"),
+    (["no_such_target"], "holdout names no target: no_such_target"),
+])
+def test_abc_smc_refuses_a_problem_without_targets(tmp_path, targets, holdout, message):
+    from painsim.calibration.abc_smc import calibrate_abc
+
+    with pytest.raises(ValueError, match=message):
+        calibrate_abc(targets, tmp_path / "abc.db", holdout=holdout)
+    assert not (tmp_path / "abc.db").exists()
