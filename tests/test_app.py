@@ -30,6 +30,7 @@ def test_each_list_of_choices_is_read_from_its_declaration():
                 "follow_up_windows": tuple(pooling.WINDOWS), "missing_data": spec.MISSING,
                 "outcomes": tuple(spec.OUTCOMES), "treatments": REGISTRY.names, "loops": LOOP_NAMES,
                 "populations": ("acute", "subacute", "chronic", "consulters"), "responder_classes": CLASSES,
+                "calibration_methods": ("optimise", "abc-smc"),
                 "sensitivity_methods": get_args(sensitivity.Method), "sensitivity_outputs": tuple(sensitivity.OUTPUTS),
                 "export_formats": EXPORT_FORMATS, "perspectives": PERSPECTIVES, "utility_mappings": tuple(MAPPINGS)}
     assert {name: app.values(name) for name in app.CHOICE_LISTS} == declared

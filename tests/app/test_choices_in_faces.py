@@ -17,6 +17,7 @@ def _help(*command: str) -> str:
 
 @pytest.mark.parametrize(("command", "option", "list_name"), [
     (["sensitivity"], "--method", "sensitivity_methods"),
+    (["calibrate"], "--method", "calibration_methods"),
     (["export"], "--format", "export_formats"),
     (["trial", "pool"], "--measure", "pooling_measures"),
     (["trial", "pool"], "--test", "tests"),
@@ -72,6 +73,7 @@ def test_the_web_api_serves_every_declared_list_with_its_labels(tmp_path):
 
 @pytest.mark.parametrize(("command", "option", "list_name"), [
     ("painsim sensitivity", "--method", "sensitivity_methods"),
+    ("painsim calibrate", "--method", "calibration_methods"),
     ("painsim export", "--format", "export_formats"),
 ])
 def test_the_cli_reference_names_the_declared_values(command, option, list_name):

@@ -157,3 +157,41 @@ def test_abc_smc_refuses_a_problem_without_targets(tmp_path, targets, holdout, m
     with pytest.raises(ValueError, match=message):
         calibrate_abc(targets, tmp_path / "abc.db", holdout=holdout)
     assert not (tmp_path / "abc.db").exists()
+
+
+def test_cli_calibrate_abc_smc_stores_a_posterior_and_resumes(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS)
+    store = tmp_path / "store"
+    base = ["calibrate", str(path), "--method", "abc-smc", "--population", "4", "--scheduler", "serial",
+            "--store", str(store), "--holdout", "acute_recovered_1y"]
+    first = CliRunner().invoke(app, [*base, "--generations", "1", "--json"])
+    assert first.exit_code == 0, first.output
+    one = json.loads(first.output)
+    assert one["generations"] == 1 and not one["resumed"] and set(one["parameters"]) == {"heal_rate",
+                                                                                        "sensitization_up"}
+    assert 0.1 <= one["parameters"]["heal_rate"]["q05"] <= one["parameters"]["heal_rate"]["q95"] <= 0.9
+    again = CliRunner().invoke(app, [*base, "--generations", "2"])
+    assert again.exit_code == 0, again.output
+    for part in ("Posterior", "heal_rate", "uniform 0.1 to 0.9", "Generations", "resumed"):
+        assert part in again.output
+    runs = Store(store).runs()
+    assert len(runs) == 2 and set(runs.loc[0, "tables"]) == {"draws", "generations", "posterior"}
+    draws = Store(store).get(runs.loc[0, "run_id"]).table("draws")  # newest first
+    assert len(draws) == 4 and abs(draws["weight"].sum() - 1) < 1e-9
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--method", "abc"], "--method must be one of optimise, abc-smc (got 'abc')"),
+    (["--method", "abc-smc", "--holdout", "chronic_recovered_1y,chronic_still_chronic,acute_recovered_1y"],
+     "--holdout: at least one target must remain in the fit"),
+    ([], "--budget must be a positive number of trials"),
+])
+def test_cli_calibrate_method_bad_input_exit_2(tmp_path, args, message):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS)
+    result = CliRunner().invoke(app, ["calibrate", str(path), *args, "--scheduler", "serial",
+                                      "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "s" / "sweeps").exists()

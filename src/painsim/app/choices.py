@@ -119,6 +119,18 @@ def _sensitivity_methods() -> list[Choice]:
     return [Choice(m, _SENSITIVITY_LABELS.get(m, m)) for m in get_args(Method)]
 
 
+_CALIBRATION_LABELS = {
+    "optimise": "one best parameter set (Optuna TPE)",
+    "abc-smc": "a posterior of weighted parameter sets (ABC-SMC, pyabc)",
+}
+
+
+def _calibration_methods() -> list[Choice]:
+    from painsim.calibration.fitting import METHODS
+
+    return [Choice(m, _CALIBRATION_LABELS.get(m, m)) for m in METHODS]
+
+
 def _sensitivity_outputs() -> list[Choice]:
     from painsim.calibration.sensitivity import OUTPUTS
 
@@ -175,6 +187,7 @@ _LISTS = {
     "treatments": _treatments,
     "populations": _populations,
     "loops": _loops,
+    "calibration_methods": _calibration_methods,
     "sensitivity_methods": _sensitivity_methods,
     "sensitivity_outputs": _sensitivity_outputs,
     "export_formats": _export_formats,

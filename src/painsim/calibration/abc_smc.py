@@ -36,6 +36,9 @@ import pyabc
 from pyabc.sampler import Sampler
 
 Map = Callable[[Callable[[int], Any], Iterable[int]], Iterable[Any]]
+#: Called after every batch with (generation, particles accepted so far, population size);
+#: generation -1 is the sample that sets the first tolerance.
+Progress = Callable[[int, int, int], None]
 
 
 def _particle_seed(seed: int, generation: int, batch: int, k: int) -> int:
@@ -62,11 +65,12 @@ class OrderedBatchSampler(Sampler):
     True
     """
 
-    def __init__(self, map_: Map = map, seed: int = 0, batch_size: int | None = None):
+    def __init__(self, map_: Map = map, seed: int = 0, batch_size: int | None = None,
+                 progress: Progress | None = None):
         super().__init__()
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        self.map_, self.seed, self.batch_size = map_, int(seed), batch_size
+        self.map_, self.seed, self.batch_size, self.progress = map_, int(seed), batch_size, progress
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
                                 ana_vars=None):
@@ -82,6 +86,8 @@ class OrderedBatchSampler(Sampler):
                 if accepted == n or examined >= max_eval:
                     break
             batch += 1
+            if self.progress is not None:
+                self.progress(t, min(accepted, n), n)
         self.nr_evaluations_ = examined
         if accepted < n:
             sample.ok = False
@@ -138,6 +144,11 @@ class ABCPosterior:
         centred = self.draws.to_numpy() - self.mean().to_numpy()
         return pd.Series(np.sqrt(self.weights @ centred ** 2), index=self.draws.columns)
 
+    def table(self) -> pd.DataFrame:
+        """One row per parameter: posterior mean, SD and the 5%, 50% and 95% quantiles."""
+        return pd.DataFrame({"mean": self.mean(), "sd": self.sd(), "q05": self.quantile(0.05),
+                             "q50": self.quantile(0.5), "q95": self.quantile(0.95)}).rename_axis("parameter")
+
     def quantile(self, q: float) -> pd.Series:
         """Weighted posterior quantile ``q`` of every parameter."""
         out = {}
@@ -152,7 +163,7 @@ def abc_smc(model: Callable[[dict[str, float]], Mapping[str, float]], priors: Ma
             observed: Mapping[str, float], distance: Callable[[Mapping[str, float], Mapping[str, float]], float],
             database: str | Path, *, population_size: int = 200, generations: int = 8,
             min_epsilon: float = 0.0, seed: int = 0, map_: Map = map, batch_size: int | None = None,
-            resume: bool = False) -> ABCPosterior:
+            resume: bool = False, progress: Progress | None = None) -> ABCPosterior:
     """Run (or, with ``resume``, continue) ABC-SMC until ``generations`` generations exist
     or the tolerance reaches ``min_epsilon``.
 
@@ -177,7 +188,7 @@ def abc_smc(model: Callable[[dict[str, float]], Mapping[str, float]], priors: Ma
         raise ValueError("no parameters to infer: priors is empty")
     url = f"sqlite:///{Path(database).resolve()}"
     prior = pyabc.Distribution(**{name: p.rv() for name, p in priors.items()})
-    sampler = OrderedBatchSampler(map_=map_, seed=seed, batch_size=batch_size)
+    sampler = OrderedBatchSampler(map_=map_, seed=seed, batch_size=batch_size, progress=progress)
     abc = pyabc.ABCSMC(lambda parameters: dict(model(dict(parameters))), prior,
                        lambda a, b: float(distance(a, b)), population_size=population_size, sampler=sampler,
                        eps=pyabc.MedianEpsilon())
@@ -234,7 +245,7 @@ def _standardised_distance(fitted: tuple[str, ...], sds: tuple[float, ...], simu
 
 def calibrate_abc(targets: Any, database: str | Path, *, holdout: Iterable[str] = (), population_size: int = 200,
                   generations: int = 8, min_epsilon: float = 0.0, seed: int = 0, map_: Map = map,
-                  resume: bool = False) -> ABCPosterior:
+                  resume: bool = False, progress: Progress | None = None) -> ABCPosterior:
     """ABC-SMC of the ``[parameters]`` of a targets file (painsim.calibration.targets).
 
     Priors are uniform on each parameter's range (log-uniform where ``log = true``); the
@@ -257,4 +268,4 @@ def calibrate_abc(targets: Any, database: str | Path, *, holdout: Iterable[str] 
     distance = functools.partial(_standardised_distance, fitted, tuple(targets.target(n).scale for n in fitted))
     return abc_smc(functools.partial(_simulate_targets, targets), priors, observed, distance, database,
                    population_size=population_size, generations=generations, min_epsilon=min_epsilon, seed=seed,
-                   map_=map_, resume=resume)
+                   map_=map_, resume=resume, progress=progress)

@@ -22,6 +22,10 @@ from painsim.scenario import RecordSpec, run_scenario
 from painsim.sweeps import ResultsFolder, Sweep, run_sweep
 from painsim.trials import TrialSpec, analyse, replicate_seed, run_trial
 
+#: How ``painsim calibrate`` fits: one best set by Bayesian optimisation (this module) or a
+#: posterior by ABC-SMC (painsim.calibration.abc_smc).
+METHODS: tuple[str, ...] = ("optimise", "abc-smc")
+
 
 def evaluate(values: dict[str, float], targets: TargetsFile, names: list[str] | None = None) -> dict[str, float]:
     """Simulate the scenarios the targets need with ``values`` and return each target's value."""

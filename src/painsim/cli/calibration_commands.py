@@ -49,7 +49,12 @@ def _n_workers(client: Any) -> int:
 @app.command()
 def calibrate(
     targets_file: Path = typer.Argument(..., metavar="TARGETS", help="Targets file (TOML); see docs/calibration.md."),
-    budget: int = typer.Option(..., "--budget", help="Number of optimiser trials (> 0)."),
+    method: str = typer.Option("optimise", metavar=choices_metavar("calibration_methods"),
+                               help=f"{described('calibration_methods')}."),
+    budget: int = typer.Option(None, "--budget", help="optimise: number of optimiser trials (> 0; required)."),
+    population: int = typer.Option(100, min=2, max=100_000, help="abc-smc: particles per generation."),
+    generations: int = typer.Option(5, min=1, max=100, help="abc-smc: generations (an interrupted run resumes)."),
+    seed: int = seed_option(0, "abc-smc: seed of the proposals (the cohorts' seed is [fit] seed)."),
     holdout: str = typer.Option(
         "", help="Targets left out of the fit (NAME[,NAME]; default: those the file marks holdout = true; "
                  "'none' fits all); their prediction is reported."),
@@ -59,14 +64,16 @@ def calibrate(
     store: StoreOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
-    """Fit the parameters a targets file names to its published targets (Optuna, on Dask)."""
-    from painsim.app import check_calibration_cost
+    """Fit the parameters a targets file names to its published targets: one best set (Optuna)
+    or a posterior (ABC-SMC), on Dask."""
     from painsim.calibration import TargetsError, load_targets
-    from painsim.calibration import calibrate as run_calibration
-    from painsim.limits import LimitError
 
-    if budget <= 0:
-        fail(f"--budget must be a positive number of trials, got {budget}")
+    try:
+        method = check_choice("calibration_methods", method, "--method")
+    except BadInputError as err:
+        fail(str(err))
+    if method == "optimise" and (budget is None or budget <= 0):
+        fail("--budget must be a positive number of trials" + ("" if budget is None else f", got {budget}"))
     try:
         targets, text = load_targets(targets_file)
         names = [h.strip() for h in holdout.split(",") if h.strip()]
@@ -76,6 +83,20 @@ def calibrate(
         fail(str(err))
     if not targets.parameters:
         fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}")
+    if method == "abc-smc":
+        _calibrate_abc(targets_file, targets, text, names, population, generations, seed, scheduler, workers,
+                       results, store, as_json)
+        return
+    _calibrate_optimise(targets_file, targets, text, names, budget, scheduler, workers, results, store, as_json)
+
+
+def _calibrate_optimise(targets_file: Path, targets: Any, text: str, names: list[str], budget: int,
+                        scheduler: str | None, workers: int | None, results: Path | None, store: Path | None,
+                        as_json: bool) -> None:
+    from painsim.app import check_calibration_cost
+    from painsim.calibration import calibrate as run_calibration
+    from painsim.limits import LimitError
+
     try:  # before any folder is made: the trials' runs within the limits of one run
         check_calibration_cost(targets, budget)
     except LimitError as err:
@@ -118,6 +139,81 @@ def calibrate(
     console.print(f"fit: {summary['fit_within']} targets within their band"
                   + (f"; holdout: {summary['holdout_within']}" if summary["holdout_within"] else "")
                   + f"; {fit.ran} trials run, {fit.reused} reused from {escape(str(folder.path))} ({seconds:.0f} s)")
+    console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id})")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str], population: int,
+                   generations: int, seed: int, scheduler: str | None, workers: int | None, results: Path | None,
+                   store: Path | None, as_json: bool) -> None:
+    """A posterior by ABC-SMC (docs/calibration.md); the run's database lives in the results
+    folder, so the same command after an interruption continues from the last generation."""
+    from painsim.app import check_calibration_cost
+    from painsim.calibration.abc_smc import calibrate_abc, dask_map
+    from painsim.limits import LimitError
+
+    try:  # a generation is at least `population` runs of every target's scenarios
+        check_calibration_cost(targets, population)
+    except LimitError as err:
+        fail(f"{targets_file}: {err}" if err.field.startswith("fit.") else str(err).replace("--budget", "--population"))
+    key = json.dumps([targets.text_hash, sorted(names), population, seed])
+    folder = sweep_results_folder(results, store, "posterior", targets.name, key)
+    check_results_folder(folder)
+    check_store(store)
+    database, problem = folder.path / "abc.db", folder.path / "abc-problem.json"
+    resumed = database.exists()
+    if resumed and (not problem.exists() or problem.read_text() != key):
+        fail(f"{database} holds another calibration (targets, holdout, population or seed differ); "
+             "give another --results folder or remove it")
+    folder.path.mkdir(parents=True, exist_ok=True)
+    problem.write_text(key)
+    start = time.perf_counter()
+    with cluster_client(scheduler, workers) as client, progress(as_json) as bar:
+        task = bar.add_task("ABC-SMC", total=population)
+
+        def report(generation: int, accepted: int, wanted: int) -> None:
+            label = "first tolerance" if generation < 0 else f"generation {generation + 1} of {generations}"
+            bar.update(task, completed=accepted, total=wanted, description=f"ABC-SMC, {label}")
+
+        mapper = map if isinstance(client, str) else dask_map(client)
+        post = calibrate_abc(targets, database, holdout=names, population_size=population, generations=generations,
+                             seed=seed, map_=mapper, resume=resumed, progress=report)
+    seconds = time.perf_counter() - start
+    table = post.table()
+    summary = {"method": "abc-smc", "parameters": {name: {k: float(v) for k, v in row.items()}
+                                                   for name, row in table.iterrows()},
+               "generations": len(post.generations), "population": population, "evaluations": post.evaluations,
+               "ess": round(post.ess, 1), "final_epsilon": float(post.generations["epsilon"].iloc[-1]),
+               "holdout": names, "resumed": resumed, "seconds": round(seconds, 1), "results": str(folder.path)}
+    draws = post.draws.assign(weight=post.weights)
+    run_id = store_sweep_run(store, text, targets.fit.seed, f"posterior:{targets.name}",
+                             {"method": "abc-smc", "population": population, "generations": generations, "seed": seed,
+                              "holdout": names, "targets_hash": targets.text_hash, "results": str(folder.path)},
+                             {"draws": draws, "generations": post.generations, "posterior": table.reset_index()},
+                             summary)
+    if as_json:
+        typer.echo(json.dumps({**summary, "run_id": run_id}, indent=2))
+        return
+    console = Console(width=max(Console().width, 120))
+    out = Table(title=f"Posterior: {escape(targets.title or targets.name)} (ABC-SMC, {population} particles, "
+                      f"{len(post.generations)} generations, n = {targets.fit.n:,} per scenario)")
+    for column in ("parameter", "prior", "mean", "sd", "5%", "50%", "95%"):
+        out.add_column(column, justify="left" if column in ("parameter", "prior") else "right")
+    for name, row in table.iterrows():
+        prior = targets.parameters[name]
+        out.add_row(name, f"{'log-' if prior.log else ''}uniform {prior.low:g} to {prior.high:g}",
+                    *(f"{row[c]:.4g}" for c in ("mean", "sd", "q05", "q50", "q95")))
+    console.print(out)
+    gens = Table(title="Generations")
+    for column in ("generation", "tolerance", "evaluations", "acceptance", "ESS"):
+        gens.add_column(column, justify="right")
+    for row in post.generations.itertuples():
+        gens.add_row(str(row.generation + 1), f"{row.epsilon:.4g}", f"{row.evaluations:,}", f"{row.acceptance:.2f}",
+                     f"{row.ess:.0f}")
+    console.print(gens)
+    console.print(f"{post.evaluations:,} evaluations in {seconds:.0f} s"
+                  + (" (resumed from the last complete generation)" if resumed else "")
+                  + f"; run database {escape(str(database))}")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
