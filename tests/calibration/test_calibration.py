@@ -1,6 +1,7 @@
 """Calibration on a real LocalCluster: fits, holdouts, resumes, stores, and its command line."""
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -179,6 +180,20 @@ def test_cli_calibrate_abc_smc_stores_a_posterior_and_resumes(tmp_path):
     assert len(runs) == 2 and set(runs.loc[0, "tables"]) == {"draws", "generations", "posterior"}
     draws = Store(store).get(runs.loc[0, "run_id"]).table("draws")  # newest first
     assert len(draws) == 4 and abs(draws["weight"].sum() - 1) < 1e-9
+    # painsim posterior ID: the table, the figure, the JSON; a run that is no posterior is refused
+    shown = CliRunner().invoke(app, ["posterior", runs.loc[0, "run_id"], "--store", str(store),
+                                     "--out", str(tmp_path / "out"), "--json"])
+    assert shown.exit_code == 0, shown.output
+    summary = json.loads(shown.output)
+    assert summary["draws"] == 4 and summary["holdout"] == ["acute_recovered_1y"]
+    assert summary["parameters"]["heal_rate"]["prior_low"] == 0.1
+    assert Path(summary["figure"]).stat().st_size > 10_000
+    optimised = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "1", "--scheduler", "serial",
+                                         "--store", str(store), "--json"])
+    other = json.loads(optimised.output)["run_id"]
+    refused = CliRunner().invoke(app, ["posterior", other, "--store", str(store)])
+    assert refused.exit_code == 2 and f"run {other} is not a posterior" in refused.output
+    assert len(Store(store).runs()) == 3  # nothing lost
 
 
 @pytest.mark.parametrize(("args", "message"), [

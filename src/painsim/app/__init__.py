@@ -25,6 +25,9 @@ Sweeps
     :func:`grid_task`), :func:`sweep_results_folder`, :func:`store_tables_run`; the cost
     checks before any work (LimitError): :func:`check_grid_sweep`,
     :func:`check_sensitivity_cost`, :func:`check_calibration_cost`.
+Posteriors
+    :func:`painsim.app.posterior.posterior_of_run` -> ``StoredPosterior`` (a stored
+    ABC-SMC posterior: table, figure, JSON).
 Economics
     :func:`run_and_store_cea` (check, analyse, store: ``painsim cea``), or its steps
     :func:`check_cea`, :func:`run_cea` -> :class:`CeaResult`, :func:`store_cea`.

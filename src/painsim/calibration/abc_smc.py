@@ -146,17 +146,84 @@ class ABCPosterior:
 
     def table(self) -> pd.DataFrame:
         """One row per parameter: posterior mean, SD and the 5%, 50% and 95% quantiles."""
-        return pd.DataFrame({"mean": self.mean(), "sd": self.sd(), "q05": self.quantile(0.05),
-                             "q50": self.quantile(0.5), "q95": self.quantile(0.95)}).rename_axis("parameter")
+        return weighted_table(self.draws, self.weights)
 
     def quantile(self, q: float) -> pd.Series:
         """Weighted posterior quantile ``q`` of every parameter."""
-        out = {}
-        for name in self.draws.columns:
-            order = np.argsort(self.draws[name].to_numpy(), kind="stable")
-            cumulative = np.cumsum(self.weights[order])
-            out[name] = float(self.draws[name].to_numpy()[order][np.searchsorted(cumulative, q * cumulative[-1])])
-        return pd.Series(out)
+        return weighted_quantile(self.draws, self.weights, q)
+
+
+def weighted_quantile(draws: pd.DataFrame, weights: np.ndarray, q: float) -> pd.Series:
+    """The smallest draw of each column whose cumulative weight reaches ``q``."""
+    out = {}
+    for name in draws.columns:
+        values = draws[name].to_numpy()
+        order = np.argsort(values, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        out[name] = float(values[order][min(np.searchsorted(cumulative, q * cumulative[-1]), values.size - 1)])
+    return pd.Series(out)
+
+
+def weighted_table(draws: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
+    """Mean, SD and the 5%, 50% and 95% quantiles of weighted draws, one row per column.
+
+    >>> weighted_table(pd.DataFrame({"a": [0.0, 1.0]}), np.array([0.5, 0.5]))["mean"].item()
+    0.5
+    """
+    weights = np.asarray(weights, dtype=float) / np.sum(weights)
+    mean = weights @ draws.to_numpy()
+    sd = np.sqrt(weights @ (draws.to_numpy() - mean) ** 2)
+    return pd.DataFrame({"mean": mean, "sd": sd, "q05": weighted_quantile(draws, weights, 0.05).to_numpy(),
+                         "q50": weighted_quantile(draws, weights, 0.5).to_numpy(),
+                         "q95": weighted_quantile(draws, weights, 0.95).to_numpy()},
+                        index=pd.Index(draws.columns, name="parameter"))
+
+
+def pair_plot(draws: pd.DataFrame, weights: np.ndarray, priors: Mapping[str, tuple[float, float, bool]],
+              title: str = "") -> Any:
+    """A matplotlib Figure: on the diagonal each parameter's weighted histogram with its prior
+    density (uniform, or log-uniform on a log axis), below it the pairwise scatter of the
+    draws (point size by weight)."""
+    import matplotlib.pyplot as plt
+
+    names = list(draws.columns)
+    k = len(names)
+    figure, axes = plt.subplots(k, k, figsize=(2.6 * k + 1.2, 2.4 * k + 0.8), squeeze=False)
+    size = 8 + 400 * np.asarray(weights) / np.max(weights) / max(10, len(weights)) * 10
+    for i, row in enumerate(names):
+        for j, column in enumerate(names):
+            ax = axes[i, j]
+            low, high, log = priors[column]
+            if j > i:
+                ax.set_axis_off()
+                continue
+            if i == j:
+                bins = np.geomspace(low, high, 21) if log else np.linspace(low, high, 21)
+                ax.hist(draws[column], bins=bins, weights=weights, density=True, color="tab:blue", alpha=0.7,
+                        label="posterior")
+                grid = np.geomspace(low, high, 200) if log else np.linspace(low, high, 200)
+                density = 1 / (grid * np.log(high / low)) if log else np.full_like(grid, 1 / (high - low))
+                ax.plot(grid, density, color="tab:orange", lw=1.5, label="prior")
+                ax.set_yticks([])
+                if i == 0:
+                    ax.legend(fontsize=7, frameon=False)
+            else:
+                ax.scatter(draws[column], draws[row], s=size, alpha=0.5, color="tab:blue", lw=0)
+                r_low, r_high, r_log = priors[row]
+                ax.set_ylim(r_low, r_high)
+                if r_log:
+                    ax.set_yscale("log")
+                if j == 0:
+                    ax.set_ylabel(row, fontsize=8)
+            ax.set_xlim(low, high)
+            if log:
+                ax.set_xscale("log")
+            if i == k - 1:
+                ax.set_xlabel(column, fontsize=8)
+            ax.tick_params(labelsize=7)
+    figure.suptitle(title or "Posterior and prior", fontsize=10)
+    figure.tight_layout()
+    return figure
 
 
 def abc_smc(model: Callable[[dict[str, float]], Mapping[str, float]], priors: Mapping[str, UniformPrior],

@@ -218,6 +218,51 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 
+@app.command()
+def posterior(
+    run: str = typer.Argument(..., metavar="ID", help="Run id (or a unique prefix) of a stored posterior."),
+    out: Path = typer.Option(Path("painsim-output"), "--out", help="Folder for the figure (PNG)."),
+    store: StoreOption = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
+) -> None:
+    """A stored ABC-SMC posterior: each parameter's prior and posterior, the generations, and
+    a figure of the marginals against the priors with the pairwise draws."""
+    from painsim.app import AppInputError
+    from painsim.app.posterior import posterior_json, posterior_of_run, save_posterior_figure
+    from painsim.cli.common import open_store, store_errors
+
+    with store_errors():
+        stored = open_store(store).get(run)
+        stored.verify()
+    try:
+        post = posterior_of_run(stored)
+    except AppInputError as err:
+        fail(str(err))
+    try:
+        figure = check_output_file(out / f"posterior-{post.run_id}.png", "--out", create_folder=True)
+    except BadInputError as err:
+        fail(str(err))
+    save_posterior_figure(post, figure)
+    if as_json:
+        typer.echo(json.dumps({**posterior_json(post), "figure": str(figure)}, indent=2, default=str))
+        return
+    console = Console(width=max(Console().width, 110))
+    table = Table(title=f"Posterior of {escape(post.targets_name)} (run {post.run_id}; {len(post.draws)} draws, "
+                        f"ESS {post.ess:.0f})")
+    for column in ("parameter", "prior", "mean", "sd", "5%", "50%", "95%"):
+        table.add_column(column, justify="left" if column in ("parameter", "prior") else "right")
+    for name, row in post.table().iterrows():
+        low, high, log = post.priors[name]
+        table.add_row(name, f"{'log-' if log else ''}uniform {low:g} to {high:g}",
+                      *(f"{row[c]:.4g}" for c in ("mean", "sd", "q05", "q50", "q95")))
+    console.print(table)
+    console.print(f"{len(post.generations)} generations, final tolerance "
+                  f"{float(post.generations['epsilon'].iloc[-1]):.4g}"
+                  + (f"; held out: {', '.join(post.holdout)}" if post.holdout else ""))
+    console.print(f"figure: {escape(str(figure))}")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
 def _param_ranges(spec: str) -> dict[str, tuple[float, float]]:
     from painsim.calibration.targets import check_parameter
 
