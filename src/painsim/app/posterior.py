@@ -82,7 +82,7 @@ def save_posterior_figure(post: StoredPosterior, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from painsim.calibration.abc_smc import pair_plot
+    from painsim.calibration.plots import pair_plot
 
     figure = pair_plot(post.draws, post.weights, post.priors,
                        title=f"Posterior of {post.targets_name} (run {post.run_id}; ESS {post.ess:.0f})")
