@@ -177,7 +177,9 @@ def test_cli_calibrate_abc_smc_stores_a_posterior_and_resumes(tmp_path):
     for part in ("Posterior", "heal_rate", "uniform 0.1 to 0.9", "Generations", "resumed"):
         assert part in again.output
     runs = Store(store).runs()
-    assert len(runs) == 2 and set(runs.loc[0, "tables"]) == {"draws", "generations", "posterior"}
+    assert len(runs) == 2 and set(runs.loc[0, "tables"]) == {"draws", "generations", "posterior", "predictive"}
+    assert "Posterior predictive check" in again.output
+    assert set(one["predictive_check"]) == {"fit", "holdout"} and one["predictive_check"]["holdout"] in ("0/1", "1/1")
     draws = Store(store).get(runs.loc[0, "run_id"]).table("draws")  # newest first
     assert len(draws) == 4 and abs(draws["weight"].sum() - 1) < 1e-9
     # painsim posterior ID: the table, the figure, the JSON; a run that is no posterior is refused
@@ -187,6 +189,9 @@ def test_cli_calibrate_abc_smc_stores_a_posterior_and_resumes(tmp_path):
     summary = json.loads(shown.output)
     assert summary["draws"] == 4 and summary["holdout"] == ["acute_recovered_1y"]
     assert summary["parameters"]["heal_rate"]["prior_low"] == 0.1
+    check = {row["target"]: row for row in summary["predictive_check"]}
+    assert check["acute_recovered_1y"]["role"] == "holdout"
+    assert check["acute_recovered_1y"]["low"] <= check["acute_recovered_1y"]["high"]
     assert Path(summary["figure"]).stat().st_size > 10_000
     optimised = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "1", "--scheduler", "serial",
                                          "--store", str(store), "--json"])

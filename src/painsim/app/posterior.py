@@ -36,6 +36,8 @@ class StoredPosterior:
     generations: pd.DataFrame
     priors: dict[str, tuple[float, float, bool]]
     holdout: list[str]
+    predictive: pd.DataFrame | None = None
+    """The posterior predictive check of every target (painsim.calibration.abc_smc.predictive_check)."""
 
     @property
     def ess(self) -> float:
@@ -71,8 +73,9 @@ def posterior_of_run(stored: StoredRun) -> StoredPosterior:
         raise AppInputError(f"run {stored.run_id}: draws of {', '.join(unknown)}, which its targets file does not name")
     priors = {p: (r.low, r.high, r.log) for p, r in targets.parameters.items() if p in draws.columns}
     holdout = list(stored.summary.get("holdout", []))
+    predictive = stored.table("predictive") if "predictive" in stored.tables else None
     return StoredPosterior(stored.run_id, targets.name, draws, weights / weights.sum(), stored.table("generations"),
-                           priors, holdout)
+                           priors, holdout, predictive)
 
 
 def save_posterior_figure(post: StoredPosterior, path: Path) -> Path:
@@ -98,4 +101,5 @@ def posterior_json(post: StoredPosterior) -> dict[str, Any]:
     return {"run_id": post.run_id, "targets": post.targets_name, "ess": round(post.ess, 1),
             "draws": len(post.draws), "holdout": post.holdout,
             "parameters": {p: {k: float(v) for k, v in row.items()} for p, row in table.iterrows()},
-            "generations": post.generations.to_dict(orient="records")}
+            "generations": post.generations.to_dict(orient="records"),
+            "predictive_check": None if post.predictive is None else post.predictive.to_dict(orient="records")}

@@ -120,7 +120,8 @@ class ABCPosterior:
 
     ``draws`` has one column per parameter, ``weights`` sum to 1; ``generations`` has one row
     per generation (tolerance ``epsilon``, ``particles``, ``evaluations``, ``acceptance``,
-    ``ess``).
+    ``ess``); ``predictive`` holds the accepted particles' simulated summaries (one column
+    per summary) with their weights ``predictive_weights``: posterior predictive draws.
     """
 
     draws: pd.DataFrame
@@ -129,6 +130,8 @@ class ABCPosterior:
     evaluations: int
     database: str
     run_id: int
+    predictive: pd.DataFrame
+    predictive_weights: np.ndarray
 
     @property
     def ess(self) -> float:
@@ -236,12 +239,30 @@ def _posterior(history: Any, database: str, run_id: int) -> ABCPosterior:
                      "ess": float(1.0 / np.sum(np.asarray(w) ** 2))})
     columns = sorted(draws.columns)
     weights = np.asarray(weights, dtype=float)
+    stat_weights, stats = history.get_weighted_sum_stats(t=history.max_t)
+    stat_weights = np.asarray(stat_weights, dtype=float)
     return ABCPosterior(draws=draws[columns].reset_index(drop=True), weights=weights / weights.sum(),
                         generations=pd.DataFrame(rows), evaluations=int(history.total_nr_simulations),
-                        database=database, run_id=int(run_id))
+                        database=database, run_id=int(run_id), predictive=pd.DataFrame(list(stats)),
+                        predictive_weights=stat_weights / stat_weights.sum())
 
 
 # --- painsim's targets as an ABC problem --------------------------------------------------
+
+
+def predictive_check(targets: Any, post: ABCPosterior, holdout: Iterable[str] = (), level: float = 0.9) -> pd.DataFrame:
+    """Posterior predictive check of every target: the central ``level`` interval of its
+    simulated value over the accepted particles (weighted), the published value, and whether
+    it lies inside. The particles share the cohorts of ``[fit]``, so the interval carries the
+    parameters' uncertainty, not the sampling error of the published study."""
+    holdout = set(holdout)
+    tail = (1.0 - level) / 2.0
+    low = weighted_quantile(post.predictive, post.predictive_weights, tail)
+    high = weighted_quantile(post.predictive, post.predictive_weights, 1.0 - tail)
+    rows = [{"target": t.name, "role": "holdout" if t.name in holdout else "fit", "published": float(t.value),
+             "low": float(low[t.name]), "high": float(high[t.name]),
+             "inside": bool(low[t.name] <= t.value <= high[t.name])} for t in targets.targets]
+    return pd.DataFrame(rows)
 
 
 def dask_map(client: Any) -> Map:

@@ -149,7 +149,7 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     """A posterior by ABC-SMC (docs/calibration.md); the run's database lives in the results
     folder, so the same command after an interruption continues from the last generation."""
     from painsim.app import check_calibration_cost
-    from painsim.calibration.abc_smc import calibrate_abc, dask_map
+    from painsim.calibration.abc_smc import calibrate_abc, dask_map, predictive_check
     from painsim.limits import LimitError
 
     try:  # a generation is at least `population` runs of every target's scenarios
@@ -180,8 +180,9 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
                              seed=seed, map_=mapper, resume=resumed, progress=report)
     seconds = time.perf_counter() - start
     table = post.table()
-    summary = {"method": "abc-smc", "parameters": {name: {k: float(v) for k, v in row.items()}
-                                                   for name, row in table.iterrows()},
+    check = predictive_check(targets, post, names)
+    summary = {"method": "abc-smc", "predictive_check": _inside_shares(check),
+               "parameters": {name: {k: float(v) for k, v in row.items()} for name, row in table.iterrows()},
                "generations": len(post.generations), "population": population, "evaluations": post.evaluations,
                "ess": round(post.ess, 1), "final_epsilon": float(post.generations["epsilon"].iloc[-1]),
                "holdout": names, "resumed": resumed, "seconds": round(seconds, 1), "results": str(folder.path)}
@@ -189,7 +190,8 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     run_id = store_sweep_run(store, text, targets.fit.seed, f"posterior:{targets.name}",
                              {"method": "abc-smc", "population": population, "generations": generations, "seed": seed,
                               "holdout": names, "targets_hash": targets.text_hash, "results": str(folder.path)},
-                             {"draws": draws, "generations": post.generations, "posterior": table.reset_index()},
+                             {"draws": draws, "generations": post.generations, "posterior": table.reset_index(),
+                              "predictive": check},
                              summary)
     if as_json:
         typer.echo(json.dumps({**summary, "run_id": run_id}, indent=2))
@@ -211,11 +213,29 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
         gens.add_row(str(row.generation + 1), f"{row.epsilon:.4g}", f"{row.evaluations:,}", f"{row.acceptance:.2f}",
                      f"{row.ess:.0f}")
     console.print(gens)
+    _print_predictive(console, check)
     console.print(f"{post.evaluations:,} evaluations in {seconds:.0f} s"
                   + (" (resumed from the last complete generation)" if resumed else "")
                   + f"; run database {escape(str(database))}")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _inside_shares(check: Any) -> dict[str, str]:
+    """'k/n' of targets whose published value is inside the 90% predictive interval, by role."""
+    return {role: f"{int(rows.inside.sum())}/{len(rows)}" for role, rows in check.groupby("role")}
+
+
+def _print_predictive(console: Console, check: Any) -> None:
+    table = Table(title="Posterior predictive check (90% interval of the accepted particles' simulations)")
+    for column in ("target", "role", "published", "90% interval", "inside?"):
+        table.add_column(column, justify="right" if column == "published" else "left")
+    for row in check.itertuples():
+        table.add_row(escape(row.target), row.role, f"{row.published:.3g}", f"{row.low:.3g} to {row.high:.3g}",
+                      "[green]yes[/green]" if row.inside else "[red]no[/red]")
+    console.print(table)
+    shares = _inside_shares(check)
+    console.print("inside: " + "; ".join(f"{role} {share}" for role, share in shares.items()))
 
 
 @app.command()
@@ -256,6 +276,8 @@ def posterior(
         table.add_row(name, f"{'log-' if log else ''}uniform {low:g} to {high:g}",
                       *(f"{row[c]:.4g}" for c in ("mean", "sd", "q05", "q50", "q95")))
     console.print(table)
+    if post.predictive is not None:
+        _print_predictive(console, post.predictive)
     console.print(f"{len(post.generations)} generations, final tolerance "
                   f"{float(post.generations['epsilon'].iloc[-1]):.4g}"
                   + (f"; held out: {', '.join(post.holdout)}" if post.holdout else ""))
