@@ -215,3 +215,13 @@ def test_cli_calibrate_method_bad_input_exit_2(tmp_path, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (tmp_path / "s" / "sweeps").exists()
+
+
+def test_cli_abc_smc_refuses_a_prior_outside_the_parameter_s_bounds(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS.replace("heal_rate = { low = 0.1, high = 0.9 }", "tissue_floor = { low = 0.1, high = 2 }"))
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--method", "abc-smc", "--scheduler", "serial",
+                                      "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert str(path) in result.output and "range [0.1, 2.0] leaves its allowed range [0.0, 1.0]" in result.output
+    assert not (tmp_path / "s").exists()
