@@ -197,15 +197,10 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
         typer.echo(json.dumps({**summary, "run_id": run_id}, indent=2))
         return
     console = Console(width=max(Console().width, 120))
-    out = Table(title=f"Posterior: {escape(targets.title or targets.name)} (ABC-SMC, {population} particles, "
-                      f"{len(post.generations)} generations, n = {targets.fit.n:,} per scenario)")
-    for column in ("parameter", "prior", "mean", "sd", "5%", "50%", "95%"):
-        out.add_column(column, justify="left" if column in ("parameter", "prior") else "right")
-    for name, row in table.iterrows():
-        prior = targets.parameters[name]
-        out.add_row(name, f"{'log-' if prior.log else ''}uniform {prior.low:g} to {prior.high:g}",
-                    *(f"{row[c]:.4g}" for c in ("mean", "sd", "q05", "q50", "q95")))
-    console.print(out)
+    priors = {name: (r.low, r.high, r.log) for name, r in targets.parameters.items()}
+    console.print(_posterior_table(f"Posterior: {escape(targets.title or targets.name)} (ABC-SMC, {population} "
+                                   f"particles, {len(post.generations)} generations, n = {targets.fit.n:,} per "
+                                   "scenario)", table, priors))
     gens = Table(title="Generations")
     for column in ("generation", "tolerance", "evaluations", "acceptance", "ESS"):
         gens.add_column(column, justify="right")
@@ -219,6 +214,18 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
                   + f"; run database {escape(str(database))}")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _posterior_table(title: str, table: Any, priors: dict[str, tuple[float, float, bool]]) -> Table:
+    """Each parameter's prior and posterior (mean, SD, 5/50/95%) as a rich table."""
+    out = Table(title=title)
+    for column in ("parameter", "prior", "mean", "sd", "5%", "50%", "95%"):
+        out.add_column(column, justify="left" if column in ("parameter", "prior") else "right")
+    for name, row in table.iterrows():
+        low, high, log = priors[name]
+        out.add_row(name, f"{'log-' if log else ''}uniform {low:g} to {high:g}",
+                    *(f"{row[c]:.4g}" for c in ("mean", "sd", "q05", "q50", "q95")))
+    return out
 
 
 def _inside_shares(check: Any) -> dict[str, str]:
@@ -267,15 +274,8 @@ def posterior(
         typer.echo(json.dumps({**posterior_json(post), "figure": str(figure)}, indent=2, default=str))
         return
     console = Console(width=max(Console().width, 110))
-    table = Table(title=f"Posterior of {escape(post.targets_name)} (run {post.run_id}; {len(post.draws)} draws, "
-                        f"ESS {post.ess:.0f})")
-    for column in ("parameter", "prior", "mean", "sd", "5%", "50%", "95%"):
-        table.add_column(column, justify="left" if column in ("parameter", "prior") else "right")
-    for name, row in post.table().iterrows():
-        low, high, log = post.priors[name]
-        table.add_row(name, f"{'log-' if log else ''}uniform {low:g} to {high:g}",
-                      *(f"{row[c]:.4g}" for c in ("mean", "sd", "q05", "q50", "q95")))
-    console.print(table)
+    console.print(_posterior_table(f"Posterior of {escape(post.targets_name)} (run {post.run_id}; "
+                                   f"{len(post.draws)} draws, ESS {post.ess:.0f})", post.table(), post.priors))
     if post.predictive is not None:
         _print_predictive(console, post.predictive)
     console.print(f"{len(post.generations)} generations, final tolerance "
