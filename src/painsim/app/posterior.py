@@ -41,8 +41,10 @@ class StoredPosterior:
 
     @property
     def ess(self) -> float:
-        """Effective sample size of the draws, 1 / sum(w^2)."""
-        return float(1.0 / np.sum(self.weights ** 2))
+        """Effective sample size of the draws (Kish)."""
+        from painsim.calibration.abc_smc import kish_ess
+
+        return kish_ess(self.weights)
 
     def table(self) -> pd.DataFrame:
         """One row per parameter: prior bounds, posterior mean, SD, 5/50/95% quantiles."""
@@ -95,11 +97,14 @@ def save_posterior_figure(post: StoredPosterior, path: Path) -> Path:
     return path
 
 
+def parameters_json(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """A posterior table (one row per parameter) as ``{parameter: {column: value}}``."""
+    return {p: {k: float(v) for k, v in row.items()} for p, row in table.iterrows()}
+
+
 def posterior_json(post: StoredPosterior) -> dict[str, Any]:
     """The posterior's summary as plain JSON."""
-    table = post.table()
     return {"run_id": post.run_id, "targets": post.targets_name, "ess": round(post.ess, 1),
-            "draws": len(post.draws), "holdout": post.holdout,
-            "parameters": {p: {k: float(v) for k, v in row.items()} for p, row in table.iterrows()},
+            "draws": len(post.draws), "holdout": post.holdout, "parameters": parameters_json(post.table()),
             "generations": post.generations.to_dict(orient="records"),
             "predictive_check": None if post.predictive is None else post.predictive.to_dict(orient="records")}

@@ -164,16 +164,16 @@ def check_sensitivity_cost(scenario: Scenario, method: str, arms: Sequence[str],
     return _check_weekly_pain_run(scenario, arms, n, "--n", f"each {method} sample")
 
 
-def check_calibration_cost(targets: TargetsFile, budget: int) -> list[Cost]:
-    """Before a calibration: ``budget`` trials are within ``max_sweep_tasks``, and each
-    scenario its targets simulate (``fit.n`` patients, the arms they need, weekly pain
-    recorded) within the limits of one run (the trials were checked when the file was read).
-    Return the cost of each scenario; raise :class:`painsim.limits.LimitError` naming
-    ``--budget`` or ``fit.n``."""
+def check_calibration_cost(targets: TargetsFile, budget: int, option: str = "--budget") -> list[Cost]:
+    """Before a calibration: ``budget`` trials (an ABC-SMC: particles of a generation, given
+    by ``option``) are within ``max_sweep_tasks``, and each scenario its targets simulate
+    (``fit.n`` patients, the arms they need, weekly pain recorded) within the limits of one run
+    (the trials were checked when the file was read). Return the cost of each scenario; raise
+    :class:`painsim.limits.LimitError` naming ``option`` or ``fit.n``."""
     from painsim.calibration.targets import ScenarioSource
     from painsim.limits import check_sweep_tasks
 
-    check_sweep_tasks(budget, "--budget", f"{budget:,} calibration trials")
+    check_sweep_tasks(budget, option, f"{budget:,} calibration trials")
     costs = []
     for name, scenario in targets.scenarios.items():
         sources = [t.source for t in targets.targets if isinstance(t.source, ScenarioSource)

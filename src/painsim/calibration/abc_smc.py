@@ -135,17 +135,16 @@ class ABCPosterior:
 
     @property
     def ess(self) -> float:
-        """Effective sample size of the last generation, 1 / sum(w^2) (Kish)."""
-        return float(1.0 / np.sum(self.weights ** 2))
+        """Effective sample size of the last generation (:func:`kish_ess`)."""
+        return kish_ess(self.weights)
 
     def mean(self) -> pd.Series:
         """Posterior means."""
-        return pd.Series(self.weights @ self.draws.to_numpy(), index=self.draws.columns)
+        return self.table()["mean"]
 
     def sd(self) -> pd.Series:
         """Posterior standard deviations."""
-        centred = self.draws.to_numpy() - self.mean().to_numpy()
-        return pd.Series(np.sqrt(self.weights @ centred ** 2), index=self.draws.columns)
+        return self.table()["sd"]
 
     def table(self) -> pd.DataFrame:
         """One row per parameter: posterior mean, SD and the 5%, 50% and 95% quantiles."""
@@ -154,6 +153,12 @@ class ABCPosterior:
     def quantile(self, q: float) -> pd.Series:
         """Weighted posterior quantile ``q`` of every parameter."""
         return weighted_quantile(self.draws, self.weights, q)
+
+
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size of normalised weights, 1 / sum(w^2)."""
+    weights = np.asarray(weights, dtype=float)
+    return float(1.0 / np.sum((weights / weights.sum()) ** 2))
 
 
 def weighted_quantile(draws: pd.DataFrame, weights: np.ndarray, q: float) -> pd.Series:
@@ -236,7 +241,7 @@ def _posterior(history: Any, database: str, run_id: int) -> ABCPosterior:
         _, w = history.get_distribution(m=0, t=int(t))
         rows.append({"generation": int(t), "epsilon": float(epsilon), "particles": int(particles),
                      "evaluations": int(samples), "acceptance": float(particles) / float(samples),
-                     "ess": float(1.0 / np.sum(np.asarray(w) ** 2))})
+                     "ess": kish_ess(w)})
     columns = sorted(draws.columns)
     weights = np.asarray(weights, dtype=float)
     stat_weights, stats = history.get_weighted_sum_stats(t=history.max_t)

@@ -149,13 +149,14 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     """A posterior by ABC-SMC (docs/calibration.md); the run's database lives in the results
     folder, so the same command after an interruption continues from the last generation."""
     from painsim.app import check_calibration_cost
+    from painsim.app.posterior import parameters_json
     from painsim.calibration.abc_smc import calibrate_abc, dask_map, predictive_check
     from painsim.limits import LimitError
 
     try:  # a generation is at least `population` runs of every target's scenarios
-        check_calibration_cost(targets, population)
+        check_calibration_cost(targets, population, "--population")
     except LimitError as err:
-        fail(f"{targets_file}: {err}" if err.field.startswith("fit.") else str(err).replace("--budget", "--population"))
+        fail(f"{targets_file}: {err}" if err.field.startswith("fit.") else str(err))
     key = json.dumps([targets.text_hash, sorted(names), population, seed])
     folder = sweep_results_folder(results, store, "posterior", targets.name, key)
     check_results_folder(folder)
@@ -182,7 +183,7 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     table = post.table()
     check = predictive_check(targets, post, names)
     summary = {"method": "abc-smc", "predictive_check": _inside_shares(check),
-               "parameters": {name: {k: float(v) for k, v in row.items()} for name, row in table.iterrows()},
+               "parameters": parameters_json(table),
                "generations": len(post.generations), "population": population, "evaluations": post.evaluations,
                "ess": round(post.ess, 1), "final_epsilon": float(post.generations["epsilon"].iloc[-1]),
                "holdout": names, "resumed": resumed, "seconds": round(seconds, 1), "results": str(folder.path)}

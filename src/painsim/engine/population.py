@@ -255,6 +255,11 @@ class Population(BaseModel):
             ) from None
         return self
 
+    def compares_rise(self, duration: int) -> bool:
+        """Whether an episode of ``duration`` days must show ``entry_rise`` at entry: only
+        episodes of chronic duration have a usual level to exceed."""
+        return bool(self.entry_rise_weeks) and duration >= CHRONIC_DAYS
+
     @property
     def screened(self) -> bool:
         """Whether patients are screened from simulated episodes (every entry but acute)."""

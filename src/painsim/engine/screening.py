@@ -45,7 +45,7 @@ import numpy as np
 
 from painsim.engine import rng
 from painsim.engine.params import ModelParams
-from painsim.engine.population import CHRONIC_DAYS, EntryWindow, Population
+from painsim.engine.population import EntryWindow, Population
 from painsim.engine.recording import Record
 from painsim.engine.variables import S_FIRST, S_NREC, S_REC, S_RUN
 from painsim.limits import (
@@ -193,7 +193,7 @@ class EntryScreen:
         blocks = weekly[:4 * n_blocks].reshape(n_blocks, 4, weekly.shape[1]).mean(axis=1)
         last_week = weekly[-1] >= pop.chronic_min_pain
         weeks = pop.entry_rise_weeks
-        if weeks and duration >= CHRONIC_DAYS and weekly.shape[0] > weeks:  # a usual level to exceed
+        if pop.compares_rise(duration) and weekly.shape[0] > weeks:
             last_week &= weekly[-1] >= weekly[-weeks - 1:-1].mean(axis=0) + pop.entry_rise
         return np.all(blocks > pop.persistent_min_pain, axis=0), last_week
 
@@ -222,18 +222,23 @@ class EntryScreen:
 
     def relax(self) -> str:
         """Which fields to relax when too few candidates are still in pain."""
-        pop, window = self.population, self.window
+        window = self.window
         if window.min_days == window.max_days:
             durations = f"{window.fields} ({window.max_days:,})"
         else:
             durations = f"{window.fields} ({window.describe()})"
+        return f"{self.pain_fields()} or {durations}"
+
+    def pain_fields(self) -> str:
+        """The population's pain criteria with their values, for messages that say what to relax."""
+        pop = self.population
         rise = f", population.entry_rise ({pop.entry_rise:g})" if self._rise_words() else ""
         return (f"population.chronic_min_pain ({pop.chronic_min_pain:g}), population.persistent_min_pain "
-                f"({pop.persistent_min_pain:g}){rise} or {durations}")
+                f"({pop.persistent_min_pain:g}){rise}")
 
     def _rise_words(self) -> str:
         pop = self.population
-        if not pop.entry_rise_weeks or self.window.max_days < CHRONIC_DAYS:
+        if not pop.compares_rise(self.window.max_days):
             return ""
         return (f" and {pop.entry_rise:g} above the mean of the {pop.entry_rise_weeks} weeks before it "
                 "(population.entry_rise)")

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from painsim.engine import Cohort, Record, rng, simulate
-from painsim.engine.population import CHRONIC_DAYS
 from painsim.engine.screening import EntryScreen, ScreeningError, entry_screens
 from painsim.limits import DEFAULT_LIMITS, Limits, screening_cannot_fill
 from painsim.outcomes.care_outcomes import care_summary
@@ -187,12 +186,7 @@ def _screening_failure(spec: TrialSpec, entry: EntryScreen, tally: _EligibilityT
     criteria = "; ".join(f"{text} ({field}): {count:,}" for field, (text, count) in met.items())
     days_field = _duration_fields(spec, entry)
     if entry.counts.chronic < need:
-        pop = entry.population
-        compared = pop.entry_rise_weeks and entry.window.max_days >= CHRONIC_DAYS
-        rise = f", population.entry_rise ({pop.entry_rise:g})" if compared else ""
-        relax = (f"relax population.chronic_min_pain ({pop.chronic_min_pain:g}), "
-                 f"population.persistent_min_pain ({pop.persistent_min_pain:g}){rise} or the duration of pain "
-                 f"({days_field}: {entry.window.describe()})")
+        relax = f"relax {entry.pain_fields()} or the duration of pain ({days_field}: {entry.window.describe()})"
     else:
         fewest = min(count for _, count in met.values())
         fields = [f"{field} ({getattr(elig, field.split('.')[1]):g})" for field, (_, count) in met.items()
