@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The name prefix of a stored posterior run (``posterior:<targets name>``).
 POSTERIOR_RUN_PREFIX = "posterior:"
+#: The id that names the posterior shipped with painsim (``--posterior default``).
+DEFAULT_POSTERIOR = "default"
+#: Where the shipped posterior lives in the package, and the one command that remakes it.
+DEFAULT_POSTERIOR_FILE = "data/default_posterior.json"
+DEFAULT_POSTERIOR_COMMAND = "python scripts/default_posterior.py"
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class StoredPosterior:
     holdout: list[str]
     predictive: pd.DataFrame | None = None
     """The posterior predictive check of every target (painsim.calibration.abc_smc.predictive_check)."""
+    model_version: str | None = None
+    """The model version it was calibrated on (painsim.calibration.model_version); None: not recorded."""
 
     @property
     def ess(self) -> float:
@@ -45,6 +53,23 @@ class StoredPosterior:
         from painsim.calibration.abc_smc import kish_ess
 
         return kish_ess(self.weights)
+
+    def sample(self, n: int, seed: int) -> pd.DataFrame:
+        """``n`` equally weighted parameter sets (one row each), by systematic resampling of
+        the weighted draws (Kitagawa 1996): every draw appears floor(n w) or ceil(n w) times,
+        the least added noise of the resampling schemes; rows in a seeded random order.
+
+        >>> post = StoredPosterior("r", "t", pd.DataFrame({"a": [1.0, 2.0]}), np.array([0.25, 0.75]),
+        ...                        pd.DataFrame(), {"a": (0.0, 3.0, False)}, [])
+        >>> sorted(post.sample(4, seed=0)["a"])
+        [1.0, 2.0, 2.0, 2.0]
+        """
+        if n < 1:
+            raise AppInputError(f"draws: at least 1 parameter set is needed (given {n})")
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5A3]))
+        positions = (rng.random() + np.arange(n)) / n
+        picked = np.minimum(np.searchsorted(np.cumsum(self.weights), positions), len(self.weights) - 1)
+        return self.draws.iloc[rng.permutation(picked)].reset_index(drop=True)
 
     def table(self) -> pd.DataFrame:
         """One row per parameter: prior bounds, posterior mean, SD, 5/50/95% quantiles."""
@@ -77,7 +102,68 @@ def posterior_of_run(stored: StoredRun) -> StoredPosterior:
     holdout = list(stored.summary.get("holdout", []))
     predictive = stored.table("predictive") if "predictive" in stored.tables else None
     return StoredPosterior(stored.run_id, targets.name, draws, weights / weights.sum(), stored.table("generations"),
-                           priors, holdout, predictive)
+                           priors, holdout, predictive, stored.metadata.get("meta", {}).get("model_version"))
+
+
+def load_posterior(ref: str, store: Path | None = None) -> StoredPosterior:
+    """The posterior ``ref`` names: ``"default"`` (the one shipped with painsim) or the id (or
+    a unique prefix) of a stored posterior run. :class:`AppInputError` when there is none."""
+    if ref == DEFAULT_POSTERIOR:
+        return shipped_posterior()
+    from painsim.store import Store, StoreError
+
+    try:
+        stored = Store(store).get(ref)
+        stored.verify()
+    except StoreError as err:
+        raise AppInputError(f"posterior {ref!r}: {err}") from None
+    return posterior_of_run(stored)
+
+
+def check_model_version(post: StoredPosterior) -> None:
+    """:class:`AppInputError` unless ``post`` was calibrated on the model this painsim runs:
+    draws of another model's parameters would give answers of that other model."""
+    from painsim.calibration.model_version import model_version
+
+    current = model_version()
+    if post.model_version == current:
+        return
+    remake = (DEFAULT_POSTERIOR_COMMAND if post.run_id == DEFAULT_POSTERIOR
+              else f"painsim calibrate TARGETS --method abc-smc (the targets of {post.targets_name})")
+    made = f"model version {post.model_version}" if post.model_version else "a model version it did not record"
+    raise AppInputError(f"posterior {post.run_id} was calibrated on {made}; this painsim's model is version "
+                        f"{current}, so its draws describe another model. Make a new posterior: {remake}")
+
+
+def shipped_posterior() -> StoredPosterior:
+    """The default posterior that ships with painsim (``src/painsim/data/default_posterior.json``)."""
+    from importlib import resources
+
+    resource = resources.files("painsim").joinpath(DEFAULT_POSTERIOR_FILE)
+    if not resource.is_file():
+        raise AppInputError(f"no default posterior ships with this painsim ({DEFAULT_POSTERIOR_FILE} is missing); "
+                            f"make it with {DEFAULT_POSTERIOR_COMMAND}")
+    return posterior_from_json(json.loads(resource.read_text()))
+
+
+def posterior_file_json(post: StoredPosterior, settings: dict[str, Any]) -> dict[str, Any]:
+    """Everything a posterior needs to be used elsewhere (the shipped file's content): draws,
+    weights, priors, generations, the predictive check, model version and how it was made."""
+    return {"targets": post.targets_name, "model_version": post.model_version, "settings": settings,
+            "priors": {p: list(v) for p, v in post.priors.items()}, "holdout": post.holdout,
+            "draws": {p: post.draws[p].tolist() for p in post.draws.columns}, "weights": post.weights.tolist(),
+            "generations": post.generations.to_dict(orient="records"),
+            "predictive": None if post.predictive is None else post.predictive.to_dict(orient="records")}
+
+
+def posterior_from_json(data: dict[str, Any], run_id: str = DEFAULT_POSTERIOR) -> StoredPosterior:
+    """The inverse of :func:`posterior_file_json`."""
+    weights = np.asarray(data["weights"], dtype=float)
+    predictive = None if data.get("predictive") is None else pd.DataFrame(data["predictive"])
+    return StoredPosterior(run_id, data["targets"], pd.DataFrame(data["draws"]), weights / weights.sum(),
+                           pd.DataFrame(data["generations"]),
+                           {p: (float(v[0]), float(v[1]), bool(v[2])) for p, v in data["priors"].items()},
+                           list(data["holdout"]), predictive, data.get("model_version"))
 
 
 def save_posterior_figure(post: StoredPosterior, path: Path) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from painsim.app.uncertainty import PosteriorAnswer
     from painsim.scenario import Scenario, ScenarioResult
 
 #: ``progress(stage, done, total)``: "building cohort" / "screening ..." stages, then the arms.
@@ -28,6 +29,8 @@ class ScenarioRun:
     result: ScenarioResult
     summary: dict[str, Any]
     run_id: str | None = None
+    uncertainty: PosteriorAnswer | None = None
+    """Credible intervals of every number over a posterior's draws (:mod:`painsim.app.uncertainty`)."""
 
 
 def demo_scenario_text() -> str:
@@ -84,7 +87,10 @@ def store_scenario_run(run: ScenarioRun, text: str, store: Path | None, meta: Ma
 
     result = run.result
     seed = result.cohort.seed if seed is None else seed
-    run.run_id = store_tables_run(store, text, seed, result.scenario.name, meta, scenario_tables(result), run.summary)
+    tables = scenario_tables(result)
+    if run.uncertainty is not None:
+        tables["intervals"] = run.uncertainty.table.reset_index()
+    run.run_id = store_tables_run(store, text, seed, result.scenario.name, meta, tables, run.summary)
     return run.run_id
 
 

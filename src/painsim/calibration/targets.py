@@ -37,6 +37,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -84,6 +85,8 @@ class ParameterRange(BaseModel):
     low: float
     high: float
     log: bool = False
+    reason: str | None = Field(None, max_length=400,
+                               description="why this range: its source, or why it is assumed (a posterior's prior)")
 
     @model_validator(mode="after")
     def _ordered(self) -> ParameterRange:
@@ -368,6 +371,18 @@ def split_params(values: dict[str, float]) -> tuple[dict[str, float], dict[str, 
     model = {k: v for k, v in values.items() if k in MODEL_PARAMS}
     care = {k: v for k, v in values.items() if k in CARE_PARAMS}
     return model, care
+
+
+def with_parameters(holder: Any, values: Mapping[str, float]) -> Any:
+    """A scenario or trial spec with model and care parameter ``values`` (validated; a
+    ValueError names the parameter that leaves its allowed range)."""
+    model, care = split_params(dict(values))
+    unknown = sorted(set(values) - set(model) - set(care))
+    if unknown:
+        raise ValueError(f"unknown parameters {', '.join(unknown)}")
+    return holder.model_copy(update={
+        "model": type(holder.model).model_validate({**holder.model.model_dump(), **model}),
+        "care_params": type(holder.care_params).model_validate({**holder.care_params.model_dump(), **care})})
 
 
 def load_targets(path: str | Path) -> tuple[TargetsFile, str]:

@@ -151,6 +151,7 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     from painsim.app import check_calibration_cost
     from painsim.app.posterior import parameters_json
     from painsim.calibration.abc_smc import calibrate_abc, dask_map, predictive_check
+    from painsim.calibration.model_version import model_version
     from painsim.limits import LimitError
 
     try:  # a generation is at least `population` runs of every target's scenarios
@@ -190,7 +191,8 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     draws = post.draws.assign(weight=post.weights)
     run_id = store_sweep_run(store, text, targets.fit.seed, f"posterior:{targets.name}",
                              {"method": "abc-smc", "population": population, "generations": generations, "seed": seed,
-                              "holdout": names, "targets_hash": targets.text_hash, "results": str(folder.path)},
+                              "holdout": names, "targets_hash": targets.text_hash, "results": str(folder.path),
+                              "model_version": model_version()},
                              {"draws": draws, "generations": post.generations, "posterior": table.reset_index(),
                               "predictive": check},
                              summary)

@@ -52,6 +52,36 @@ def _run(scenario, n: int | None, seed: int | None, jobs: int, quiet: bool) -> S
             fail(str(err))
 
 
+def _posterior_for(scenario, posterior: str | None, draws: int, draw_patients: int, store: Path | None):
+    """The posterior to draw from (or None), checked against the scenario before any work."""
+    if posterior is None or draws == 0:
+        return None
+    from painsim.app import AppInputError
+    from painsim.app.posterior import load_posterior
+    from painsim.app.uncertainty import check_posterior_run
+    from painsim.limits import LimitError
+
+    try:
+        post = load_posterior(posterior, store)
+        check_posterior_run(scenario, post, draws, draw_patients)
+    except (AppInputError, LimitError) as err:
+        fail(f"--posterior {posterior}: {err}")
+    return post
+
+
+def _posterior_answer(scenario, post, draws: int, draw_patients: int, seed: int | None, jobs: int, quiet: bool):
+    from painsim.app.uncertainty import posterior_answer
+    from painsim.engine.screening import ScreeningError
+
+    with progress(quiet) as bar:
+        task = bar.add_task("posterior draws", total=draws)
+        try:
+            return posterior_answer(scenario, post, draws=draws, n=draw_patients, seed=seed, n_jobs=jobs,
+                                    progress=lambda done, total: bar.update(task, completed=done))
+        except ScreeningError as err:
+            fail(f"a posterior draw could not find its cohort: {err}")
+
+
 def _check_before_running(scenario, n: int | None, out: Path, store: Path | None) -> None:
     """Before simulating: the run's cost is within the limits, --out can take its files and
     the store a new run."""
@@ -87,8 +117,11 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
     from painsim.store import StoreError
 
     result, summary = run.result, run.summary
+    meta = scenario_run_meta(len(result.cohort), overrides)
+    if run.uncertainty is not None:
+        meta["posterior"] = {k: v for k, v in run.uncertainty.to_json().items() if k != "arms"}
     try:
-        run_id = store_scenario_run(run, text, store, scenario_run_meta(len(result.cohort), overrides))
+        run_id = store_scenario_run(run, text, store, meta)
     except (StoreError, OSError) as err:
         figure, summary_path = _write_outputs(result, summary, out, None)
         fail(f"the run finished but could not be stored: {err}. The figure and summary were written: "
@@ -99,8 +132,10 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
         fail(f"the run is stored as run {run_id} (painsim show {run_id}) but its figure and summary could not be "
              f"written in {out}: {err.strerror or err}", 1)
     if as_json:
-        typer.echo(json.dumps({"scenario": result.scenario.name, "run_id": run_id, "arms": summary,
-                               "figure": str(figure)}, indent=2))
+        answer = {"scenario": result.scenario.name, "run_id": run_id, "arms": summary, "figure": str(figure)}
+        if run.uncertainty is not None:
+            answer["uncertainty"] = run.uncertainty.to_json()
+        typer.echo(json.dumps(answer, indent=2))
         return
     console = Console(width=max(Console().width, 150))
     label = escape(result.scenario.title or result.scenario.name)
@@ -112,11 +147,46 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
         table.add_column(column, justify="right" if column != "arm" else "left", no_wrap=column == "arm")
     for name, arm in summary.items():
         cells = [f"{arm['pain_mean'][d]:.2f}" for d in days] + _care_cells(arm)
+        if run.uncertainty is not None:
+            bands = _interval_cells(run.uncertainty, name, days)
+            cells = [f"{cell}\n[dim]{band}[/dim]" for cell, band in zip(cells, bands, strict=True)]
         table.add_row(escape(name), *cells)
+    if run.uncertainty is not None:
+        table.caption = _interval_caption(run.uncertainty, len(result.cohort))
     console.print(table)
     console.print(f"figure: [bold]{escape(str(figure))}[/bold]\nsummary: [bold]{escape(str(summary_path))}[/bold]")
     console.print(f"stored as run [bold]{run_id}[/bold] (painsim show {run_id}; painsim report {run_id})")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+#: The answer table's columns after the pain days, as quantities of a posterior answer, and their formats.
+_INTERVAL_QUANTITIES = (("responder_classes.non_responder", "{:.0%}"), ("responder_classes.transient", "{:.0%}"),
+                        ("responder_classes.lasting", "{:.0%}"), ("relief_days_median", "{:.0f}"),
+                        ("sessions_attended_mean", "{:.1f}"), ("cost_mean", "{:,.0f}"),
+                        ("cost_per_relief_day", "{:,.0f}"))
+
+
+def _interval_cells(answer, arm: str, days: list[str]) -> list[str]:
+    """Each answer-table cell's 95% credible interval ("low-high"), "" where there is none."""
+    wanted = [(f"pain_mean.{d}", "{:.2f}") for d in days] + list(_INTERVAL_QUANTITIES)
+    cells = []
+    for quantity, form in wanted:
+        row = answer.cell(arm, quantity)
+        if row is None or row["draws"] == 0 or row["low"] != row["low"]:
+            cells.append("")
+            continue
+        low, high = form.format(row["low"]), form.format(row["high"])
+        cells.append(f"{low}-{high}" if low != high else f"={low}")
+    return cells
+
+
+def _interval_caption(answer, n: int) -> str:
+    worst = answer.table["sd_monte_carlo"].where(answer.table.index.get_level_values("quantity").str.startswith("pain"))
+    return (f"first line: the calibrated defaults, n = {n:,} per arm; second line: 95% credible interval of "
+            f"parameter uncertainty over {answer.draws} draws of posterior {answer.posterior_id} "
+            f"({answer.patients_per_draw} patients per arm and draw, Monte Carlo noise removed: at most "
+            f"{worst.max():.2f} NRS points of a draw's mean pain); '=x': no spread beyond that noise. "
+            "Details: --json, docs/calibration.md")
 
 
 def _care_cells(arm: dict[str, Any]) -> list[str]:
@@ -142,6 +212,14 @@ def demo(
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
     store: Path = typer.Option(None, help=STORE_HELP),
+    posterior: str = typer.Option(None, "--posterior", metavar="ID",
+                                  help="Posterior of the intervals: 'default' (shipped with painsim) or a stored "
+                                       "posterior's run id."),
+    draws: int = typer.Option(40, "--draws", min=0, max=5000,
+                              help="Posterior draws for the credible intervals (0: none)."),
+    draw_patients: int = typer.Option(500, "--draw-patients", min=20, max=100_000,
+                                      help="Patients per arm in each draw (even; two halves separate Monte Carlo "
+                                           "noise from parameter uncertainty)."),
 ) -> None:
     """Does massage work for chronic back pain? The flagship scenario on the defaults.
 
@@ -153,8 +231,7 @@ def demo(
     from painsim.app import demo_scenario
 
     scenario, text = demo_scenario()
-    _check_before_running(scenario, n, out, store)
-    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
+    _run_with_intervals(scenario, text, n, seed, jobs, as_json, out, store, posterior, draws, draw_patients)
 
 
 @app.command()
@@ -166,11 +243,34 @@ def run(
     jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Threads to use."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only (docs/cli.md)."),
     store: Path = typer.Option(None, help=STORE_HELP),
+    posterior: str = typer.Option(None, "--posterior", metavar="ID",
+                                  help="Give every number a 95% credible interval over this posterior: 'default' "
+                                       "(shipped) or a stored posterior's run id (painsim calibrate --method "
+                                       "abc-smc)."),
+    draws: int = typer.Option(200, "--draws", min=0, max=5000,
+                              help="Posterior draws for the credible intervals (0: none)."),
+    draw_patients: int = typer.Option(500, "--draw-patients", min=20, max=100_000,
+                                      help="Patients per arm in each draw (even; two halves separate Monte Carlo "
+                                           "noise from parameter uncertainty)."),
 ) -> None:
-    """Run a scenario file: every arm on the same cohort; the run is kept in the store."""
+    """Run a scenario file: every arm on the same cohort; the run is kept in the store.
+
+    With --posterior, every number of the answer also gets a 95% credible interval of
+    parameter uncertainty over --draws posterior draws (docs/calibration.md)."""
     scenario, text = load_scenario_file(file)
+    _run_with_intervals(scenario, text, n, seed, jobs, as_json, out, store, posterior, draws, draw_patients)
+
+
+def _run_with_intervals(scenario, text: str, n: int | None, seed: int | None, jobs: int, as_json: bool, out: Path,
+                        store: Path | None, posterior: str | None, draws: int, draw_patients: int) -> None:
+    """Check everything first, then the answer on the defaults, then its intervals, then store."""
     _check_before_running(scenario, n, out, store)
-    _answer(_run(scenario, n, seed, jobs, as_json), out, as_json, text, store, {"n": n, "seed": seed})
+    post = _posterior_for(scenario, posterior, draws, draw_patients, store)
+    run = _run(scenario, n, seed, jobs, as_json)
+    if post is not None:
+        run.uncertainty = _posterior_answer(scenario, post, draws, draw_patients, seed, jobs, as_json)
+    overrides = {"n": n, "seed": seed, **({"posterior": posterior, "draws": draws} if post is not None else {})}
+    _answer(run, out, as_json, text, store, overrides)
 
 
 @app.command()
