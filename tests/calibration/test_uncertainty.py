@@ -180,3 +180,57 @@ def test_draw_patients_must_split_in_two_halves(stored_posterior):
     result = CliRunner().invoke(app, ["run", str(folder / "scenario.toml"), "--posterior", run_id, "--draws", "2",
                                       "--draw-patients", "41", "--store", str(store)])
     assert result.exit_code == 2 and "an even number of at least 20 patients" in result.output
+
+
+TRIAL = """
+name = "tiny_trial"
+seed = 5
+population = { entry = "acute" }
+arms.massage = { n = 30, massage = { schedule = { count = 4, every_days = 7 } } }
+arms.usual_care = { n = 30, usual_care = {} }
+randomisation = { scheme = "complete" }
+visits = { weeks = [4] }
+outcomes = { measures = ["pain"], primary = { outcome = "pain", week = 4, arm = "massage", comparator = "usual_care" } }
+analysis = { missing = "complete_case" }
+"""
+
+
+def _trial_spec():
+    from painsim.trials.spec import parse_trial
+
+    return parse_trial(TRIAL)
+
+
+def test_assurance_over_a_posterior_at_the_defaults_is_the_power_and_grows_with_the_effect():
+    from painsim.app.assurance import run_assurance
+    from painsim.care import CareParams
+
+    spec = _trial_spec()
+    default = CareParams().massage_nociception
+    at_defaults = _posterior({"massage_nociception": np.full(3, default)}, version=model_version())
+    curve = run_assurance(spec, at_defaults, [30, 60], draws=12, power_reps=12, seed=2).curve
+    # the same trials (seeds) with the same parameters: assurance is the power, trial for trial
+    assert curve["assurance"].tolist() == curve["power"].tolist()
+    stronger = _posterior({"massage_nociception": np.full(3, 0.45)}, version=model_version())
+    strong = run_assurance(spec, stronger, [30, 60], draws=12, power_reps=12, seed=2).curve
+    assert (strong["md_mean"] < curve["md_mean"]).all()  # pain: negative is better
+    assert strong["assurance"].sum() >= curve["assurance"].sum()
+
+
+def test_cli_trial_assurance_prints_both_curves_and_refuses_a_bad_posterior(stored_posterior, tmp_path):
+    _folder, store, run_id = stored_posterior
+    (tmp_path / "trial.toml").write_text(TRIAL)
+    args = ["trial", "assurance", str(tmp_path / "trial.toml"), "--posterior", run_id, "--n", "20,40", "--draws", "4",
+            "--reps", "4", "--jobs", "1", "--store", str(store), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["posterior"] == run_id and [row["n"] for row in payload["curve"]] == [20, 40]
+    for row in payload["curve"]:
+        assert 0 <= row["assurance_lb"] <= row["assurance"] <= row["assurance_ub"] <= 1 and row["draws"] == 4
+        assert 0 <= row["power"] <= 1 and row["power_reps"] == 4
+    assert (tmp_path / "out" / "tiny_trial_assurance.png").stat().st_size > 0
+    shown = CliRunner().invoke(app, args)
+    assert "Assurance over posterior" in shown.output and "power (defaults)" in shown.output
+    bad = CliRunner().invoke(app, [*args[:3], "--posterior", "nosuchrun", *args[5:]])
+    assert bad.exit_code == 2 and "posterior 'nosuchrun'" in bad.output

@@ -1,12 +1,13 @@
 """The "is it worth it?" use case (painsim.app.economics): behaviour on small cohorts."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from painsim.app import AppInputError
 from painsim.app.economics import check_cea, run_and_store_cea, run_cea
 from painsim.economics.cea import EconomicsInputError
 from painsim.economics.discounting import DAYS_PER_YEAR, annuity_factor
-from painsim.economics.psa import PosteriorUnavailableError
 from painsim.limits import LimitError
 from painsim.scenario import parse_scenario
 
@@ -104,9 +105,26 @@ def test_bad_options_are_refused_before_any_work(options, error, field):
         check_cea(_scenario(), store=False, **options)
 
 
-def test_a_posterior_is_refused_before_simulating():
-    with pytest.raises(PosteriorUnavailableError, match="issue 16"):
-        run_cea(_scenario(), posterior="abc")
+def test_a_posterior_that_does_not_exist_is_refused_before_simulating(tmp_path):
+    with pytest.raises(AppInputError, match="posterior 'abc'"):
+        run_cea(_scenario(), posterior="abc", store=tmp_path / "store")
+
+
+def test_posterior_draws_set_the_model_and_care_parameters_of_the_psa(tmp_path, monkeypatch):
+    import painsim.app.posterior as posterior_module
+    from painsim.app.posterior import StoredPosterior
+    from painsim.calibration.model_version import model_version
+
+    draws = pd.DataFrame({"massage_nociception": [0.15, 0.35], "heal_rate": [0.5, 0.7]})
+    post = StoredPosterior("p", "t", draws, np.array([0.5, 0.5]), pd.DataFrame(),
+                           {"massage_nociception": (0.1, 0.45, False), "heal_rate": (0.2, 0.8, False)}, [], None,
+                           model_version())
+    monkeypatch.setattr(posterior_module, "load_posterior", lambda ref, store=None: post)
+    result = run_cea(_scenario(), posterior="p", psa=6, n=20, wtp="0:40000:20000")
+    sets = result.psa.parameters
+    assert len(sets) == 6 and set(sets["care.massage_nociception"]) == {0.15, 0.35}
+    assert set(sets["model.heal_rate"]) == {0.5, 0.7}
+    assert sets["economics.health_care.visit_cost"].nunique() == 6  # economic parameters still vary
 
 
 def test_evppi_per_parameter_group_with_enough_draws_and_a_reason_without():

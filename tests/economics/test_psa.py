@@ -8,14 +8,13 @@ import pytest
 from painsim.care import CareParams, CarePlan
 from painsim.economics.psa import (
     PSA_PARAMETERS,
-    PosteriorUnavailableError,
     apply_draw,
     draw_seed,
-    posterior_draws,
     psa_groups,
     psa_parameters,
     run_psa,
     sample_parameters,
+    with_posterior_draws,
 )
 from painsim.economics.spec import EconomicsSpec
 from painsim.engine import ModelParams
@@ -85,9 +84,16 @@ def test_given_draws_are_used_as_they_are(chronic_small):
     assert out.costs[1, 0] > out.costs[0, 0]
 
 
-def test_a_posterior_is_refused_until_issue_16():
-    with pytest.raises(PosteriorUnavailableError, match=r"no posterior support yet \(issue 16"):
-        posterior_draws("20261201-000000-000-abcdef01")
+def test_posterior_draws_replace_the_model_and_care_draws_and_refuse_unknown_names():
+    spec, model, care = EconomicsSpec(), ModelParams(), CareParams()
+    sets = pd.DataFrame({"heal_rate": [0.4, 0.6, 0.5], "massage_inhibition": [0.1, 0.2, 0.3]})
+    draws = with_posterior_draws(sets, 3, spec, model, care)
+    assert draws["model.heal_rate"].tolist() == [0.4, 0.6, 0.5]
+    assert draws["care.massage_inhibition"].tolist() == [0.1, 0.2, 0.3]
+    others = sample_parameters(3, 3, spec, model, care).drop(columns=["care.massage_inhibition"])
+    pd.testing.assert_frame_equal(draws[others.columns], others)  # the rest as the PSA draws them
+    with pytest.raises(ValueError, match="'wage' is neither a model nor a care parameter"):
+        with_posterior_draws(pd.DataFrame({"wage": [1.0]}), 3, spec, model, care)
 
 
 def test_draw_seeds_differ_between_draws_and_are_int64():

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from painsim.app.errors import AppInputError
+
 if TYPE_CHECKING:  # pragma: no cover
     from painsim.economics.cea import Frontier, IncrementalTable
     from painsim.economics.psa import PsaResult
@@ -154,21 +156,25 @@ def check_cea(scenario: Scenario, *, n: int | None = None, psa: int = 0, wtp: st
 
 
 def run_cea(scenario: Scenario, *, perspective: str | None = None, wtp: str = DEFAULT_WTP, psa: int = 0,
-            posterior: str | None = None, n: int | None = None, seed: int | None = None, n_jobs: int = 1,
+            posterior: str | None = None, store: Path | None = None, n: int | None = None,
+            seed: int | None = None, n_jobs: int = 1,
             evppi_groups: list[str] | None = None, progress: StageProgress | None = None) -> CeaResult:
     """The whole analysis, not stored (:func:`run_and_store_cea` stores it).
 
-    Raises what :func:`check_cea` raises, :class:`painsim.economics.psa.PosteriorUnavailableError`
-    for ``posterior`` (no posterior support yet, issue 16) and ScreeningError when the cohort
-    cannot be found. ``progress(stage, done, total)`` is called after each step.
+    With ``posterior`` (``"default"`` or a stored posterior's run id, in ``store``), the model
+    and care parameters of ``psa`` draws (default 200) come from that posterior and the
+    economic ones from their documented distributions. Raises what :func:`check_cea` raises,
+    AppInputError for a posterior that does not exist or is of another model version, and
+    ScreeningError when the cohort cannot be found. ``progress(stage, done, total)`` is called after each step.
     """
     from painsim.economics import cea
     from painsim.economics.arms import simulate_exposures
-    from painsim.economics.psa import posterior_draws, psa_groups, run_psa
+    from painsim.economics.psa import psa_groups, run_psa
     from painsim.engine import Cohort
 
     check_cea(scenario, n=n, psa=psa, wtp=wtp, perspective=perspective, store=False)
-    draws = posterior_draws(posterior) if posterior is not None else None
+    draws = _posterior_psa_draws(scenario, posterior, psa or DEFAULT_POSTERIOR_DRAWS, store,
+                                 scenario.seed if seed is None else seed) if posterior is not None else None
     econ = scenario.economics
     perspective = perspective or econ.perspective
     grid = cea.wtp_grid(wtp)
@@ -189,6 +195,25 @@ def run_cea(scenario: Scenario, *, perspective: str | None = None, wtp: str = DE
                              draws=draws, n_jobs=n_jobs, progress=lambda done, total: report("PSA", done, total))
         _decision_analysis(result, psa_groups(econ), evppi_groups)
     return result
+
+
+#: PSA draws taken from a posterior when --psa does not say how many.
+DEFAULT_POSTERIOR_DRAWS = 200
+
+
+def _posterior_psa_draws(scenario: Scenario, posterior: str, n_draws: int, store: Path | None,
+                         seed: int) -> pd.DataFrame:
+    """The PSA's draws with model and care parameters from ``posterior`` (checked first)."""
+    from painsim.app.posterior import check_model_version, load_posterior
+    from painsim.economics.psa import with_posterior_draws
+
+    post = load_posterior(posterior, store)
+    check_model_version(post)
+    try:
+        return with_posterior_draws(post.sample(n_draws, seed), seed, scenario.economics, scenario.model,
+                                    scenario.care_params)
+    except ValueError as err:
+        raise AppInputError(f"--posterior {posterior}: {err}") from None
 
 
 def base_case_table(exposures: dict[str, Any], econ: Any, perspective: str) -> pd.DataFrame:
@@ -259,7 +284,7 @@ def run_and_store_cea(scenario: Scenario, text: str, *, store: Path | None = Non
     which nothing has been written)."""
     check_cea(scenario, n=options.get("n"), psa=options.get("psa", 0), wtp=options.get("wtp", DEFAULT_WTP),
               perspective=options.get("perspective"), store=store if keep else False)
-    result = run_cea(scenario, **options)
+    result = run_cea(scenario, store=store, **options)
     if cancel is not None:
         cancel()
     if keep:

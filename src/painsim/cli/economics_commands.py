@@ -38,8 +38,9 @@ def cea(
                                                   "or a comma-separated list."),
     psa: int = typer.Option(0, "--psa", min=0, help="Draws of the probabilistic sensitivity analysis "
                                                     "(0: base case only; each draw simulates every arm)."),
-    posterior: str = typer.Option(None, help="Draw parameters from a stored calibration posterior (run id); "
-                                             "not supported yet (issue 16)."),
+    posterior: str = typer.Option(None, metavar="ID",
+                                  help="Draw the model and care parameters from a calibration posterior: 'default' "
+                                       "(shipped) or a stored posterior's run id (--psa draws, default 200)."),
     n: int = typer.Option(None, min=1, max=10_000_000, help="Override the scenario's patients per arm."),
     seed: int = seed_option(None, "Override the scenario's seed."),
     workers: int = typer.Option(DEFAULT_JOBS, "--workers", min=1, help="Threads to simulate with."),
@@ -60,8 +61,8 @@ def cea(
     except (BadInputError, ValueError) as err:  # LimitError, EconomicsInputError, ChoiceError
         fail(str(err))
     check_store(store)
-    result = _analyse(scenario, perspective=perspective, wtp=wtp, psa=psa, posterior=posterior, n=n, seed=seed,
-                      n_jobs=workers, quiet=as_json)
+    result = _analyse(scenario, perspective=perspective, wtp=wtp, psa=psa, posterior=posterior, store=store, n=n,
+                      seed=seed, n_jobs=workers, quiet=as_json)
     _store(result, text, store)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
@@ -70,8 +71,8 @@ def cea(
 
 
 def _analyse(scenario, *, quiet: bool, **options: Any):
+    from painsim.app import AppInputError
     from painsim.app.economics import run_cea
-    from painsim.economics.psa import PosteriorUnavailableError
     from painsim.engine.screening import ScreeningError
 
     with progress(quiet) as bar:
@@ -84,7 +85,7 @@ def _analyse(scenario, *, quiet: bool, **options: Any):
 
         try:
             return run_cea(scenario, progress=report, **options)
-        except (ScreeningError, PosteriorUnavailableError) as err:
+        except (ScreeningError, AppInputError) as err:
             fail(str(err))
 
 

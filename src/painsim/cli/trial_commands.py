@@ -47,6 +47,7 @@ trial_app = typer.Typer(
     cls=_RunByDefault,
     help="Virtual randomised trials: `painsim trial FILE [--json]` runs and analyses a trial spec; "
     "`painsim trial power FILE --n 50:400:50` gives a power curve (docs/trials.md); "
+    "`painsim trial assurance FILE --posterior ID --n 50:400:50` averages it over a posterior; "
     "`painsim trial pool FILE FILE...` meta-analyses several virtual trials (docs/evidence.md).",
     no_args_is_help=True,
 )
@@ -201,6 +202,87 @@ def power_command(
                       f"{row.md_mean:+.2f}", f"{row.smd_mean:+.2f}")
     console.print(table)
     console.print(f"replicates: [bold]{escape(str(csv))}[/bold]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+@trial_app.command("assurance")
+def assurance_command(
+    file: Path = typer.Argument(..., help="Trial spec (TOML); its primary comparison is tested."),
+    posterior: str = typer.Option(..., "--posterior", metavar="ID",
+                                  help="'default' (shipped with painsim) or a stored posterior's run id."),
+    n: str = typer.Option(..., "--n", help="n per arm: START:STOP:STEP (inclusive), e.g. 50:400:50, or a list 50,100."),
+    draws: int = typer.Option(200, min=1, max=100_000, help="Posterior draws per n (one virtual trial each)."),
+    reps: int = typer.Option(None, min=1, max=100_000, help="Virtual trials per n of the power curve beside it "
+                                                            "(default: the spec's power.reps)."),
+    seed: int = seed_option(None, "Override the spec's seed."),
+    method: str = typer.Option(None, help=f"Missing-data handling: {one_of('missing_data')} "
+                                          "(default: power.missing, else the trial's)."),
+    jobs: int = typer.Option(DEFAULT_JOBS, min=1, help="Local Dask worker processes (results do not depend on it)."),
+    scheduler: SchedulerOption = None,
+    results: ResultsOption = None,
+    store: StoreOption = None,
+    out: Path = typer.Option(Path("painsim-output"), help="Folder for the figure and the trials' CSV."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON curve only."),
+) -> None:
+    """Assurance: the probability that the trial succeeds averaged over a posterior (O'Hagan,
+    Stevens & Campbell 2005), beside the power curve on the calibrated defaults.
+
+    Success is the power curve's: a significant primary comparison. The trials run as a
+    resumable Dask sweep, like `painsim trial power`."""
+    from painsim.app import AppInputError, check_missing_method, sweep_results_folder
+    from painsim.app.assurance import check_assurance, run_assurance, save_assurance_figure
+    from painsim.app.posterior import load_posterior
+    from painsim.engine.screening import ScreeningError
+    from painsim.limits import LimitError
+    from painsim.outputs import output_path
+    from painsim.sweeps import SweepError
+    from painsim.trials.power import parse_range
+
+    spec = load_trial_file(file)
+    try:
+        ns = parse_range(n)
+        check_missing_method(method)
+        post = load_posterior(posterior, store)
+        check_assurance(spec, post, ns, draws)
+    except (ValueError, LimitError) as err:
+        fail(f"--posterior {posterior}: {err}" if isinstance(err, AppInputError) and "posterior" in str(err)
+             else str(err))
+    key = json.dumps({"spec": spec.model_dump(mode="json"), "ns": ns, "draws": draws, "reps": reps, "seed": seed,
+                      "method": method, "posterior": post.run_id, "model_version": post.model_version},
+                     sort_keys=True)
+    folder = sweep_results_folder(results, store, "assurance", spec.name, key)
+    csv, figure = output_path(out, spec.name, "_assurance.csv"), output_path(out, spec.name, "_assurance.png")
+    check_outputs(out, [csv.name, figure.name])
+    check_results_folder(folder)
+    with cluster_client(scheduler or ("serial" if jobs <= 1 else None), jobs) as client, progress(as_json) as bar:
+        task = bar.add_task("virtual trials", total=len(ns) * (draws + (reps or spec.power.reps)))
+        try:
+            curve = run_assurance(spec, post, ns, draws=draws, power_reps=reps, seed=seed, method=method,
+                                  client=client, results=folder,
+                                  progress=lambda done, total: bar.update(task, completed=done))
+        except SweepError as err:
+            fail(str(err), 1)
+        except ScreeningError as err:
+            fail(str(err))
+    out.mkdir(parents=True, exist_ok=True)
+    curve.replicates.to_csv(csv, index=False)
+    with plain_text_figures():
+        save_assurance_figure(curve, figure)
+    payload = {**curve.to_json(), "replicates_csv": str(csv), "figure": str(figure), "results": str(folder.path)}
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    console = Console()
+    table = Table(title=escape(f"Assurance over posterior {post.run_id} ({draws} draws) and power: "
+                               f"{payload['outcome']} at week {payload['week']}, {payload['arm']} vs "
+                               f"{payload['comparator']} (alpha {spec.analysis.alpha})"))
+    for column in ("n per arm", "assurance", "95% CI", "power (defaults)", "95% CI", "mean MD"):
+        table.add_column(column, justify="right")
+    for row in curve.curve.itertuples():
+        table.add_row(str(row.n), f"{row.assurance:.0%}", f"{row.assurance_lb:.0%}-{row.assurance_ub:.0%}",
+                      f"{row.power:.0%}", f"{row.power_lb:.0%}-{row.power_ub:.0%}", f"{row.md_mean:+.2f}")
+    console.print(table)
+    console.print(f"figure: [bold]{escape(str(figure))}[/bold]\ntrials: [bold]{escape(str(csv))}[/bold]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 

@@ -2,7 +2,8 @@
 uncertain parameters (docs/economics.md, "Uncertainty").
 
 Each draw sets model, care and economic parameters from the distributions of
-:data:`PSA_PARAMETERS` (no posterior exists yet: issue 16) and simulates every arm on the
+:data:`PSA_PARAMETERS` (or, for model and care parameters, from a calibration posterior:
+:func:`with_posterior_draws`) and simulates every arm on the
 same cohort with one follow-up seed for all arms (common random numbers within a draw; a
 new seed per draw, so the patients' own chance varies between draws as it would between
 cohorts of this size). The cohort is screened once, on the scenario's own parameters; a
@@ -93,21 +94,28 @@ def psa_groups(spec: EconomicsSpec) -> dict[str, list[str]]:
     return groups
 
 
-class PosteriorUnavailableError(ValueError):
-    """``--posterior`` was given, but painsim cannot read a posterior yet."""
+def with_posterior_draws(posterior_sets: pd.DataFrame, seed: int, spec: EconomicsSpec, model: Any,
+                         care: Any) -> pd.DataFrame:
+    """PSA draws whose model and care parameters come from a posterior: one row per row of
+    ``posterior_sets`` (equally weighted parameter sets, columns named as the model or care
+    field), every other PSA parameter (economic ones, and gains the posterior does not
+    cover) drawn from its documented distribution as :func:`sample_parameters` does.
 
-
-def posterior_draws(run_id: str, store: Any = None) -> pd.DataFrame:
-    """Parameter draws of a stored calibration posterior, one row per draw and one column per
-    parameter (names as in :data:`PSA_PARAMETERS`), for :func:`run_psa`'s ``draws``.
-
-    There is no Bayesian calibration yet (issue 16), so no stored run is a posterior:
-    this always raises :class:`PosteriorUnavailableError` naming the option and the issue.
+    >>> from painsim.care import CareParams
+    >>> from painsim.economics.spec import EconomicsSpec
+    >>> from painsim.engine import ModelParams
+    >>> sets = pd.DataFrame({"massage_nociception": [0.2, 0.3]})
+    >>> draws = with_posterior_draws(sets, 1, EconomicsSpec(), ModelParams(), CareParams())
+    >>> draws["care.massage_nociception"].tolist()
+    [0.2, 0.3]
     """
-    raise PosteriorUnavailableError(
-        f"--posterior {run_id}: no posterior support yet (issue 16, Bayesian calibration): no stored run can be "
-        "a posterior; leave out --posterior to draw from the documented parameter distributions "
-        "(docs/economics.md, 'Uncertainty')")
+    draws = sample_parameters(len(posterior_sets), seed, spec, model, care)
+    for name in posterior_sets.columns:
+        where = "model" if name in type(model).model_fields else "care" if name in type(care).model_fields else None
+        if where is None:
+            raise ValueError(f"posterior parameter {name!r} is neither a model nor a care parameter")
+        draws[f"{where}.{name}"] = posterior_sets[name].to_numpy(dtype=float)
+    return draws
 
 
 def _current(name: str, model: Any, care: Any, spec: EconomicsSpec) -> float:
