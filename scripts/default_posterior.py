@@ -1,6 +1,6 @@
 """Make the posterior that ships with painsim (``--posterior default``): one command.
 
-    python scripts/default_posterior.py [--population 100] [--generations 4] [--workers 2]
+    python scripts/default_posterior.py [--population 80] [--generations 4] [--workers 2]
 
 It runs ``painsim calibrate src/painsim/data/default_posterior_targets.toml --method
 abc-smc`` (the real command: its results folder in the store, so an interrupted run
@@ -25,7 +25,7 @@ OUTPUT = ROOT / "src/painsim/data/default_posterior.json"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--population", type=int, default=100, help="particles per generation")
+    parser.add_argument("--population", type=int, default=80, help="particles per generation")
     parser.add_argument("--generations", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="local worker processes")

@@ -99,3 +99,20 @@ def test_simulation_based_calibration_small_version():
         masses = np.array(list(pool.map(sbc.mass_below_truth, range(24), [80] * 24, [3] * 24)))
     assert 0.72 <= sbc.coverage(masses) <= 1.0
     assert 0.2 < masses.mean() < 0.8  # no systematic bias to one side
+
+
+def test_a_particle_whose_cohort_cannot_be_found_is_rejected_not_a_crash(monkeypatch):
+    from types import SimpleNamespace
+
+    from painsim.calibration import abc_smc as module
+    from painsim.calibration import fitting
+    from painsim.engine.screening import ScreeningError
+
+    def cannot_screen(values, targets, names=None):
+        raise ScreeningError("eligibility: screening stopped")
+
+    monkeypatch.setattr(fitting, "evaluate", cannot_screen)
+    targets = SimpleNamespace(targets=[SimpleNamespace(name="a"), SimpleNamespace(name="b")])
+    simulated = module._simulate_targets(targets, {"heal_rate": 0.5})
+    assert set(simulated) == {"a", "b"} and all(np.isnan(v) for v in simulated.values())
+    assert module._standardised_distance(("a", "b"), (1.0, 1.0), simulated, {"a": 0.0, "b": 0.0}) == float("inf")

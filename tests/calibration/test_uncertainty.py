@@ -150,6 +150,10 @@ def test_run_with_a_posterior_gives_every_number_an_interval_and_stores_it(store
     assert "pain_mean.70" in intervals["arms"]["no_care"]
     stored = Store(store).get(answer["run_id"])
     assert "intervals" in stored.tables and stored.metadata["meta"]["posterior"]["draws"] == 3
+    from painsim.report.html import render_report
+
+    report = render_report(stored)
+    assert "How sure: credible intervals" in report and f"posterior {run_id}" in report
     # same scenario, seed and posterior: the same intervals
     again = json.loads(CliRunner().invoke(app, args).output)["uncertainty"]
     assert again == intervals
@@ -234,3 +238,24 @@ def test_cli_trial_assurance_prints_both_curves_and_refuses_a_bad_posterior(stor
     assert "Assurance over posterior" in shown.output and "power (defaults)" in shown.output
     bad = CliRunner().invoke(app, [*args[:3], "--posterior", "nosuchrun", *args[5:]])
     assert bad.exit_code == 2 and "posterior 'nosuchrun'" in bad.output
+
+
+def test_twins_of_a_profile_over_posterior_draws_get_intervals():
+    from painsim.app import simulate_twins
+    from painsim.care import CarePlan, Massage
+
+    post = _posterior({"massage_nociception": np.array([0.15, 0.3, 0.45]), "heal_rate": np.array([0.5, 0.6, 0.7])},
+                      version=model_version())
+    twins = simulate_twins({"pain_sensitivity": 0.6}, CarePlan(massage=Massage()), twins=40, horizon_days=120, seed=3,
+                           posterior=post, draws=3).to_json()
+    u = twins["uncertainty"]
+    assert u["draws"] == 3 and u["twins_per_draw"] == 40
+    assert set(u["numbers"]) == {"pain_end", "pain_mean", "recovered_share", "chronic_share_end"}
+    for row in u["numbers"].values():
+        assert row["low"] <= row["high"] and row["draws"] == 3
+    assert len(u["weekly_mean"]["low"]) == len(twins["weeks"])
+    assert "uncertainty" not in simulate_twins({"pain_sensitivity": 0.6}, CarePlan(massage=Massage()), twins=40,
+                                               horizon_days=120, seed=3).to_json()
+    with pytest.raises(AppInputError, match="another model"):
+        simulate_twins({}, CarePlan(massage=Massage()), twins=20, horizon_days=120,
+                       posterior=_posterior({"heal_rate": np.array([0.5])}, version="0" * 12), draws=2)

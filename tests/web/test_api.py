@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import painsim
 from painsim.web.jobs import JobManager
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "evidence"
@@ -219,9 +220,25 @@ def test_massage_job_is_stored_and_downloadable(client, wait_job):
     assert client.get("/api/runs/19990101").status_code == 404
 
 
+@pytest.mark.skipif(not (Path(painsim.__file__).parent / "data/default_posterior.json").exists(),
+                    reason="no default posterior shipped yet (tests/calibration/test_default_posterior.py)")
+def test_massage_with_posterior_draws_gives_intervals_and_stores_them(client, wait_job):
+    job = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 365, "draws": 2}).json()["id"])
+    assert job["status"] == "done", job
+    u = job["result"]["uncertainty"]
+    assert u["posterior"] == "default" and u["draws"] == 2 and set(u["arms"]) == set(job["result"]["arms"])
+    lasting = u["arms"]["massage_weekly"]["responder_classes.lasting"]
+    assert 0 <= lasting["low"] <= lasting["high"] <= 1
+    detail = client.get(f"/api/runs/{job['result']['run_id']}").json()
+    assert "intervals" in detail["table_rows"]
+    without = wait_job(client, client.post("/api/massage", json={"n": 50, "horizon_days": 182}).json()["id"])
+    assert without["result"]["uncertainty"] is None
+
+
 def test_massage_bounds_are_422(client):
     assert client.post("/api/massage", json={"n": 10**6}).status_code == 422
     assert client.post("/api/massage", json={"horizon_days": 30}).status_code == 422
+    assert client.post("/api/massage", json={"draws": 500}).status_code == 422
 
 
 def test_cancelled_and_failed_jobs_store_nothing(thread_client, store_dir, monkeypatch, wait_job):
@@ -308,3 +325,16 @@ def test_evidence_bad_uploads_are_4xx(client, content, data, status, words):
     res = client.post("/api/evidence", files={"file": ("f.csv", content, "text/csv")}, data=data)
     assert res.status_code == status, res.text
     assert words in res.text
+
+
+def test_a_posterior_draw_request_without_a_usable_default_posterior_is_422(client, monkeypatch):
+    import painsim.app.posterior as posterior_module
+    from painsim.app import AppInputError
+
+    def missing(ref, store=None):
+        raise AppInputError("no default posterior ships with this painsim")
+
+    monkeypatch.setattr(posterior_module, "load_posterior", missing)
+    for path, body in (("/api/massage", {"n": 50, "draws": 2}), ("/api/patient", {"draws": 10})):
+        res = client.post(path, json=body)
+        assert res.status_code == 422 and "no default posterior" in res.json()["detail"], path

@@ -25,6 +25,7 @@ StageProgress = Callable[[str, int, int], None]
 #: cohort (``done``/``total`` twins found), then the simulations (the base run and one per loop).
 STAGE_COHORT = "finding chronic twins"
 STAGE_SIMULATE = "simulating the twins"
+STAGE_POSTERIOR = "posterior draws"
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
 HIGHLIGHT_MIN_DROP = 0.1  # points of mean pain: below this a loop is not among the strongest
 
@@ -84,23 +85,30 @@ class PatientTwins:
     responder_classes: dict[str, dict[str, float | None]] | None
     responder_note: str
     sessions_attended_mean: float | None = None
+    uncertainty: dict[str, Any] | None = None
+    """With a posterior: 95% credible intervals of the headline numbers and of the weekly mean
+    pain over posterior draws (:func:`twins_uncertainty`)."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON; ``sessions_attended_mean`` only when the plan has visits."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         if out["sessions_attended_mean"] is None:
             del out["sessions_attended_mean"]
+        if out["uncertainty"] is None:
+            del out["uncertainty"]
         return out
 
 
 def simulate_twins(trait_medians: Mapping[str, float], plan: Any, *, twins: int = 300, spread: float = 0.25,
-                   horizon_days: int = 730, seed: int = 1,
-                   progress: StageProgress | None = None) -> PatientTwins:
+                   horizon_days: int = 730, seed: int = 1, progress: StageProgress | None = None,
+                   posterior: Any = None, draws: int = 0) -> PatientTwins:
     """Simulate ``twins`` twins of a profile (``trait_medians``: trait -> median on 0-1) under
     ``plan`` (a CarePlan) for ``horizon_days``; then the same twins with each reinforcing loop
     switched off. ``progress(stage, done, total)``: :data:`STAGE_COHORT`, then
-    :data:`STAGE_SIMULATE` and ``switching off loop NAME``. Raise AppInputError (the plan does
-    not fit the horizon)."""
+    :data:`STAGE_SIMULATE` and ``switching off loop NAME``. With a ``posterior``
+    (a StoredPosterior) and ``draws`` > 0, also :func:`twins_uncertainty` (stage
+    :data:`STAGE_POSTERIOR`). Raise AppInputError (the plan does not fit the horizon, or the
+    posterior is of another model version)."""
     import numpy as np
 
     from painsim.engine import LOOP_NAMES, Cohort, Record, simulate
@@ -108,6 +116,10 @@ def simulate_twins(trait_medians: Mapping[str, float], plan: Any, *, twins: int 
 
     report = progress or (lambda stage, done, total: None)
     check_twins_plan(plan, horizon_days)
+    if posterior is not None and draws:
+        from painsim.app.posterior import check_model_version
+
+        check_model_version(posterior)
     cohort = Cohort.build(twin_population(trait_medians, spread), n=twins, seed=seed,
                           progress=lambda done, total: report(STAGE_COHORT, done, total))
     steps = 1 + len(LOOP_NAMES)
@@ -144,7 +156,50 @@ def simulate_twins(trait_medians: Mapping[str, float], plan: Any, *, twins: int 
         responder_classes=classes,
         responder_note=note,
         sessions_attended_mean=attended,
+        uncertainty=twins_uncertainty(trait_medians, plan, posterior, draws=draws, twins=twins, spread=spread,
+                                      horizon_days=horizon_days, seed=seed,
+                                      progress=lambda done, total: report(STAGE_POSTERIOR, done, total))
+        if posterior is not None and draws else None,
     )
+
+
+def twins_uncertainty(trait_medians: Mapping[str, float], plan: Any, posterior: Any, *, draws: int = 20,
+                      twins: int = 300, spread: float = 0.25, horizon_days: int = 730, seed: int = 1,
+                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """The twins' headline numbers and weekly mean pain over ``draws`` posterior draws: each
+    draw's parameters build and follow two independent half groups of twins, and every
+    number gets the 95% credible interval of parameter uncertainty with the Monte Carlo noise
+    of the twins taken out (:mod:`painsim.outcomes.intervals`; docs/calibration.md)."""
+    import numpy as np
+
+    from painsim.app.uncertainty import half_seed
+    from painsim.calibration.targets import split_params
+    from painsim.care import CareParams
+    from painsim.engine import Cohort, ModelParams, Record, simulate
+    from painsim.outcomes.intervals import decompose
+
+    population = twin_population(trait_medians, spread)
+    halves: list[list[np.ndarray]] = [[], []]
+    for i, values in posterior.sample(draws, seed).iterrows():
+        model, care = split_params(values.to_dict())
+        params, care_params = ModelParams(**model), CareParams(**care)
+        for half in (0, 1):
+            cohort = Cohort.build(population, n=max(twins // 2, 10), seed=half_seed(seed, int(i), half), params=params)
+            run = simulate(cohort, horizon_days, Record.weekly("pain"), care=plan, care_params=care_params)
+            weekly = run.trajectories["pain"].mean(axis=1)
+            first = run.summary()["first_recovery_day"].to_numpy()
+            headline = [float(weekly[-1]), float(run.summary()["pain_mean"].mean()),
+                        float(np.mean(np.isfinite(first))), run.chronic_share()]
+            halves[half].append(np.concatenate([headline, weekly]))
+        if progress is not None:
+            progress(int(i) + 1, draws)
+    names = ["pain_end", "pain_mean", "recovered_share", "chronic_share_end"]
+    weeks = len(halves[0][0]) - len(names)
+    table = decompose(np.array(halves[0]), np.array(halves[1]), names + [f"week.{w}" for w in range(weeks)])
+    rounded = table.round(4)
+    return {"posterior": posterior.run_id, "draws": draws, "twins_per_draw": 2 * max(twins // 2, 10),
+            "numbers": {k: rounded.loc[k].to_dict() for k in names},
+            "weekly_mean": {col: rounded[col].iloc[len(names):].tolist() for col in ("mean", "low", "high")}}
 
 
 def _responder_classes(base: Any, plan: Any, horizon_days: int) -> tuple[dict | None, str, float | None]:

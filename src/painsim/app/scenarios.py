@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from painsim.app.posterior import StoredPosterior
     from painsim.app.uncertainty import PosteriorAnswer
     from painsim.scenario import Scenario, ScenarioResult
 
@@ -98,20 +99,37 @@ def run_and_store_scenario(scenario: Scenario, text: str, *, n: int | None = Non
                            n_jobs: int = 1, store: Path | None = None, keep: bool = True,
                            overrides: Mapping[str, Any] | None = None, source: str | None = None,
                            progress: StageProgress | None = None, cancel: Cancel | None = None,
-                           storing: Callable[[], AbstractContextManager[Any]] | None = None) -> ScenarioRun:
+                           storing: Callable[[], AbstractContextManager[Any]] | None = None,
+                           posterior: StoredPosterior | None = None, draws: int = 0,
+                           draw_patients: int = 500) -> ScenarioRun:
     """Check, simulate and (when ``keep``) store a scenario: the whole "run a scenario" job.
+
+    With a ``posterior`` and ``draws`` > 0, every number also gets its credible interval
+    over ``draws`` draws of ``draw_patients`` per arm (:mod:`painsim.app.uncertainty`; the
+    posterior is checked before anything is simulated, progress stage "posterior draws").
 
     The store is checked for writability before simulating; ``cancel()`` is called after
     the simulation, the last point at which nothing has been written; the store's atomic
     block runs inside ``storing()`` (e.g. a job's "do not interrupt" guard). ``n`` in the
     stored metadata is the patients per arm actually simulated.
     """
+    from painsim.app.uncertainty import check_posterior_run, posterior_answer
+
     check_scenario_run(scenario, n, store if keep else False)
+    with_intervals = posterior is not None and draws > 0
+    if with_intervals:
+        check_posterior_run(scenario, posterior, draws, draw_patients)
     run = run_scenario(scenario, n=n, seed=seed, n_jobs=n_jobs, progress=progress)
+    if with_intervals:
+        report = (lambda done, total: progress("posterior draws", done, total)) if progress is not None else None
+        run.uncertainty = posterior_answer(scenario, posterior, draws=draws, n=draw_patients, seed=seed,
+                                           n_jobs=n_jobs, progress=report, cancel=cancel)
     if cancel is not None:
         cancel()
     if keep:
         meta = scenario_run_meta(len(run.result.cohort), overrides or {"n": n, "seed": seed}, source)
+        if run.uncertainty is not None:
+            meta["posterior"] = {k: v for k, v in run.uncertainty.to_json().items() if k != "arms"}
         with storing() if storing is not None else nullcontext():
             store_scenario_run(run, text, store, meta)
     return run

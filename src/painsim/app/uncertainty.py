@@ -110,7 +110,7 @@ def posterior_answer(scenario: Scenario, post: StoredPosterior, *, draws: int = 
             cancel()
         drawn = with_parameters(scenario, values.to_dict())
         for half in (0, 1):
-            result = run_scenario(drawn, n=n // 2, seed=_half_seed(seed, int(i), half), n_jobs=n_jobs)
+            result = run_scenario(drawn, n=n // 2, seed=half_seed(seed, int(i), half), n_jobs=n_jobs)
             halves[half].append({f"{arm}\t{k}": v for arm, summary in result.summary().items()
                                  for k, v in flatten_numbers(summary).items() if k != "n"})
         if progress is not None:
@@ -122,7 +122,7 @@ def posterior_answer(scenario: Scenario, post: StoredPosterior, *, draws: int = 
     return PosteriorAnswer(post.run_id, draws, n, seed, table)
 
 
-def _half_seed(seed: int, draw: int, half: int) -> int:
+def half_seed(seed: int, draw: int, half: int) -> int:
     """The cohort seed of one half of one draw (independent of every other draw and half)."""
     state = np.random.SeedSequence([int(seed), 0x1A7, draw, half]).generate_state(1, np.uint64)[0]
     return int(state >> np.uint64(1))

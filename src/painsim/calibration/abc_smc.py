@@ -276,9 +276,16 @@ def dask_map(client: Any) -> Map:
 
 
 def _simulate_targets(targets: Any, parameters: dict[str, float]) -> dict[str, float]:
+    """Every target's simulated value; all NaN (so the particle is infinitely far and never
+    accepted) when the parameters leave a scenario or trial without the cohort it needs:
+    such parameters cannot have produced the published studies."""
     from painsim.calibration.fitting import evaluate
+    from painsim.engine.screening import ScreeningError
 
-    return evaluate({name: float(v) for name, v in parameters.items()}, targets)
+    try:
+        return evaluate({name: float(v) for name, v in parameters.items()}, targets)
+    except ScreeningError:
+        return {t.name: float("nan") for t in targets.targets}
 
 
 def _standardised_distance(fitted: tuple[str, ...], sds: tuple[float, ...], simulated: Mapping[str, float],

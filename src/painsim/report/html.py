@@ -41,6 +41,7 @@ def render_report(stored_run: StoredRun) -> str:
     sections = [
         _header(data),
         _answer_section(data),
+        _intervals_section(data),
         _how_to_read(data),
         _over_time_section(data, "pain", "Pain over time", "pain (0-10)", 10.0, "pain_mean"),
         _over_time_section(data, "disability", "Disability over time", "disability (RMDQ, 0-24)", 24.0,
@@ -83,6 +84,7 @@ class _RunData:
         self.daily = run.table("daily") if "daily" in names else None
         self.trajectories = run.table("trajectories") if "trajectories" in names else None
         self.sessions = run.table("sessions") if "sessions" in names else None
+        self.intervals = run.table("intervals") if "intervals" in names else None
         arms = list(self.summary)
         for frame in (self.daily, self.trajectories, self.sessions):
             if frame is not None and "arm" in frame:
@@ -232,6 +234,42 @@ def _answer_section(data: _RunData) -> str:
     table = f'<div class="scroll"><table class="answer{narrow}"><thead><tr>{"".join(head)}</tr></thead>' \
             f'<tbody>{"".join(rows)}</tbody></table></div>'
     return _section("answer", "Answer", f"{table}\n<p class=\"note\">{escape(note)}</p>")
+
+
+#: The answer's numbers shown with their credible intervals: (quantity, column heading, format).
+_INTERVAL_COLUMNS = (("pain_mean.70", "pain day 70", ".1f"), ("pain_mean.365", "pain day 365", ".1f"),
+                     ("responder_classes.lasting", "lasting responders", ".0%"),
+                     ("relief_days_median", "median relief (days)", ".0f"), ("cost_mean", "cost per client", ",.0f"))
+
+
+def _intervals_section(data: _RunData) -> str:
+    """The posterior's 95% credible intervals of the answer's numbers (``painsim run --posterior``)."""
+    frame = data.intervals
+    if frame is None or not len(frame):
+        return ""
+    posterior = data.metadata.get("meta", {}).get("posterior", {})
+    by_key = frame.set_index(["arm", "quantity"])
+    columns = [c for c in _INTERVAL_COLUMNS if c[0] in set(frame["quantity"])]
+    head = '<th class="left">arm</th>' + "".join(f"<th>{escape(label)}</th>" for _, label, _ in columns)
+    rows = []
+    for name in data.arms:
+        cells = [f'<td class="left">{data.arm_label(name)}</td>']
+        for quantity, _, spec in columns:
+            if (name, quantity) not in by_key.index:
+                cells.append("<td>&ndash;</td>")
+                continue
+            row = by_key.loc[(name, quantity)]
+            cells.append(f"<td>{_fmt(row['mean'], spec)}<span class=\"sub\">{_fmt(row['low'], spec)}&ndash;"
+                         f"{_fmt(row['high'], spec)}</span></td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    note = (f"Posterior mean over {posterior.get('draws', '?')} draws of posterior {posterior.get('posterior', '?')} "
+            f"({posterior.get('patients_per_draw', '?')} patients per arm and draw) and, beneath it, the 95% "
+            "credible interval of parameter uncertainty, Monte Carlo noise removed (docs/calibration.md, "
+            "'Uncertainty in every answer'). Every number of the answer, with its Monte Carlo SD, is in the run's "
+            "intervals table.")
+    table = f'<div class="scroll"><table class="answer"><thead><tr>{head}</tr></thead>' \
+            f'<tbody>{"".join(rows)}</tbody></table></div>'
+    return _section("intervals", "How sure: credible intervals", f"{table}\n<p class=\"note\">{escape(note)}</p>")
 
 
 def _how_to_read(data: _RunData) -> str:

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from painsim.web.common import ERRORS, JobInfo, store_root, submit_job
@@ -26,6 +26,9 @@ PATIENTS_PER_ARM = (200, 500, 1000, 5000)
 HORIZONS = {365: "1 year", 730: "2 years"}
 DEFAULT_N = 500
 DEFAULT_HORIZON = 730
+POSTERIOR_DRAWS = {0: "none", 20: "20 draws (rough)", 40: "40 draws", 100: "100 draws"}
+"""Draws of the shipped default posterior for the credible intervals (0: no intervals)."""
+DEFAULT_DRAWS = 0
 
 
 class MassageRequest(BaseModel):
@@ -37,6 +40,9 @@ class MassageRequest(BaseModel):
     horizon_days: int = Field(DEFAULT_HORIZON, ge=182, le=730, description="days to follow (the scenario's own is 730)")
     seed: int = Field(1, ge=0, le=2**31 - 1)
     store: bool = Field(True, description="keep the run in the results store")
+    draws: int = Field(DEFAULT_DRAWS, ge=0, le=200,
+                       description="draws of the default posterior for 95% credible intervals (0: none); each draw "
+                                   "simulates every arm with 500 patients")
 
 
 def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[str, Any]:
@@ -45,15 +51,20 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
     store is checked before simulating, the last cancel check comes before anything is
     written, and the commit is not interrupted."""
     from painsim.app import demo_scenario, run_and_store_scenario
+    from painsim.app.posterior import DEFAULT_POSTERIOR, load_posterior
 
     scenario, text = demo_scenario()
     if req.horizon_days != scenario.horizon_days:
         scenario = scenario.model_copy(update={"horizon_days": req.horizon_days})
+    posterior = load_posterior(DEFAULT_POSTERIOR) if req.draws else None
+    # shares of the job's progress bar: cohort, arms, then (the slowest) the posterior draws
+    shares = {"cohort": (0.0, 0.5), "arms": (0.5, 0.95)} if posterior is None else \
+        {"cohort": (0.0, 0.15), "arms": (0.15, 0.3), "posterior draws": (0.3, 0.95)}
 
     def progress(stage: str, done: int, total: int) -> None:
         if job is not None:
-            share = (0.0, 0.5) if stage.startswith("building") else (0.5, 0.95)
-            job.report(stage, done, total, share)
+            part = "cohort" if stage.startswith("building") else stage if stage in shares else "arms"
+            job.report(stage, done, total, shares[part])
 
     @contextmanager
     def storing():
@@ -66,8 +77,9 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
 
     run = run_and_store_scenario(
         scenario, text, n=req.n, seed=req.seed, store=store_root, keep=req.store,
-        overrides={"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days}, source="web",
-        progress=progress, cancel=job.check if job is not None else None, storing=storing)
+        overrides={"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days, "draws": req.draws}, source="web",
+        progress=progress, cancel=job.check if job is not None else None, storing=storing,
+        posterior=posterior, draws=req.draws)
     daily = {name: [round(float(v), 4) for v in arm.daily()["pain_mean"].iloc[::7]]
              for name, arm in run.result.arms.items()}
     return {
@@ -78,14 +90,22 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
         "weeks": list(range(len(next(iter(daily.values()))))),
         "weekly_pain": daily,
         "run_id": run.run_id,
+        "uncertainty": run.uncertainty.to_json() if run.uncertainty is not None else None,
     }
 
 
 @router.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS,
              summary="Start the flagship scenario: does massage work for chronic back pain?")
 def massage(req: MassageRequest, request: Request):
+    from painsim.app import AppInputError
+    from painsim.app.posterior import DEFAULT_POSTERIOR, check_model_version, load_posterior
     from painsim.store import default_root
 
+    if req.draws:  # the posterior is checked here, so a stale one is a 422, not a failed job
+        try:
+            check_model_version(load_posterior(DEFAULT_POSTERIOR))
+        except AppInputError as err:
+            raise HTTPException(422, f"draws: {err}") from None
     # the job's process gets the store as an absolute path, resolved here (its cwd and
     # environment are those of the job server, started with the app)
     root = store_root(request)

@@ -35,6 +35,8 @@ PROFILE_TRAITS: dict[str, tuple[str, str]] = {
 HORIZONS = {365: "1 year", 730: "2 years"}
 """The horizons the page offers (the API takes any within PatientRequest's bounds)."""
 DEFAULT_HORIZON = 730
+POSTERIOR_DRAWS = {0: "none", 10: "10 draws (rough)", 20: "20 draws", 40: "40 draws"}
+"""Draws of the shipped default posterior the page offers for credible intervals (0: none)."""
 
 
 def _trait(default: float, label: str) -> Any:
@@ -111,6 +113,8 @@ class PatientRequest(BaseModel):
     spread: float = Field(0.25, ge=0.0, le=1.0, description="logit-scale SD of each trait around the profile")
     horizon_days: int = Field(DEFAULT_HORIZON, ge=28, le=1095, description="days to follow the twins")
     seed: int = Field(1, ge=0, le=2**31 - 1)
+    draws: int = Field(0, ge=0, le=100, description="draws of the default posterior for 95% credible intervals "
+                                                    "(0: none); each draw builds and follows the twins again")
 
 
 def trait_medians(profile: Profile) -> dict[str, float]:
@@ -126,14 +130,21 @@ def patient_job(req: PatientRequest, job) -> dict[str, Any]:
 def simulate_patient(req: PatientRequest, report=None) -> dict[str, Any]:
     """:func:`painsim.app.simulate_twins` of the request, as the page's JSON; building the
     cohort is the first 60% of the job's progress bar, the simulations the rest."""
+    from painsim.app.patient import STAGE_POSTERIOR
+    from painsim.app.posterior import DEFAULT_POSTERIOR, load_posterior
+
     report = report or (lambda stage, done, total, share=(0, 1): None)
+    posterior = load_posterior(DEFAULT_POSTERIOR) if req.draws else None
+    shares = {STAGE_COHORT: (0.0, 0.6), STAGE_POSTERIOR: (1.0, 1.0)} if posterior is None else \
+        {STAGE_COHORT: (0.0, 0.15), STAGE_POSTERIOR: (0.3, 1.0)}
 
     def progress(stage: str, done: int, total: int) -> None:
-        report(stage, done, total, (0.0, 0.6) if stage == STAGE_COHORT else (0.6, 1.0))
+        report(stage, done, total, shares.get(stage, (0.6, 1.0) if posterior is None else (0.15, 0.3)))
 
     try:
         twins = simulate_twins(trait_medians(req.profile), req.plan, twins=req.twins, spread=req.spread,
-                               horizon_days=req.horizon_days, seed=req.seed, progress=progress)
+                               horizon_days=req.horizon_days, seed=req.seed, progress=progress,
+                               posterior=posterior, draws=req.draws)
     except AppInputError as err:
         raise ValueError(str(err)) from None
     return twins.to_json()
@@ -159,4 +170,11 @@ def patient(req: PatientRequest, request: Request):
     problem = plan_problem(req.plan, req.horizon_days)
     if problem:
         raise HTTPException(422, problem)
+    if req.draws:  # a stale or missing default posterior is a 422, not a failed job
+        from painsim.app.posterior import DEFAULT_POSTERIOR, check_model_version, load_posterior
+
+        try:
+            check_model_version(load_posterior(DEFAULT_POSTERIOR))
+        except AppInputError as err:
+            raise HTTPException(422, f"draws: {err}") from None
     return submit_job(request, "patient", partial(patient_job, req), req.model_dump(mode="json"))

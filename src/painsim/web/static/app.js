@@ -261,7 +261,7 @@ async function initPatient() {
     const body = {
       profile: Object.fromEntries(meta.traits.map((t) => [t.key, num(t.key)])),
       plan: readCarePlan($("#care-plan")),
-      twins: num("twins"), horizon_days: num("horizon_days"),
+      twins: num("twins"), horizon_days: num("horizon_days"), draws: num("draws"),
     };
     runJob("/api/patient", body, $("#patient-job"), $("#patient-run"), showPatient);
   });
@@ -274,11 +274,16 @@ function showPatient(r) {
     bands: [{ lo: f.p5, hi: f.p95, colour: "#1f5fa8", opacity: 0.12 }, { lo: f.p10, hi: f.p90, colour: "#1f5fa8", opacity: 0.15 },
       { lo: f.p25, hi: f.p75, colour: "#1f5fa8", opacity: 0.25 }],
     series: [...r.examples.slice(0, 3).map((y, i) => ({ name: i ? "" : "three twins", y, colour: "#7f8c8d", width: 0.7, opacity: 0.6 })),
+      ...(r.uncertainty ? [{ name: "mean: 95% credible interval", y: r.uncertainty.weekly_mean.low, colour: "#c0392b", width: 1.2, dash: "4 3" },
+        { name: "", y: r.uncertainty.weekly_mean.high, colour: "#c0392b", width: 1.2, dash: "4 3" }] : []),
       { name: "median", y: f.p50, colour: "#1f5fa8", width: 2.5 }, { name: "middle 50%", legendOnly: true, colour: "#8fb0d8", legendWidth: 9 },
       { name: "middle 80%", legendOnly: true, colour: "#b5cbe6", legendWidth: 9 }, { name: "middle 90%", legendOnly: true, colour: "#dbe6f3", legendWidth: 9 }],
   });
-  $("#patient-summary").innerHTML = `${r.twins} twins. Mean pain ${fmt(r.pain_start, 1)} in the first week, ${fmt(r.pain_end, 1)} in the last;
-    ${pct(r.recovered_share)} recover at least once; ${pct(r.chronic_share_end)} still have chronic pain (≥ 4/10) at the end.`;
+  const u = r.uncertainty, ci = (k, show) => (u ? ` (95% credible interval ${show(u.numbers[k].low)}–${show(u.numbers[k].high)})` : "");
+  const f1 = (v) => fmt(v, 1);
+  $("#patient-summary").innerHTML = `${r.twins} twins. Mean pain ${fmt(r.pain_start, 1)} in the first week, ${fmt(r.pain_end, 1)} in the last${ci("pain_end", f1)};
+    ${pct(r.recovered_share)} recover at least once${ci("recovered_share", pct)}; ${pct(r.chronic_share_end)} still have chronic pain (≥ 4/10) at the end${ci("chronic_share_end", pct)}.`
+    + (u ? ` Intervals: parameter uncertainty over ${u.draws} draws of the ${esc(u.posterior)} posterior (${u.twins_per_draw} twins per draw; the dashed lines in the chart bound the weekly mean pain).` : "");
   drawDiagram(r.strongest_loops);
   $("#loop-table").innerHTML = `<tr><th>loop</th><th>pain drop when switched off</th></tr>` + r.loops
     .slice().sort((a, b) => b.pain_drop - a.pain_drop)
@@ -300,21 +305,32 @@ async function initMassage() {
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = new FormData(form);
-    const body = { n: Number(f.get("n")), horizon_days: Number(f.get("horizon_days")), store: f.get("store") === "on" };
+    const body = { n: Number(f.get("n")), horizon_days: Number(f.get("horizon_days")), draws: Number(f.get("draws")),
+      store: f.get("store") === "on" };
     runJob("/api/massage", body, $("#massage-job"), $("#massage-run"), showMassage);
   });
 }
 
-function armTable(arms) {
+// A number's 95% credible interval from a posterior answer (uncertainty.arms[arm][quantity]), as a second line.
+function band(bands, quantity, show) {
+  const b = bands && bands[quantity];
+  if (!b || b.low === null || b.high === null) return "";
+  const lo = show(b.low), hi = show(b.high);
+  return `<br><span class="band" title="95% credible interval (parameter uncertainty)">${lo === hi ? "=" + lo : lo + "–" + hi}</span>`;
+}
+
+function armTable(arms, uncertainty) {
   const days = Object.keys(Object.values(arms)[0].pain_mean);
+  const cell = (v, bands, quantity, show) => `<td>${v === undefined || v === null ? "–" : show(v)}${v === undefined || v === null ? "" : band(bands, quantity, show)}</td>`;
+  const f0 = (v) => fmt(v, 0), f1 = (v) => fmt(v, 1), f2 = (v) => fmt(v);
   let s = `<table><tr><th>arm</th>${days.map((d) => `<th>pain d${d}</th>`).join("")}<th>chronic at end</th><th>non-resp.</th><th>transient</th><th>lasting</th>
     <th>relief days</th><th>sessions</th><th>cost $</th><th>$/relief-day</th></tr>`;
   for (const [name, a] of Object.entries(arms)) {
-    const c = a.responder_classes;
-    s += `<tr data-arm="${esc(name)}"><td>${esc(name)}</td>${days.map((d) => `<td>${fmt(a.pain_mean[d])}</td>`).join("")}<td>${pct(a.chronic_fraction_end)}</td>
-      <td>${c ? pct(c.non_responder) : "–"}</td><td>${c ? pct(c.transient) : "–"}</td><td>${c ? pct(c.lasting) : "–"}</td>
-      <td>${a.relief_days_median !== undefined ? fmt(a.relief_days_median, 0) : "–"}</td><td>${a.sessions_attended_mean !== undefined ? fmt(a.sessions_attended_mean, 1) : "–"}</td>
-      <td>${a.cost_mean !== undefined ? fmt(a.cost_mean, 0) : "–"}</td><td>${a.cost_per_relief_day ? fmt(a.cost_per_relief_day, 0) : "–"}</td></tr>`;
+    const c = a.responder_classes || {}, bands = uncertainty ? uncertainty.arms[name] : null;
+    s += `<tr data-arm="${esc(name)}"><td>${esc(name)}</td>${days.map((d) => cell(a.pain_mean[d], bands, `pain_mean.${d}`, f2)).join("")}${cell(a.chronic_fraction_end, bands, "chronic_fraction_end", pct)}
+      ${cell(c.non_responder, bands, "responder_classes.non_responder", pct)}${cell(c.transient, bands, "responder_classes.transient", pct)}${cell(c.lasting, bands, "responder_classes.lasting", pct)}
+      ${cell(a.relief_days_median, bands, "relief_days_median", f0)}${cell(a.sessions_attended_mean, bands, "sessions_attended_mean", f1)}
+      ${cell(a.cost_mean, bands, "cost_mean", f0)}${cell(a.cost_per_relief_day || undefined, bands, "cost_per_relief_day", f0)}</tr>`;
   }
   return s + "</table>";
 }
@@ -328,7 +344,9 @@ function weeklyChart(weekly) {
 }
 
 function showMassage(r) {
-  $("#massage-table").innerHTML = `<p class="summary">${esc(r.title)} — n = ${r.n.toLocaleString()} per arm (the same patients in every arm), ${r.horizon_days} days.</p>` + armTable(r.arms);
+  const u = r.uncertainty;
+  const note = u ? `<p class="summary">Under each number: its 95% credible interval of parameter uncertainty over ${u.draws} draws of the ${esc(u.posterior)} posterior (${u.patients_per_draw} patients per arm and draw; Monte Carlo noise removed; "=x": no spread beyond that noise).</p>` : "";
+  $("#massage-table").innerHTML = `<p class="summary">${esc(r.title)} — n = ${r.n.toLocaleString()} per arm (the same patients in every arm), ${r.horizon_days} days.</p>` + armTable(r.arms, u) + note;
   $("#massage-chart").innerHTML = weeklyChart(r.weekly_pain);
   $("#massage-run-id").innerHTML = r.run_id ? `Stored as run <a href="#/runs/${esc(r.run_id)}">${esc(r.run_id)}</a>.` : "Not stored.";
 }
