@@ -124,6 +124,19 @@ def test_trial_method_override(client, wait_job):
     assert isinstance(job["result"]["arms"]["usual_care"]["n_analysed"], dict)
 
 
+@pytest.mark.skipif(not (Path(painsim.__file__).parent / "data/default_posterior.json").exists(),
+                    reason="no default posterior shipped yet (tests/calibration/test_default_posterior.py)")
+def test_trial_power_job_with_assurance_gives_both_curves(client, wait_job):
+    body = {"spec": _small_spec(), "n_min": 10, "n_max": 20, "n_step": 10, "reps": 3, "assurance": True}
+    job = wait_job(client, client.post("/api/trial/power", json=body).json()["id"])
+    assert job["status"] == "done", job
+    r = job["result"]
+    assert r["posterior"] == "default" and [q["n"] for q in r["curve"]] == [10, 20]
+    for q in r["curve"]:
+        assert q["draws"] == 3 and q["power_reps"] == 3
+        assert q["assurance_lb"] <= q["assurance"] <= q["assurance_ub"] and 0 <= q["power"] <= 1
+
+
 def test_trial_power_job_uses_power_curve(client, wait_job):
     from painsim.trials import parse_trial, power_curve
 

@@ -14,6 +14,7 @@ primary comparison, the arm means by visit and the figure. The power curve is a 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from painsim.app import AppInputError
 from painsim.limits import DEFAULT_LIMITS, LimitError, check_power_cost, check_trial_cost
 from painsim.trials import TrialSpec, TrialSpecError, parse_trial
 from painsim.trials.spec import MISSING
@@ -142,6 +144,9 @@ class PowerRequest(BaseModel):
     seed: int | None = Field(None, ge=0, lt=2**63, description="override the spec's seed")
     method: METHOD | None = Field(None, description="missing-data handling (default: power.missing, else the "
                                                     "trial's)")
+    assurance: bool = Field(False, description="also the assurance over the default posterior (as many posterior "
+                                               "draws per n as reps): the probability of success averaged over "
+                                               "what we know of the parameters")
 
     @model_validator(mode="after")
     def _range(self) -> PowerRequest:
@@ -221,15 +226,30 @@ def run_trial_job(spec: TrialSpec, req: TrialRequest, job: Job) -> dict[str, Any
 
 
 def run_power_job(spec: TrialSpec, req: PowerRequest, job: Job, jobs: int = 1) -> dict[str, Any]:
-    """Power curve of the primary comparison with the application layer (:func:`painsim.app.run_power_curve`)."""
+    """Power curve of the primary comparison with the application layer (:func:`painsim.app.run_power_curve`),
+    and with ``req.assurance`` the assurance over the default posterior beside it
+    (:func:`painsim.app.assurance.run_assurance`)."""
     from painsim.app import run_power_curve
 
     job.report("virtual trials", 0, 1)
-    power = run_power_curve(spec, req.ns(), reps=req.reps, seed=req.seed, jobs=jobs, method=req.method,
-                            progress=lambda done, total: job.report("virtual trials", done, total))
+    report = lambda done, total: job.report("virtual trials", done, total)  # noqa: E731
     outcome, week, arm, comparator = spec.primary()
-    return {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
-            "alpha": spec.analysis.alpha, "method": power.method, "seed": power.seed, "reps": req.reps,
+    head = {"trial": spec.name, "outcome": outcome, "week": week, "arm": arm, "comparator": comparator,
+            "alpha": spec.analysis.alpha, "reps": req.reps}
+    if req.assurance:
+        from painsim.app.assurance import run_assurance
+        from painsim.app.posterior import DEFAULT_POSTERIOR, load_posterior
+        from painsim.sweeps import SERIAL, sweep_client
+
+        with sweep_client(None, n_workers=jobs) if jobs > 1 else nullcontext(SERIAL) as client:
+            curve = run_assurance(spec, load_posterior(DEFAULT_POSTERIOR), req.ns(), draws=req.reps,
+                                  power_reps=req.reps, seed=req.seed, method=req.method, client=client,
+                                  progress=report)
+        return {**head, "method": curve.power.method, "seed": curve.seed, "posterior": curve.posterior_id,
+                "curve": _records(curve.curve)}
+    power = run_power_curve(spec, req.ns(), reps=req.reps, seed=req.seed, jobs=jobs, method=req.method,
+                            progress=report)
+    return {**head, "method": power.method, "seed": power.seed,
             "curve": _records(power.curve)}  # NaN and inf as null: strict JSON
 
 
@@ -275,8 +295,16 @@ def trial_power(req: PowerRequest, request: Request):
     spec = _spec_or_422(req.spec)
     try:
         check_power(spec, req)
+        if req.assurance:  # twice the trials, and a posterior of this model
+            from painsim.app.assurance import check_assurance
+            from painsim.app.posterior import DEFAULT_POSTERIOR, load_posterior
+
+            check_power_cost(spec, req.ns(), 2 * req.reps, WEB_LIMITS, n_option="the n range", reps_option="reps")
+            check_assurance(spec, load_posterior(DEFAULT_POSTERIOR), req.ns(), req.reps)
     except TrialBoundsError as err:
         raise HTTPException(422, str(err)) from None
+    except (AppInputError, LimitError) as err:
+        raise HTTPException(422, f"assurance: {err}") from None
     return submit_job(request, "trial_power", partial(run_power_job, spec, req, jobs=request.app.state.power_jobs),
                       {**req.model_dump(), "name": spec.name})
 

@@ -407,6 +407,7 @@ async function initTrial() {
     ev.preventDefault();
     const f = new FormData(ev.target), body = { spec: $("#trial-spec").value };
     for (const k of ["n_min", "n_max", "n_step", "reps"]) body[k] = Number(f.get(k));
+    body.assurance = f.get("assurance") === "on";
     runJob("/api/trial/power", body, $("#power-job"), $("#power-run"), showPower);
   });
 }
@@ -444,12 +445,17 @@ function showPower(r) {
   $("#power-curve").innerHTML = lineChart({ x: ns, xMin: 0, xMax: Math.max(...ns) * 1.05, yMin: 0, yMax: 1, height: 260, legend: true,
     xlabel: "participants per arm", ylabel: `power (α = ${r.alpha})`,
     series: [{ name: "power (95% CI)", y: pts.map((q) => q.power), points: true },
+      ...(r.posterior ? [{ name: `assurance, posterior ${r.posterior} (95% CI)`, y: pts.map((q) => q.assurance), points: true, colour: COLOURS[1] }] : []),
       { name: "80%", x: [0, Math.max(...ns) * 1.05], y: [0.8, 0.8], colour: "#999", dash: "4 4", width: 1 }],
-    errors: pts.map((q) => ({ x: q.n, lo: q.power_lb, hi: q.power_ub, colour: COLOURS[0] })) });
+    errors: [...pts.map((q) => ({ x: q.n, lo: q.power_lb, hi: q.power_ub, colour: COLOURS[0] })),
+      ...(r.posterior ? pts.map((q) => ({ x: q.n, lo: q.assurance_lb, hi: q.assurance_ub, colour: COLOURS[1] })) : [])] });
   $("#power-table").innerHTML = `<table id="power-table-rows"><tr><th>n per arm</th>${pts.map((q) => `<td>${q.n}</td>`).join("")}</tr>
     <tr><th>power</th>${pts.map((q) => `<td>${pct(q.power)}</td>`).join("")}</tr>
     <tr><th>95% CI</th>${pts.map((q) => `<td>${pct(q.power_lb)}-${pct(q.power_ub)}</td>`).join("")}</tr>
+    ${r.posterior ? `<tr><th>assurance</th>${pts.map((q) => `<td>${pct(q.assurance)}</td>`).join("")}</tr>
+    <tr><th>95% CI</th>${pts.map((q) => `<td>${pct(q.assurance_lb)}-${pct(q.assurance_ub)}</td>`).join("")}</tr>` : ""}
     <tr><th>mean MD</th>${pts.map((q) => `<td>${fmt(q.md_mean)}</td>`).join("")}</tr></table>
+    ${r.posterior ? `<p class="hint">Assurance: the share of significant trials when each trial draws its parameters from the ${esc(r.posterior)} posterior (O'Hagan, Stevens &amp; Campbell 2005); power: on the calibrated defaults. Mean MD: over the posterior's trials.</p>` : ""}
     <p class="hint">${esc(r.outcome)} at week ${r.week}, ${esc(r.arm)} vs ${esc(r.comparator)}; ${r.reps} virtual trials per n
       (painsim.trials.power_curve, ${esc(r.method)} analysis, seed ${esc(r.seed)}).</p>`;
 }
