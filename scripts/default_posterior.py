@@ -49,12 +49,15 @@ def export(run_id: str, args: argparse.Namespace, summary: dict, seconds: float)
     """Write the stored posterior ``run_id`` as the shipped file, with how it was made."""
     from painsim import __version__
     from painsim.app.posterior import load_posterior, posterior_file_json
+    from painsim.calibration import load_targets
     from painsim.calibration.model_version import model_version
 
     post = load_posterior(run_id, args.store)
     if post.model_version is None:  # stored by a painsim that did not record it
         post = type(post)(**{**post.__dict__, "model_version": model_version()})
-    settings = {"command": "python scripts/default_posterior.py", "population": args.population,
+    targets, _ = load_targets(TARGETS)
+    settings = {"command": "python scripts/default_posterior.py", "targets_hash": targets.text_hash,
+                "population": args.population,
                 "generations": args.generations, "seed": args.seed, "workers": args.workers,
                 "evaluations": summary["evaluations"], "seconds": round(seconds, 1),
                 "calibration_seconds": summary["seconds"], "ess": summary["ess"],
