@@ -250,7 +250,8 @@ def _print_predictive(console: Console, check: Any) -> None:
 
 @app.command()
 def posterior(
-    run: str = typer.Argument(..., metavar="ID", help="Run id (or a unique prefix) of a stored posterior."),
+    run: str = typer.Argument(..., metavar="ID", help="Run id (or a unique prefix) of a stored posterior, or "
+                                                      "'default' (the posterior shipped with painsim)."),
     out: Path = typer.Option(Path("painsim-output"), "--out", help="Folder for the figure (PNG)."),
     store: StoreOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
@@ -258,14 +259,23 @@ def posterior(
     """A stored ABC-SMC posterior: each parameter's prior and posterior, the generations, and
     a figure of the marginals against the priors with the pairwise draws."""
     from painsim.app import AppInputError
-    from painsim.app.posterior import posterior_json, posterior_of_run, save_posterior_figure
+    from painsim.app.posterior import (
+        DEFAULT_POSTERIOR,
+        posterior_json,
+        posterior_of_run,
+        save_posterior_figure,
+        shipped_posterior,
+    )
     from painsim.cli.common import open_store, store_errors
 
-    with store_errors():
-        stored = open_store(store).get(run)
-        stored.verify()
     try:
-        post = posterior_of_run(stored)
+        if run == DEFAULT_POSTERIOR:
+            post = shipped_posterior()
+        else:
+            with store_errors():
+                stored = open_store(store).get(run)
+                stored.verify()
+            post = posterior_of_run(stored)
     except AppInputError as err:
         fail(str(err))
     try:
