@@ -139,6 +139,7 @@ def measure_npe(simulations: int, datasets: int, estimator: str, seed: int, samp
     import torch
     from sbi.inference import NPE
     from sbi.utils import BoxUniform
+    from torch.utils.tensorboard import SummaryWriter
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -149,8 +150,10 @@ def measure_npe(simulations: int, datasets: int, estimator: str, seed: int, samp
     x = torch.tensor([[_model({"mu": float(t)})["mean"]] for t in theta[:, 0]], dtype=torch.float32)
     simulate_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    inference = NPE(prior=prior, density_estimator=estimator, show_progress_bars=False)
-    inference.append_simulations(theta, x).train(show_train_summary=False)
+    with tempfile.TemporaryDirectory() as logs:  # sbi's training log, not ./sbi-logs
+        inference = NPE(prior=prior, density_estimator=estimator, show_progress_bars=False,
+                        summary_writer=SummaryWriter(logs))
+        inference.append_simulations(theta, x).train(show_train_summary=False)
     posterior = inference.build_posterior()
     train_seconds = time.perf_counter() - start
     summary = getattr(inference, "_summary", {})
