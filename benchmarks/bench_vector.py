@@ -1,6 +1,7 @@
 """The vector kernel against the scalar kernels, side by side in one process (issue 17).
 
     python benchmarks/bench_vector.py                  # kernels, end to end, agreement (~3 min)
+    python benchmarks/bench_vector.py --million        # and 10^6 patients x 5 years (peak RSS)
     python benchmarks/bench_vector.py --quick          # smoke sizes
     python benchmarks/bench_vector.py --out results/vector.json
 
@@ -37,6 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import painsim as ps
 import scalar_kernel
+from machine import load
 from painsim.engine import kernel, vkernel
 from painsim.engine.loops import LOOP_NAMES
 from painsim.engine.program import EMPTY_PROGRAM
@@ -138,22 +140,90 @@ def agreement(n: int, days: int) -> dict[str, object]:
     return out
 
 
+def vector_speed_of_light(kernel_ns: float) -> dict[str, object]:
+    """The vector speed-of-light estimate (speed_of_light.vector_estimate, measured now) and
+    the vector kernel's time per patient-day over it."""
+    from speed_of_light import measure_vector_costs, vector_estimate
+
+    out = vector_estimate(measure_vector_costs())
+    return {**out, "kernel_ns_per_patient_day": kernel_ns, "kernel_over_speed_of_light": kernel_ns
+            / out["ns_per_patient_day"]}
+
+
+def million() -> dict[str, float]:
+    """1,000,000 patients x 5 years, summaries only, 2 threads, in a fresh process (bench_engine.measure)."""
+    from bench_engine import run_isolated
+
+    return run_isolated(10**6, 1825, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--million", action="store_true", help="also 10^6 patients x 5 years on 2 threads (~2 min)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.quick:
-        res = {"kernels": kernels(400, 30, 1, 200), "end_to_end": end_to_end(100, 100), "agreement": agreement(60, 60)}
+        res = {"kernels": kernels(400, 30, 1, 200), "end_to_end": end_to_end(100, 100), "agreement": agreement(60, 120)}
     else:
         res = {"kernels": kernels(10_000, 365, 2, 2_000), "end_to_end": end_to_end(20_000, 2_000),
                "agreement": agreement(2_000, 365)}
+    res["speed_of_light"] = vector_speed_of_light(res["kernels"]["ns_per_patient_day"]["vector"])
     res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["load"] = load()
+    if args.million:
+        res["million_5y"] = million()
     text = json.dumps(res, indent=2)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
     print(text)
+
+
+def tables(res: dict) -> str:
+    """The docs section of a result file of this benchmark (run_all.py)."""
+    k, e, a, sol = res["kernels"], res["end_to_end"], res["agreement"], res["speed_of_light"]
+    out = [f"Kernels side by side, one thread, thread CPU time ({k['n']:,} acute patients x {k['days']} days, "
+           f"no care, summaries only; slices of {k['slice']:,} run on the three kernels in turn, {k['passes']} "
+           f"passes; `python benchmarks/bench_vector.py`; load average {res['load'][0]:.2f} at the end):", "",
+           "| kernel | ns per patient-day | patient-days/s | × scalar (libm) |", "|---|---:|---:|---:|"]
+    labels = {"scalar (libm)": "scalar, libm (before issue 17; `benchmarks/scalar_kernel.py`)",
+              "scalar (vmath)": "scalar, engine.vmath (care runs)", "vector": "**vector** (`engine.vkernel`)"}
+    for name, label in labels.items():
+        out.append(f"| {label} | {k['ns_per_patient_day'][name]:.1f} | {k['per_s'][name]:,.0f} "
+                   f"| {k['ratio_over_libm'][name]:.2f} |")
+    out += ["", f"Vector and scalar (vmath) kernels bit-identical: {'yes' if k['identical_vmath_vector'] else 'NO'}. "
+            f"Peak RSS of the benchmark process: {res['peak_rss_mib']:.0f} MiB.", "",
+            "Vector speed of light (the work of a patient-day, `speed_of_light.VECTOR_COUNTS`, times the cost "
+            "of each operation per lane in vectorised loops compiled as the kernel is):", "",
+            "| operation class | count per patient-day | ns per op and lane | ns per patient-day |",
+            "|---|---:|---:|---:|"]
+    for name, c in sol["counts"].items():
+        per_day = sol["ns_per_patient_day_by_class"][name]
+        out.append(f"| {name} | {c:g} | {sol['ns_per_op'][name]:.3f} | {per_day:.1f} |")
+    out += [f"| **vector speed of light** | | | **{sol['ns_per_patient_day']:.1f}** |", "",
+            f"Vector kernel: {sol['kernel_ns_per_patient_day']:.1f} ns per patient-day = "
+            f"**{sol['kernel_over_speed_of_light']:.2f} × the vector speed of light**.", "",
+            f"End to end (one thread, wall time): building a screened chronic cohort of {e['n']:,} took "
+            f"{e['build_s']:.1f} s, simulating it for a year {e['year_s']:.1f} s (build / year = "
+            f"**{e['build_over_year']:.2f}**); a sweep-like task (a chronic cohort of {e['sweep_n']:,} built and "
+            f"followed 365 days, summarised) ran at **{e['task_follow_up_per_s']:,.0f}** follow-up patient-days/s "
+            f"= {e['task_follow_up_per_s'] / k['per_s']['vector']:.2f} × the vector kernel's rate (the follow-up "
+            f"alone: {e['follow_up_alone_per_s']:,.0f}).", "",
+            f"Agreement with the libm kernel ({a['n']:,} chronic patients, {a['days']} days, the same patients and "
+            "random numbers; mean pain per patient over the run):", "",
+            "| arm | cohort mean, vector engine | cohort mean, libm kernel | Monte Carlo SE | largest patient "
+            "difference | patients identical |", "|---|---:|---:|---:|---:|---:|"]
+    for arm, r in a["arms"].items():
+        out.append(f"| {arm} | {r['pain_mean_vector']:.6f} | {r['pain_mean_libm']:.6f} | {r['monte_carlo_se']:.4f} "
+                   f"| {r['largest_patient_difference']:.2e} | {r['identical_patients']:.1%} |")
+    out += ["", f"Same responder class under massage: **{a['same_responder_class']:.1%}** of patients."]
+    m = res.get("million_5y")
+    if m:
+        out += ["", f"1,000,000 patients x 1,825 days (5 years), summaries only, 2 threads: {m['seconds']:.0f} s, "
+                f"{m['patient_days_per_s']:,.0f} patient-days/s, peak RSS **{m['peak_rss_mib'] / 1024:.2f} GiB** "
+                f"(load average {m['load_before'][0]:.2f})."]
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -267,10 +267,13 @@ def measure_vector_costs(reps: int = 20_000, repeat: int = 3) -> dict[str, float
     """Nanoseconds per operation and lane of each class in vectorised loops over an
     L1-resident array (best of ``repeat``; thread CPU time): what an operation costs a
     patient-day when the patients are in SIMD lanes."""
+    from painsim.engine.vkernel import wide_vectors
+
     costs = {}
     for name, (fn, per_elem) in V_KERNELS.items():
         x = np.full(_LANES, 0.5)
-        fn(x, 2)  # compile
+        with wide_vectors():  # compiled as the vector kernel is: 8 lanes x 4 vectors in flight
+            fn.compile((nb.typeof(x), nb.int64))
         best = float("inf")
         for _ in range(repeat):
             x[:] = 0.5

@@ -28,8 +28,15 @@ picks the kernel.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
+
+import llvmlite.binding as llvm
 import numba as nb
 import numpy as np
+from numba.core.compiler_lock import global_compiler_lock
 
 from painsim.engine import rng, vmath
 from painsim.engine.loops import L_FEAR, L_GUARD, L_SLEEP, L_STRAIN, L_WINDUP
@@ -111,8 +118,16 @@ from painsim.engine.variables import (
     TR_WORK,
 )  # fmt: skip
 
-LANES = 16
-"""Patients per block: four AVX2/AVX-512VL vectors of float64 (see docs/performance.md)."""
+LANES = 32
+"""Patients per block: four AVX-512 vectors of float64 (the block's state, 32 lanes x 63 rows
+x 8 bytes = 16 KiB, stays in the L1 cache)."""
+VECTOR_WIDTH = 8
+VECTOR_INTERLEAVE = 4
+"""Vectors in flight per lane loop iteration asked of LLVM (4 x 8 = the block's 32 lanes): a
+day's work for one patient is a long chain of dependent operations (hash, log, exp, the
+loops), and four independent chains let the core overlap them (1.0 of the time with 1
+vector, ~0.8 with 4, measured by ``python benchmarks/bench_vector.py``)."""
+"""float64 lanes per vector instruction asked of LLVM (8: AVX-512; see :func:`simulate_vector`)."""
 
 # Rows of the block array after the state rows (which keep their engine.variables index).
 _NS = len(STATE)
@@ -215,7 +230,7 @@ def simulate_blocks(cohort, p, loop_gain, seed, day0, ndays, start, stop, rec, s
             summ[Q_FIRST, i], summ[Q_NREC, i] = b[_QFIRST + j], b[_QNREC + j]
 
 
-@nb.njit(cache=True, nogil=True, error_model="numpy")
+@nb.njit(inline="always", error_model="numpy")
 def lanes_events(b, keys, p, day):
     """Phase 1, shocks, part 1 (:func:`painsim.engine.phases.shocks`): the day's Bernoulli
     draws of the rare events (re-injury, stress event, start of a bad-sleep spell, minor
@@ -240,7 +255,7 @@ def lanes_events(b, keys, p, day):
     return any_rare
 
 
-@nb.njit(cache=True, nogil=True, error_model="numpy")
+@nb.njit(inline="always", error_model="numpy")
 def lanes_rare(b, keys, p, day):
     """Phase 1, shocks, part 2: the sizes of the rare events that :func:`lanes_events` marked
     (row ``B_RARE``: 1 re-injury, 2 stress event, 4 bad-sleep spell, 8 minor strain), one
@@ -260,7 +275,7 @@ def lanes_rare(b, keys, p, day):
             b[_MINOR + j] = -p.minor_strain_size * vmath.log(rng.uniform(key, rng.STRAIN_SIZE, day))
 
 
-@nb.njit(cache=True, nogil=True, error_model="numpy")
+@nb.njit(inline="always", error_model="numpy")
 def lanes_slow(b, keys, day, slow_persistence, slow_innovation):
     """Phase 1, shocks (cont.): the slow spells' AR(1) step, for a run that has them
     (``slow_fluctuation_sd`` > 0; by default they are off and this loop is skipped)."""
@@ -269,7 +284,7 @@ def lanes_slow(b, keys, day, slow_persistence, slow_innovation):
             keys[j], rng.SLOW_FLUCTUATION_A, rng.SLOW_FLUCTUATION_B, day)
 
 
-@nb.njit(cache=True, nogil=True, error_model="numpy")
+@nb.njit(inline="always", error_model="numpy")
 def lanes_observe(b, keys, p, d, day, ndays, nv, persistence, innovation):
     """Phases 1 (good and bad days, flares) to 5 for every lane of block ``b``: the fast AR(1)
     step, the day's flare (branch-free: its size drawn on every day and selected),
@@ -304,7 +319,7 @@ def lanes_observe(b, keys, p, d, day, ndays, nv, persistence, innovation):
     return s_pain, s_dis, s_high, s_rec
 
 
-@nb.njit(cache=True, nogil=True, error_model="numpy")
+@nb.njit(inline="always", error_model="numpy")
 def lanes_loops(b, p, g):
     """Phase 6 (:func:`painsim.engine.phases.loops`) for every lane of block ``b``: every
     state toward tomorrow's target, in one vectorised loop over the lanes."""
@@ -346,5 +361,79 @@ def _record_block(b, acc, d, ndays, rec_vars, rec_every, rec_slot, rec_out, firs
                 acc[k, j] = 0.0
 
 
-simulate_vector = nb.njit(cache=True, nogil=True, error_model="numpy")(simulate_blocks)
-"""The vector kernel, compiled (no care)."""
+@contextlib.contextmanager
+def _llvm_remarks_dropped():
+    """Drop LLVM's "loop not vectorized" remarks (written to file descriptor 2 while a loop
+    vectoriser option is forced); anything else written meanwhile is passed on."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            kept = [line for line in tmp.read().decode(errors="replace").splitlines(keepends=True)
+                    if "loop not vectorized" not in line]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
+_compiled = nb.njit(cache=True, nogil=True, error_model="numpy")(simulate_blocks)
+_ready: set = set()
+
+
+@contextlib.contextmanager
+def wide_vectors():
+    """LLVM's loop vectoriser forced to :data:`VECTOR_WIDTH` x :data:`VECTOR_INTERLEAVE`
+    while inside (numba's compiler lock held, the remarks dropped), its defaults after."""
+    with global_compiler_lock, _llvm_remarks_dropped():
+        llvm.set_option("", f"-force-vector-width={VECTOR_WIDTH}")
+        llvm.set_option("", f"-force-vector-interleave={VECTOR_INTERLEAVE}")
+        try:
+            yield
+        finally:
+            llvm.set_option("", "-force-vector-width=0")
+            llvm.set_option("", "-force-vector-interleave=0")
+
+
+def lane_loop_asm(name: str) -> str:
+    """The assembly of one lane loop (``"events"``, ``"observe"`` or ``"loops"``), compiled
+    afresh as the kernel compiles it (numba shows no assembly for cached code): for
+    tests/engine/test_vkernel.py and ``python benchmarks/vector_asm.py``, which check that
+    the loops over patients run in packed vector instructions."""
+    from painsim.engine.kernel import kernel_params
+    from painsim.engine.params import ModelParams
+
+    p = kernel_params(ModelParams())
+    b = np.full(B_ROWS * LANES, 0.5)
+    keys = np.arange(LANES, dtype=np.uint64)
+    fn, args = {"events": (lanes_events, (b, keys, p, 3)),
+                "observe": (lanes_observe, (b, keys, p, 3, 3, 10, LANES, 0.9, 0.1)),
+                "loops": (lanes_loops, (b, p, (1.0,) * 5))}[name]
+    fresh = nb.njit(error_model="numpy")(fn.py_func)
+    with wide_vectors():
+        fresh.compile(tuple(nb.typeof(a) for a in args))
+    return fresh.inspect_asm(fresh.signatures[0])
+
+
+def simulate_vector(*args) -> None:
+    """The vector kernel (:func:`simulate_blocks` compiled), as :func:`painsim.engine.kernel.simulate_natural`.
+
+    LLVM's cost model for this CPU prefers 256-bit vectors (4 float64 lanes) even where
+    AVX-512 registers hold 8, and one vector in flight per loop iteration; the lane loops
+    run about twice as fast with 8 lanes and 4 vectors in flight (docs/performance.md). So
+    the kernel is compiled, once per argument types, with LLVM's ``-force-vector-width``
+    and ``-force-vector-interleave`` set only while numba's compiler lock is held (no other
+    function is compiled meanwhile) and reset to their defaults (0: the cost model's
+    choice) right after; LLVM's remarks about the loops it leaves scalar (the day loop, the
+    block's setup) are dropped. Vector width and interleaving change no result: each lane
+    computes the same operations in the same order."""
+    sig = tuple(nb.typeof(a) for a in args)
+    if sig not in _ready:
+        with wide_vectors():
+            _compiled.compile(sig)
+        _ready.add(sig)
+    _compiled(*args)

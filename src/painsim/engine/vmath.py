@@ -11,13 +11,14 @@ Maximum errors, measured against numpy (libm) by ``tests/engine/test_vmath.py`` 
 million points each (and printed by ``python benchmarks/vector_asm.py --errors``):
 
 * :func:`exp`: Cody-Waite reduction ``x = k ln2 + r`` with ``|r| <= ln2/2`` and the Taylor
-  polynomial of degree 13 (truncation below 1e-17 relative): at most 2 units in the last
+  polynomial of degree 13 by Estrin's scheme (truncation below 1e-17 relative): at most 2 units in the last
   place (ulp) on [-708, 709]; 0 below -708, inf above 709.
 * :func:`log`: fdlibm's ``e_log`` (the mantissa reduced to [sqrt(2)/2, sqrt(2)), the
   degree-14 polynomial in ``s = f / (2 + f)``): at most 1 ulp, for positive normal
   floats (the uniform draws of :mod:`painsim.engine.rng` are in [2**-54, 1)).
-* :func:`cos2pi`: ``cos(2 pi u)`` by exact reduction of ``u`` to an eighth of a turn and
-  Taylor polynomials of sin and cos on [-pi/4, pi/4]: within 7e-16 absolute of
+* :func:`cos2pi`: ``cos(2 pi u) = sin(2 pi (1/4 - |u - round(u)|))``, the reduction exact for
+  the uniforms (multiples of 2**-54), and the Taylor polynomial of sin of degree 21 on
+  [-pi/2, pi/2] (truncation below 2e-18): within 7e-16 absolute of
   ``np.cos(2 * np.pi * u)`` for ``u`` in [0, 1]; most of that is libm's, which rounds
   ``2 pi u`` before taking the cosine (where they differ most, at u = 0.72647..., this
   function is the closer to the exact value).
@@ -80,20 +81,20 @@ def exp(x):
     xc = min(709.0, max(-708.0, x))
     k = np.floor(xc * _LOG2E + 0.5)
     r = (xc - k * _LN2_HI) - k * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    # Taylor polynomial of degree 13 by Estrin's scheme (a dependency chain of 5 steps
+    # instead of Horner's 13, so the scalar kernel overlaps it with its other work)
+    r2 = r * r
+    r4 = r2 * r2
+    q0 = 1.0 + r
+    q1 = 0.5 + r * (1.0 / 6.0)
+    q2 = 1.0 / 24.0 + r * (1.0 / 120.0)
+    q3 = 1.0 / 720.0 + r * (1.0 / 5040.0)
+    q4 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
+    q5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
+    q6 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    t0 = (q0 + q1 * r2) + (q2 + q3 * r2) * r4
+    t1 = (q4 + q5 * r2) + q6 * r4
+    p = t0 + t1 * (r4 * r4)
     y = p * _float((np.int64(k) + 1023) << 52)
     y = 0.0 if x < -708.0 else y
     return np.inf if x > 709.0 else y
@@ -123,33 +124,20 @@ def log(x):
 @nb.njit(inline="always", error_model="numpy")
 def cos2pi(u):
     """``cos(2 pi u)`` for ``u`` in [0, 1] (within 7e-16 absolute of libm's)."""
-    t = 4.0 * (u - np.floor(u + 0.5))  # exact: a quarter turn per unit, in [-2, 2]
-    q = np.floor(t + 0.5)
-    a = (0.25 * _TWO_PI) * (t - q)  # the angle left, in [-pi/4, pi/4]
-    a2 = a * a
-    c = 1.0 / 20922789888000.0
-    c = c * -a2 + 1.0 / 87178291200.0
-    c = c * -a2 + 1.0 / 479001600.0
-    c = c * -a2 + 1.0 / 3628800.0
-    c = c * -a2 + 1.0 / 40320.0
-    c = c * -a2 + 1.0 / 720.0
-    c = c * -a2 + 1.0 / 24.0
-    c = c * -a2 + 0.5
-    c = c * -a2 + 1.0
-    s = 1.0 / 355687428096000.0
-    s = s * -a2 + 1.0 / 1307674368000.0
-    s = s * -a2 + 1.0 / 6227020800.0
-    s = s * -a2 + 1.0 / 39916800.0
-    s = s * -a2 + 1.0 / 362880.0
-    s = s * -a2 + 1.0 / 5040.0
-    s = s * -a2 + 1.0 / 120.0
-    s = s * -a2 + 1.0 / 6.0
-    s = a - a * a2 * s
-    # cos(a + q pi/2): q = 0: cos a; 1: -sin a; -1: sin a; +-2: -cos a
-    odd = (q == 1.0) | (q == -1.0)
-    v = s if odd else c
-    neg = (q == 1.0) | (q == 2.0) | (q == -2.0)
-    return -v if neg else v
+    a = np.abs(u - np.floor(u + 0.5))  # exact: the distance to the nearest whole turn, in [0, 1/2]
+    x = _TWO_PI * (0.25 - a)  # cos(2 pi a) = sin(2 pi (1/4 - a)); 1/4 - a is exact for the uniforms
+    x2 = x * x
+    # sin x = x (1 - x2 (1/3! - x2 (1/5! - ...))), degree 21, by Estrin's scheme in y = -x2
+    y = -x2
+    y2 = y * y
+    y4 = y2 * y2
+    q0 = 1.0 / 6.0 + y * (1.0 / 120.0)
+    q1 = 1.0 / 5040.0 + y * (1.0 / 362880.0)
+    q2 = 1.0 / 39916800.0 + y * (1.0 / 6227020800.0)
+    q3 = 1.0 / 1307674368000.0 + y * (1.0 / 355687428096000.0)
+    q4 = 1.0 / 121645100408832000.0 + y * (1.0 / 51090942171709440000.0)
+    s = ((q0 + q1 * y2) + (q2 + q3 * y2) * y4) + q4 * (y4 * y4)
+    return x - x * x2 * s
 
 
 @nb.njit(cache=True, error_model="numpy")
