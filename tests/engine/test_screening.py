@@ -102,6 +102,8 @@ def test_a_population_nobody_meets_stops_with_counts(candidate_budget):
     assert f"screening stopped after {screened:,} of at most 5,000,000 candidates" in message
     assert "0 of the 5,000 patients wanted" in message
     assert "pain >= 10 (population.chronic_min_pain) in the last week" in message and "both (chronic): 0" in message
+    # one duration: candidates are followed to the last week only while their pain persists (issue 17)
+    assert "; of those, pain >= 10" in message
     assert ("Relax population.chronic_min_pain (10), population.persistent_min_pain (2), population.entry_rise (1) or "
             "population.chronic_min_days (90)") in message
 

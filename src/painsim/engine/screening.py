@@ -154,9 +154,8 @@ class EntryScreen:
         from painsim.engine.cohort import Cohort, simulate
 
         entry = self.days
-        single = np.unique(self.window.durations())
-        if single.size == 1 and _n_blocks(int(single[0])) > 0:
-            return self._simulate_block_by_block(ids, int(single[0]))
+        if self.block_by_block:
+            return self._simulate_block_by_block(ids, int(self.window.durations()[0]))
         # Step at every duration of the window, whether or not this batch holds it: a
         # candidate's simulation is then split at the same days in any batch, so batching
         # cannot change its float32 state (the kernel rounds the state at each step's end).
@@ -262,11 +261,20 @@ class EntryScreen:
         c, pop, window = self.counts, self.population, self.window
         if window.max_days == 0:
             return f"{c.screened:,} candidates (acute episodes at onset) screened"
+        # a window of one duration follows only the candidates whose pain persisted to the last week
+        of_those = "of those, " if self.block_by_block else ""
         return (f"{c.screened:,} candidates (acute episodes) screened; pain > {pop.persistent_min_pain:g} "
                 f"(population.persistent_min_pain) in every 4-week block of {window.describe()} "
-                f"({days_field or window.fields}): {c.persistent_blocks:,}; pain >= {pop.chronic_min_pain:g} "
-                f"(population.chronic_min_pain) in the last week{self._rise_words()}: {c.persistent_last_week:,}; "
-                f"both ({self.kept_label}): {c.chronic:,}")
+                f"({days_field or window.fields}): {c.persistent_blocks:,}; {of_those}pain >= "
+                f"{pop.chronic_min_pain:g} (population.chronic_min_pain) in the last week{self._rise_words()}: "
+                f"{c.persistent_last_week:,}; both ({self.kept_label}): {c.chronic:,}")
+
+    @property
+    def block_by_block(self) -> bool:
+        """Whether candidates are simulated a 4-week block at a time and dropped at their first
+        block without persisting pain (a window of one duration: :meth:`_simulate_block_by_block`)."""
+        durations = np.unique(self.window.durations())
+        return durations.size == 1 and _n_blocks(int(durations[0])) > 0
 
     def relax(self) -> str:
         """Which fields to relax when too few candidates are still in pain."""
