@@ -6,7 +6,8 @@ kernel the plug-in architecture is compared with: one function, the care of the 
 treatments hard-coded. Its equations follow the model (docs/model.md, "The daily update"),
 revised in issue 15: one-day flares, good/bad days and flares scaling the pain that breaks
 through inhibition, a rating error shrinking toward pain 0, log-normal healing toward the
-person's own tissue floor, exercise course effects on inhibition and the conditioning rate.
+person's own tissue floor, exercise course effects on inhibition and the conditioning rate;
+issue 17: the daily exp, log and Box-Muller normals from painsim.engine.vmath, as the engine.
 ``tests/test_baseline_kernel.py`` checks that it gives the engine's results, so the speed
 ratio compares equal work; when the model's equations change, this copy follows them.
 ``baseline_simulate`` feeds it the old argument layout (a named tuple of care gains and
@@ -20,7 +21,7 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
-from painsim.engine import rng
+from painsim.engine import rng, vmath
 from painsim.engine.params import PARAM_NAMES, ModelParams
 from painsim.engine.variables import (
     D_DIS,
@@ -240,26 +241,26 @@ def simulate_range(
             day = day0 + d
             # 1. shocks ---------------------------------------------------------------
             if rng.uniform(key, rng.REINJURY, day) < reinjury_p:
-                T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
+                T = min(1.0, T - p.reinjury_size * vmath.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
             if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
-                Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
+                Z -= p.stress_event_size * vmath.log(rng.uniform(key, rng.STRESS_SIZE, day))
             if spell > 0.0:
                 spell -= 1.0
             elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
-                spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day))
+                spell = np.ceil(-vmath.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day))
                                 * p.sleep_spell_days)
 
-            V = persistence * V + innovation * rng.normal(
+            V = persistence * V + innovation * rng.fast_normal(
                 key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
             if slow_innovation > 0.0:
-                VS = slow_persistence * VS + slow_innovation * rng.normal(
+                VS = slow_persistence * VS + slow_innovation * rng.fast_normal(
                     key, rng.SLOW_FLUCTUATION_A, rng.SLOW_FLUCTUATION_B, day)
             flare = 1.0
             if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
-                flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
+                flare -= p.flare_gain * vmath.log(rng.uniform(key, rng.FLARE_SIZE, day))
             minor = 0.0
             if rng.uniform(key, rng.STRAIN, day) < p.minor_strain_rate:
-                minor = -p.minor_strain_size * np.log(rng.uniform(key, rng.STRAIN_SIZE, day))
+                minor = -p.minor_strain_size * vmath.log(rng.uniform(key, rng.STRAIN_SIZE, day))
 
             # care: which sessions happen today --------------------------------------
             session_today = False
@@ -307,9 +308,9 @@ def simulate_range(
                 inhib_care += gain_inhib * min(impulse, 1.5)
             inhib_care += c.exercise_inhibition * exercise_on
             inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + m_inhib + inhib_care
-            q = max(0.0, gain * noci - inhib) * np.exp(V + VS) * flare
-            P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
-            noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
+            q = max(0.0, gain * noci - inhib) * vmath.exp(V + VS) * flare
+            P = 10.0 * (1.0 - vmath.exp(-q / p.pain_scale))
+            noise = rng.fast_normal(key, rng.NOISE_A, rng.NOISE_B, day)
             rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
             PO = min(10.0, max(0.0, P + rating_sd * noise))
             D = 24.0 * _clip01(p.disability_pain * P / 10.0 + p.disability_fear * F
@@ -413,7 +414,7 @@ def simulate_range(
             # 4. loops: every state moves toward its target for tomorrow ------------------
             pain01 = P / 10.0
             # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
-            windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
+            windup = 1.0 / (1.0 + vmath.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
             drive = (g_windup * p.sensitization_pain * windup_k * windup + p.sensitization_sleep * (1.0 - S)
                      + p.sensitization_stress * H)
             C = _clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)

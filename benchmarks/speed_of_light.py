@@ -40,7 +40,7 @@ import time
 import numba as nb
 import numpy as np
 
-from painsim.engine import rng
+from painsim.engine import rng, vmath
 
 # operations per patient-day (see the module docstring)
 COUNTS = {"arith": 206 + 15 + 7, "div": 6, "exp": 3, "log": 2, "sqrt": 2, "cos": 2, "uniform": 8.93}
@@ -182,7 +182,118 @@ def estimate(costs: dict[str, float]) -> dict[str, object]:
             "gflops_arith": 1.0 / costs["arith"]}
 
 
+# --- The vector kernel (issue 17): the same work per patient-day, in SIMD lanes ------------
+#
+# Counted from src/painsim/engine/vkernel.py (no care, summaries only, slow spells off as by
+# default): the arithmetic of the scalar count plus ~12 compares and selects of the
+# branch-free shocks and tallies; 6 divisions of the model plus one in each log; 3 exp; the
+# log of the flare size and of the two Box-Muller normals; 2 sqrt; 2 cos(2 pi u); 10 uniform
+# hashes (4 rare-event draws, the flare and its size every day, 2 x 2 for the normals). The
+# sizes of rare events (about 2 % of patient-days, one lane at a time) and the loads and
+# stores of the block's rows (L1, on their own ports) are left out.
+VECTOR_COUNTS = {"arith": 206 + 15 + 7 + 12, "div": 9, "exp": 3, "log": 3, "sqrt": 2, "cos": 2, "uniform": 10}
+_LANES = 512  # elements of the L1-resident arrays the vector micro-kernels sweep
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_arith(x, reps):
+    for _ in range(reps):
+        for i in range(x.size):
+            a = x[i]
+            a = a * 0.999 + 0.001
+            a = min(1.0, a * 1.001 - 0.0005)
+            a = max(0.0, 0.9 * a + 0.05)
+            a = (1.0 - a) * 0.3 + a * 0.5
+            x[i] = a
+    return x
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_div(x, reps):
+    for _ in range(reps):
+        for i in range(x.size):
+            x[i] = 2.0 / (x[i] + 2.0)
+    return x
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_exp(x, reps):
+    for _ in range(reps):
+        for i in range(x.size):
+            x[i] = vmath.exp(-0.7 * x[i])
+    return x
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_log(x, reps):
+    for _ in range(reps):
+        for i in range(x.size):
+            x[i] = vmath.log(x[i] + 1.5)
+    return x
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_sqrt(x, reps):
+    for _ in range(reps):
+        for i in range(x.size):
+            x[i] = np.sqrt(x[i] + 0.5)
+    return x
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_cos(x, reps):
+    for _ in range(reps):
+        for i in range(x.size):
+            x[i] = 0.5 + 0.4 * vmath.cos2pi(x[i])
+    return x
+
+
+@nb.njit(nogil=True, error_model="numpy")
+def _v_uniform(x, reps):
+    keys = np.empty(x.size, dtype=np.uint64)
+    for i in range(x.size):
+        keys[i] = rng.patient_key(np.uint64(1), i)
+    for day in range(reps):
+        for i in range(x.size):
+            x[i] = rng.uniform(keys[i], 3, day)
+    return x
+
+
+V_KERNELS = {"arith": (_v_arith, 16), "div": (_v_div, 1), "exp": (_v_exp, 1), "log": (_v_log, 1),
+             "sqrt": (_v_sqrt, 1), "cos": (_v_cos, 1), "uniform": (_v_uniform, 1)}
+
+
+def measure_vector_costs(reps: int = 20_000, repeat: int = 3) -> dict[str, float]:
+    """Nanoseconds per operation and lane of each class in vectorised loops over an
+    L1-resident array (best of ``repeat``; thread CPU time): what an operation costs a
+    patient-day when the patients are in SIMD lanes."""
+    from painsim.engine.vkernel import wide_vectors
+
+    costs = {}
+    for name, (fn, per_elem) in V_KERNELS.items():
+        x = np.full(_LANES, 0.5)
+        with wide_vectors():  # compiled as the vector kernel is: 8 lanes x 4 vectors in flight
+            fn.compile((nb.typeof(x), nb.int64))
+        best = float("inf")
+        for _ in range(repeat):
+            x[:] = 0.5
+            t0 = time.thread_time()
+            fn(x, reps)
+            best = min(best, time.thread_time() - t0)
+        costs[name] = best / (_LANES * reps * per_elem) * 1e9
+    return costs
+
+
+def vector_estimate(costs: dict[str, float]) -> dict[str, object]:
+    """Speed of light of the vector kernel (ns per patient-day) and its breakdown."""
+    parts = {name: VECTOR_COUNTS[name] * costs[name] for name in VECTOR_COUNTS}
+    total = sum(parts.values())
+    return {"counts": VECTOR_COUNTS, "ns_per_op": costs, "ns_per_patient_day_by_class": parts,
+            "ns_per_patient_day": total, "patient_days_per_s": 1e9 / total}
+
+
 if __name__ == "__main__":
     import json
 
-    print(json.dumps({**estimate(measure_costs()), "vector_gflops_f64": measure_vector_peak()}, indent=2))
+    print(json.dumps({"scalar": estimate(measure_costs()), "vector": vector_estimate(measure_vector_costs()),
+                      "vector_gflops_f64": measure_vector_peak()}, indent=2))

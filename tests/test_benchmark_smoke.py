@@ -50,6 +50,25 @@ def test_engine_benchmark_quick_run(tmp_path):
         assert agree["max_abs_diff_painsim_vs_mesa"] < 0.5
 
 
+def test_vector_benchmark_quick_run(tmp_path):
+    out = tmp_path / "vector.json"
+    _run("bench_vector.py", "--quick", "--out", str(out), timeout=600)
+    res = json.loads(out.read_text())
+    k = res["kernels"]
+    assert k["identical_vmath_vector"]
+    assert set(k["per_s"]) == {"scalar (libm)", "scalar (vmath)", "vector"} and min(k["per_s"].values()) > 0
+    assert res["speed_of_light"]["ns_per_patient_day"] > 0
+    assert res["end_to_end"]["build_s"] > 0 and res["end_to_end"]["task_follow_up_per_s"] > 0
+    a = res["agreement"]
+    assert 0.0 <= a["same_responder_class"] <= 1.0 and set(a["arms"]) == {"no care", "massage"}
+    sys.path.insert(0, str(BENCH))
+    try:
+        from bench_vector import tables
+    finally:
+        sys.path.remove(str(BENCH))
+    assert "vector speed of light" in tables(res)
+
+
 def test_mesa_model_follows_painsim():
     _needs("mesa")
     sys.path.insert(0, str(BENCH))

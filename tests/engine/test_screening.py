@@ -13,14 +13,22 @@ from painsim.limits import DEFAULT_LIMITS, SCREEN_BATCH_MIN, Limits, screening_c
 
 
 def _old_screen_chronic(population, n, seed, params):
-    """The screening loop as it was before the limits (one growing batch per round)."""
+    """The screening loop as it was before the limits (one growing batch per round), every
+    candidate followed to entry in the steps screening takes since issue 17 (4-week blocks,
+    then the days left), so that the states compare bit for bit."""
     days = population.chronic_min_days
+    n_blocks = len(range(0, days // 7 - 3, 4))
+    steps = [28] * n_blocks + ([days - 28 * n_blocks] if days > 28 * n_blocks else [])
     kept, found, next_id = [], 0, 0
     while found < n:
         batch = max(256, min(200_000, 4 * (n - found)))
         candidates = Cohort._acute(population, np.arange(next_id, next_id + batch), seed, params)
-        result = pe.simulate(candidates, days, pe.Record(variables=("pain",), every=7))
-        weekly = result.trajectories["pain"]
+        parts = []
+        for step in steps:
+            result = pe.simulate(candidates, step, pe.Record(variables=("pain",), every=7))
+            parts.append(result.trajectories["pain"])
+            candidates = result.cohort
+        weekly = np.concatenate(parts)
         blocks = [weekly[w:w + 4].mean(axis=0) for w in range(0, days // 7 - 3, 4)]
         persistent = np.all(np.array(blocks) > population.persistent_min_pain, axis=0)
         persistent &= weekly[-1] >= population.chronic_min_pain
@@ -94,6 +102,8 @@ def test_a_population_nobody_meets_stops_with_counts(candidate_budget):
     assert f"screening stopped after {screened:,} of at most 5,000,000 candidates" in message
     assert "0 of the 5,000 patients wanted" in message
     assert "pain >= 10 (population.chronic_min_pain) in the last week" in message and "both (chronic): 0" in message
+    # one duration: candidates are followed to the last week only while their pain persists (issue 17)
+    assert "; of those, pain >= 10" in message
     assert ("Relax population.chronic_min_pain (10), population.persistent_min_pain (2), population.entry_rise (1) or "
             "population.chronic_min_days (90)") in message
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from painsim.engine import rng
+from painsim.engine import rng, vmath
 from painsim.engine.variables import (
     D_DIS,
     D_HIGH,
@@ -103,23 +103,23 @@ def shocks(key, day, p, T, Z, spell, V, VS, persistence, innovation, slow_persis
     day without): unlike a flare or a bad day it is felt from a pain-free state, so a recovered
     person has brief recurrences (da Silva et al. 2019). Returns ``T, Z, spell, V, VS, flare, minor``."""
     if rng.uniform(key, rng.REINJURY, day) < reinjury_p:
-        T = min(1.0, T - p.reinjury_size * np.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
+        T = min(1.0, T - p.reinjury_size * vmath.log(rng.uniform(key, rng.REINJURY_SIZE, day)))
     if rng.uniform(key, rng.STRESS_EVENT, day) < p.stress_event_rate:
-        Z -= p.stress_event_size * np.log(rng.uniform(key, rng.STRESS_SIZE, day))
+        Z -= p.stress_event_size * vmath.log(rng.uniform(key, rng.STRESS_SIZE, day))
     if spell > 0.0:
         spell -= 1.0
     elif rng.uniform(key, rng.SLEEP_SPELL, day) < p.sleep_spell_rate:
-        spell = np.ceil(-np.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day)) * p.sleep_spell_days)
-    V = persistence * V + innovation * rng.normal(key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
+        spell = np.ceil(-vmath.log(rng.uniform(key, rng.SLEEP_SPELL_LENGTH, day)) * p.sleep_spell_days)
+    V = persistence * V + innovation * rng.fast_normal(key, rng.FLUCTUATION_A, rng.FLUCTUATION_B, day)
     if slow_innovation > 0.0:
-        VS = slow_persistence * VS + slow_innovation * rng.normal(key, rng.SLOW_FLUCTUATION_A,
+        VS = slow_persistence * VS + slow_innovation * rng.fast_normal(key, rng.SLOW_FLUCTUATION_A,
                                                                   rng.SLOW_FLUCTUATION_B, day)
     flare = 1.0
     if rng.uniform(key, rng.FLARE, day) < p.flare_rate:
-        flare -= p.flare_gain * np.log(rng.uniform(key, rng.FLARE_SIZE, day))
+        flare -= p.flare_gain * vmath.log(rng.uniform(key, rng.FLARE_SIZE, day))
     minor = 0.0
     if rng.uniform(key, rng.STRAIN, day) < p.minor_strain_rate:
-        minor = -p.minor_strain_size * np.log(rng.uniform(key, rng.STRAIN_SIZE, day))
+        minor = -p.minor_strain_size * vmath.log(rng.uniform(key, rng.STRAIN_SIZE, day))
     return T, Z, spell, V, VS, flare, minor
 
 
@@ -140,9 +140,9 @@ def observe(key, day, p, sens, T, G, C, I, S, K, A, F, E, V, flare, minor, act_a
                                      + p.nociception_deconditioning * decond * decond * (0.5 + 0.5 * act))
     gain = sens * (1.0 + p.sensitization_gain * C) * (1.0 + p.threat_facilitation * A)
     inhib = p.inhibition * (0.4 * E + 0.3 * S + 0.3 * (1.0 - A)) + inhib_add + inhib_care
-    q = max(0.0, gain * noci - inhib) * np.exp(V) * flare
-    P = 10.0 * (1.0 - np.exp(-q / p.pain_scale))
-    noise = rng.normal(key, rng.NOISE_A, rng.NOISE_B, day)
+    q = max(0.0, gain * noci - inhib) * vmath.exp(V) * flare
+    P = 10.0 * (1.0 - vmath.exp(-q / p.pain_scale))
+    noise = rng.fast_normal(key, rng.NOISE_A, rng.NOISE_B, day)
     rating_sd = p.measurement_noise * min(1.0, P / p.measurement_noise_pain)
     PO = min(10.0, max(0.0, P + rating_sd * noise))
     D = 24.0 * clip01(p.disability_pain * P / 10.0 + p.disability_fear * F + p.disability_deconditioning * decond)
@@ -256,7 +256,7 @@ def loops(p, g, P, T, G, C, H, I, S, K, A, F, E, X, W, U, Z, N, spell, act, trai
     lv_guard, lv_threat, lv_fear, lv_stress, lv_cond, sleep_add, sleep_care, se_add, se_care = levers
     pain01 = P / 10.0
     # R1 wind-up, with drive from poor sleep (R2) and stress hormones (R4)
-    windup = 1.0 / (1.0 + np.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
+    windup = 1.0 / (1.0 + vmath.exp(-(P - p.sensitization_threshold) / p.sensitization_width))
     drive = (g_windup * p.sensitization_pain * windup_k * windup + p.sensitization_sleep * (1.0 - S)
              + p.sensitization_stress * H)
     C = clip01(C + p.sensitization_up * drive * (1.0 - C) - p.sensitization_down * C)

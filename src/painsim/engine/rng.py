@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from painsim.engine import vmath
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -73,6 +75,16 @@ def normal(key, process_a, process_b, day):
     u1 = uniform(key, process_a, day)
     u2 = uniform(key, process_b, day)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@nb.njit(inline="always", error_model="numpy")
+def fast_normal(key, process_a, process_b, day):
+    """The standard normal of :func:`normal` (the same two uniforms, Box-Muller) with the
+    log and cosine of :mod:`painsim.engine.vmath`, which vectorise: what the kernels draw
+    each day. It differs from :func:`normal` in the last bits only."""
+    u1 = uniform(key, process_a, day)
+    u2 = uniform(key, process_b, day)
+    return np.sqrt(-2.0 * vmath.log(u1)) * vmath.cos2pi(u2)
 
 
 @nb.njit(cache=True)
