@@ -52,8 +52,10 @@ def main() -> None:
                                                               f"({1 - mm[w] / mp[w]:+.0%})" for w in mm))
         if "auc_fit" in r:
             print(f"  AUC of P(30% better at 12 weeks, massage): fitted {r['auc_fit']:.3f}, population-only "
-                  f"{r['auc_population']:.3f} ({r['responders']} responders); median min ESS "
-                  f"{r['min_ess_median']:.0f}")
+                  f"{r['auc_population']:.3f} ({r['responders']} responders)")
+            print(f"  AUC of P(responding to the course, massage): fitted {r['auc_course_fit']:.3f}, "
+                  f"population-only {r['auc_course_population']:.3f} ({r['course_responders']} responders); "
+                  f"median lowest ESS {r['min_ess_median']:.0f}")
     print(f"{out['seconds']} s")
 
 

@@ -47,7 +47,8 @@ KNOCKOUT_WEEKS = 12
 class PlanForecast:
     """One plan's forecast: weekly pain fan (``p5`` ... ``p95`` and ``mean`` by week), the
     probability of a 30% improvement at week 12 over the diary's last two weeks, expected
-    relief days and care cost (USD, undiscounted) per client over the horizon."""
+    relief days and care cost (USD, undiscounted) per client over the horizon, and for a plan
+    with visits the chance of responding to the course (not a non-responder: docs/care.md)."""
 
     plan: str
     weeks: list[int]
@@ -56,6 +57,7 @@ class PlanForecast:
     relief_days: float
     cost: float
     sessions: int
+    p_responder: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON."""
@@ -94,40 +96,57 @@ def forecast_plans(fit: DiaryFit, plans: Mapping[str, Any], weeks: int = 12, par
     baseline = fit.diary.baseline(14)
     out = {}
     for name, plan in plans.items():
-        pain, relief, cost, sessions = simulate_plan(cloud, plan, days)
-        out[name] = summarise(name, pain, baseline, weeks, relief, cost, sessions)
+        out[name] = summarise(name, simulate_plan(cloud, plan, days), baseline, weeks)
     return out
 
 
-def simulate_plan(cloud: Particles, plan: Any, days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Weekly mean reported pain (weeks x particles), relief days, cost per particle and the
-    plan's scheduled sessions, for the particles of ``cloud`` (left unchanged)."""
+@dataclass(frozen=True)
+class PlanRun:
+    """What the particles did under one plan: weekly mean reported pain (weeks x particles),
+    relief days, cost, and whether each responded to the course (the engine's responder
+    class is not ``non_responder``: relief after one of the first two sessions, docs/care.md;
+    None without visits), and the plan's scheduled sessions."""
+
+    pain: np.ndarray
+    relief: np.ndarray
+    cost: np.ndarray
+    responded: np.ndarray | None
+    sessions: int
+
+
+def simulate_plan(cloud: Particles, plan: Any, days: int) -> PlanRun:
+    """Simulate the particles of ``cloud`` (left unchanged) under ``plan`` for ``days`` days."""
     from painsim.economics.costs import billed_care_cost
     from painsim.engine import simulate
     from painsim.engine.levers import R_RELIEF
+    from painsim.outcomes.care_outcomes import care_summary
 
     care = None if plan is None or plan.is_empty else plan
-    pains, reliefs, costs, sessions = [], [], [], 0
+    visits = care is not None and any(t.visit for t in care.treatments())
+    pains, reliefs, costs, responded, sessions = [], [], [], [], 0
     for group in cloud.groups:
         result = simulate(group, days, Record.weekly("pain"), care=care)
         pains.append(result.trajectories["pain"])
         costs.append(billed_care_cost(result))
         reliefs.append(result.care_outcomes[R_RELIEF] if result.care_outcomes.shape[0]
                        else np.zeros(len(group)))
+        if visits:
+            responded.append(care_summary(result)["responder_class"].to_numpy() != "non_responder")
         sessions = int(result.care_program.n_sessions) if care is not None else 0
-    return np.concatenate(pains, axis=1), np.concatenate(reliefs), np.concatenate(costs), sessions
+    return PlanRun(pain=np.concatenate(pains, axis=1), relief=np.concatenate(reliefs), cost=np.concatenate(costs),
+                   responded=np.concatenate(responded) if visits else None, sessions=sessions)
 
 
-def summarise(name: str, pain: np.ndarray, baseline: float, weeks: int, relief: np.ndarray, cost: np.ndarray,
-              sessions: int) -> PlanForecast:
-    """A :class:`PlanForecast` from simulated weekly pain (weeks x particles)."""
-    shown = pain[:weeks]
+def summarise(name: str, run: PlanRun, baseline: float, weeks: int) -> PlanForecast:
+    """A :class:`PlanForecast` from a :class:`PlanRun`."""
+    shown = run.pain[:weeks]
     fan = {f"p{q}": np.round(np.percentile(shown, q, axis=1), 3).tolist() for q in FAN}
     fan["mean"] = np.round(shown.mean(axis=1), 3).tolist()
-    improved = pain[IMPROVEMENT_WEEK - 1] <= (1.0 - IMPROVEMENT) * baseline
+    improved = run.pain[IMPROVEMENT_WEEK - 1] <= (1.0 - IMPROVEMENT) * baseline
     return PlanForecast(plan=name, weeks=list(range(1, weeks + 1)), fan=fan,
-                        p_improvement=round(float(improved.mean()), 4), relief_days=round(float(relief.mean()), 2),
-                        cost=round(float(cost.mean()), 2), sessions=sessions)
+                        p_improvement=round(float(improved.mean()), 4), relief_days=round(float(run.relief.mean()), 2),
+                        cost=round(float(run.cost.mean()), 2), sessions=run.sessions,
+                        p_responder=None if run.responded is None else round(float(run.responded.mean()), 4))
 
 
 def loop_knockouts(cloud: Particles, weeks: int = KNOCKOUT_WEEKS) -> list[dict[str, Any]]:

@@ -3,9 +3,10 @@
 The particles are virtual patients of a population (by default chronic low back pain at
 entry: docs/model.md, "Populations"), each with its traits, state and random streams. The
 filter advances them with the engine day by day through the diary (a day with a session and
-the day after it in one step, so that the session's relief is simulated on both), weights each particle by the likelihood of the client's
-ratings under the measurement model below, resamples when the effective sample size (ESS)
-falls below a share of the particles and then rejuvenates the traits (a Liu-West kernel).
+the day after it in one step, so that the session's relief is simulated on both), weights
+each particle by the likelihood of the client's ratings under the measurement model below,
+resamples when the effective sample size (ESS) falls below a share of the particles and then
+rejuvenates the traits and the slow states (a Liu-West kernel).
 
 Measurement model (docs/diary.md): the engine's reported pain is the latent pain ``P`` plus
 a rating error of SD ``measurement_noise * min(1, P / measurement_noise_pain)``, clipped to
@@ -36,7 +37,12 @@ import numpy as np
 from scipy.special import expit, logit, ndtr
 
 from painsim.engine import Cohort, ModelParams, Population, Record, simulate
-from painsim.engine.variables import TRAITS
+from painsim.engine.variables import S_C, S_E, S_K, S_T, S_W, TRAITS
+
+#: The slow states (memory of a month or more: tissue, sensitization, conditioning, strain,
+#: self-efficacy) that rejuvenation moves with the traits: copies of one ancestor share them,
+#: and they set the course for weeks, so without a move a long diary leaves too few values.
+SLOW_STATES = (S_T, S_C, S_K, S_W, S_E)
 
 Progress = Callable[[str, int, int], None]
 
@@ -139,6 +145,17 @@ class Particles:
         start = 0
         for group in self.groups:
             group.traits = np.ascontiguousarray(traits[:, start:start + len(group)], dtype=np.float32)
+            start += len(group)
+
+    @property
+    def slow_states(self) -> np.ndarray:
+        """The :data:`SLOW_STATES` of every particle (states x particles), in group order."""
+        return np.concatenate([g.state[list(SLOW_STATES)] for g in self.groups], axis=1)
+
+    def set_slow_states(self, values: np.ndarray) -> None:
+        start = 0
+        for group in self.groups:
+            group.state[list(SLOW_STATES)] = values[:, start:start + len(group)]
             start += len(group)
 
     def copy(self) -> Particles:
@@ -293,13 +310,13 @@ def prior_particles(particles: int, seed: int, population: Population | str = "c
     counts = np.floor(exact).astype(int)
     for k in np.argsort(-(exact - counts), kind="stable")[: particles - counts.sum()]:
         counts[k] += 1
-    distinct = prior_patients or max(1, int(round(particles * PRIOR_SHARE)))
+    distinct = prior_patients or max(1, round(particles * PRIOR_SHARE))
     cloud = Particles(groups=[], weights=np.empty(0))
     done = 0
     for g, (draw, count) in enumerate(zip(draws, counts, strict=True)):
         if count == 0:
             continue
-        n = max(1, min(count, int(math.ceil(count * distinct / particles))))
+        n = max(1, min(count, math.ceil(count * distinct / particles)))
         cohort = Cohort.build(population, n=n, seed=seed + 7919 * g, params=draw)
         copies = cohort.subset(np.arange(count) % n)
         copies.ids = cloud.fresh_ids(count)
@@ -388,11 +405,11 @@ def fit_diary(diary: Any, *, particles: int = 10_000, seed: int = 1, population:
         ess_history.append(cloud.ess)
         steps.append(day)
         if condition and cloud.ess < ess_fraction * len(cloud):
-            before_w, before_traits = cloud.weights.copy(), cloud.traits
-            positions = cloud.resample(len(cloud), rng)
-            cloud.set_traits(jitter_traits(before_traits[:, positions], np.full(positions.size, 1 / positions.size),
-                                           jitter, rng) if jitter > 0 else before_traits[:, positions])
-            del before_w
+            cloud.resample(len(cloud), rng)
+            if jitter > 0:
+                equal = np.full(len(cloud), 1.0 / len(cloud))
+                cloud.set_traits(jitter_traits(cloud.traits, equal, jitter, rng))
+                cloud.set_slow_states(jitter_traits(cloud.slow_states, equal, jitter, rng))
             resampled.append(day)
         report(STAGE_FILTER, s + 1, len(plan_steps))
     return DiaryFit(particles=cloud, diary=diary, ess_history=ess_history, steps=steps, resampled_days=resampled,

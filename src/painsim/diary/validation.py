@@ -34,10 +34,12 @@ SCORED_WEEKS = (1, 4, 12)
 
 @dataclass(frozen=True)
 class SyntheticClients:
-    """Diaries of synthetic clients and, per plan, their later weekly pain (weeks x clients)."""
+    """Diaries of synthetic clients and, per plan, their later weekly pain (weeks x clients)
+    and, for a plan with visits, whether each responded to the course (1) or not (0)."""
 
     diaries: list[Diary]
     truth: dict[str, np.ndarray]
+    responded: dict[str, np.ndarray]
 
 
 def synthetic_clients(n: int, seed: int, diary_days: int, plans: Mapping[str, Any], weeks: int = 12,
@@ -48,11 +50,14 @@ def synthetic_clients(n: int, seed: int, diary_days: int, plans: Mapping[str, An
     diary_run = simulate(cohort, diary_days, Record.daily("pain"))
     ratings = np.round(diary_run.trajectories["pain"].astype(np.float64))  # days x clients
     diaries = [diary_from_ratings(ratings[:, j], name=f"client {j}") for j in range(n)]
-    truth = {}
+    truth, responded = {}, {}
+    cloud = Particles(groups=[diary_run.cohort], weights=np.full(n, 1.0 / n))
     for name, plan in plans.items():
-        care = None if plan.is_empty else plan
-        truth[name] = simulate(diary_run.cohort, 7 * weeks, Record.weekly("pain"), care=care).trajectories["pain"]
-    return SyntheticClients(diaries=diaries, truth={k: v.astype(np.float64) for k, v in truth.items()})
+        run = simulate_plan(cloud, plan, 7 * weeks)
+        truth[name] = run.pain.astype(np.float64)
+        if run.responded is not None:
+            responded[name] = run.responded.astype(int)
+    return SyntheticClients(diaries=diaries, truth=truth, responded=responded)
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -78,9 +83,10 @@ def validate(n: int, *, seed: int = 101, fit_seed: int = 1, diary_days: int = 28
 
     Returns per plan the coverage of the 80% interval (10-90%) and the MAE of the median
     forecast and of persistence (the diary's last two weeks' mean) at weeks 1, 4 and 12; and
-    for ``response_plan`` the AUC of the predicted chance of a 30% improvement at week 12
-    against the truth, fitted and population-only (the prior carried through the diary's
-    days without its ratings, with the client's own baseline)."""
+    for ``response_plan`` (a plan with visits) two AUCs, fitted and population-only (the
+    prior carried through the diary's days without its ratings): of the predicted chance of
+    a 30% improvement at week 12 over the client's baseline, and of the predicted chance of
+    responding to the course (the engine's responder class, docs/care.md)."""
     clients = synthetic_clients(n, seed, diary_days, plans, weeks, population)
     prior = prior if prior is not None else prior_particles(particles, fit_seed, population)
     days = 7 * weeks
@@ -88,13 +94,15 @@ def validate(n: int, *, seed: int = 101, fit_seed: int = 1, diary_days: int = 28
     err_model = {p: {w: [] for w in SCORED_WEEKS} for p in plans}
     err_persist = {p: {w: [] for w in SCORED_WEEKS} for p in plans}
     p_fit, p_pop, responded, ess = [], [], [], []
+    r_fit, r_pop = [], []
     for j, diary in enumerate(clients.diaries):
         baseline = diary.baseline(14)
         fit = fit_diary(diary, seed=fit_seed + 1000 * j, prior=prior)
         ess.append(fit.min_ess)
         cloud = forecast_cloud(fit, forecast_particles)
         for name, plan in plans.items():
-            pain = simulate_plan(cloud, plan, days)[0]
+            run = simulate_plan(cloud, plan, days)
+            pain = run.pain
             truth = clients.truth[name][:, j]
             for w in SCORED_WEEKS:
                 lo, mid, hi = np.percentile(pain[w - 1], (10, 50, 90))
@@ -104,10 +112,13 @@ def validate(n: int, *, seed: int = 101, fit_seed: int = 1, diary_days: int = 28
             if name == response_plan:
                 p_fit.append(float(np.mean(pain[IMPROVEMENT_WEEK - 1] <= (1 - IMPROVEMENT) * baseline)))
                 responded.append(int(truth[IMPROVEMENT_WEEK - 1] <= (1 - IMPROVEMENT) * baseline))
+                r_fit.append(float(run.responded.mean()))
         population_only = fit_diary(diary, seed=fit_seed + 1000 * j, prior=prior, condition=False)
-        pop_pain = simulate_plan(forecast_cloud(population_only, forecast_particles), plans[response_plan], days)[0]
-        p_pop.append(float(np.mean(pop_pain[IMPROVEMENT_WEEK - 1] <= (1 - IMPROVEMENT) * baseline)))
+        pop = simulate_plan(forecast_cloud(population_only, forecast_particles), plans[response_plan], days)
+        p_pop.append(float(np.mean(pop.pain[IMPROVEMENT_WEEK - 1] <= (1 - IMPROVEMENT) * baseline)))
+        r_pop.append(float(pop.responded.mean()))
     labels = np.array(responded)
+    classes = clients.responded[response_plan]
     return {
         "clients": n, "diary_days": diary_days, "particles": len(prior), "forecast_particles": forecast_particles,
         "coverage_80": {p: {w: float(np.mean(v)) for w, v in by.items()} for p, by in coverage.items()},
@@ -115,6 +126,8 @@ def validate(n: int, *, seed: int = 101, fit_seed: int = 1, diary_days: int = 28
         "mae_persistence": {p: {w: float(np.mean(v)) for w, v in by.items()} for p, by in err_persist.items()},
         "responders": int(labels.sum()),
         "auc_fit": auc(np.array(p_fit), labels), "auc_population": auc(np.array(p_pop), labels),
+        "course_responders": int(classes.sum()),
+        "auc_course_fit": auc(np.array(r_fit), classes), "auc_course_population": auc(np.array(r_pop), classes),
         "min_ess_median": float(np.median(ess)),
     }
 
