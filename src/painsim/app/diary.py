@@ -168,6 +168,7 @@ def run_diary(source: str | Path | bytes, *, name: str | None = None, plan_files
                "days": diary.n_days, "ratings": diary.n_ratings, "step": diary.step,
                "baseline": round(diary.baseline(14), 3), "weekly_pain": [None if v != v else round(float(v), 3)
                                                                            for v in diary.weekly_pain()],
+               "daily_pain": [None if v != v else float(v) for v in diary.pain],
                "sessions": {k: list(v) for k, v in diary.sessions.items()},
                "optional_columns": sorted(diary.ratings)},
         fit={"particles": fit.n_particles, "ess": round(fit.ess, 1), "min_ess": round(fit.min_ess, 1),
@@ -175,3 +176,50 @@ def run_diary(source: str | Path | bytes, *, name: str | None = None, plan_files
              "log_evidence": round(fit.log_evidence, 3), "forecast_particles": len(cloud), "seed": seed,
              "fitted": fit.fitted},
         traits=fit.trait_table(), loops=loops, forecasts=forecasts, disclaimer=DISCLAIMER)
+
+
+def __getattr__(name: str) -> Any:
+    # DIARY_TABLES is declared once, in the report that recognises a stored fit by them
+    if name == "DIARY_TABLES":
+        from painsim.report.diary import DIARY_TABLES
+
+        return DIARY_TABLES
+    raise AttributeError(name)
+
+
+def diary_tables(answer: DiaryAnswer) -> dict[str, Any]:
+    """The answer as the store's tables: the diary's days with the fitted band, each plan's
+    weekly fan, the plans' figures, the traits and the loops."""
+    import datetime as dt
+
+    import pandas as pd
+
+    d = answer.diary
+    start = dt.date.fromisoformat(d["start"])
+    fitted = answer.fit["fitted"]
+    days = pd.DataFrame({"day": range(d["days"]),
+                         "date": [(start + dt.timedelta(days=k)).isoformat() for k in range(d["days"])],
+                         "pain": d["daily_pain"], "fitted_p10": fitted["p10"], "fitted_p50": fitted["p50"],
+                         "fitted_p90": fitted["p90"]})
+    fans = pd.DataFrame([{"plan": name, "week": week, **{k: v[i] for k, v in f.fan.items()}}
+                         for name, f in answer.forecasts.items() for i, week in enumerate(f.weeks)])
+    plans = pd.DataFrame([{k: v for k, v in f.to_json().items() if k not in ("fan", "weeks")}
+                          for f in answer.forecasts.values()])
+    from painsim.report.diary import DIARY_TABLES
+
+    tables = dict(zip(DIARY_TABLES, (days, fans, plans, pd.DataFrame(answer.traits), pd.DataFrame(answer.loops)),
+                      strict=True))
+    return tables
+
+
+def store_diary_fit(answer: DiaryAnswer, diary_text: str, store: Path | None = None) -> str:
+    """Keep a diary's answer as a run of the results store (only when the user asks: the CLI's
+    ``--store``, the web page's "keep this fit"); return the run id. The run's text is the
+    diary itself; ``painsim report RUN_ID`` renders it. Raise StoreError or OSError."""
+    from painsim.app.runs import store_tables_run
+
+    summary = {k: v for k, v in answer.to_json().items() if k != "forecasts"}
+    summary["plans"] = {name: {k: v for k, v in f.to_json().items() if k != "fan"}
+                        for name, f in answer.forecasts.items()}
+    return store_tables_run(store, diary_text, answer.fit["seed"], f"diary {answer.diary['name']}",
+                            {"kind": "diary", "particles": answer.fit["particles"]}, diary_tables(answer), summary)

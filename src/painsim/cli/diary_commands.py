@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from painsim.cli.common import DISCLAIMER, BadInputError, fail, progress, seed_option
+from painsim.cli.common import DISCLAIMER, STORE_HELP, BadInputError, check_store, fail, progress, seed_option
 
 app = typer.Typer()
 
@@ -29,14 +29,21 @@ def diary(
                                                                "100,000).")] = 10_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the fit as a run of the results store (nothing is "
+                                                      "stored without it); painsim report RUN_ID renders it.")] = False,
+    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     seed: int = seed_option(1, "Seed of the fit."),
 ) -> None:
     """Fit painsim to a client's pain diary (sequential Monte Carlo over its virtual patients)
     and forecast their weekly pain under no care, their current plan, the massage question's
     plans and any --plan: fan chart, chance of a 30% improvement at 12 weeks, relief days and
-    cost; which loops hold their pain up. Nothing is stored. A research model, not medical
-    advice."""
-    from painsim.app.diary import run_diary
+    cost; which loops hold their pain up. Nothing is stored unless --keep is given. A research
+    model, not medical advice."""
+    from painsim.app.diary import run_diary, store_diary_fit
+    from painsim.store import StoreError
+
+    if keep:
+        check_store(store)
 
     with progress(quiet or as_json) as bar:
         tasks: dict[str, Any] = {}
@@ -51,10 +58,18 @@ def diary(
                                progress=report)
         except BadInputError as err:
             fail(str(err))
+    run_id = None
+    if keep:
+        try:
+            run_id = store_diary_fit(answer, file.read_text(encoding="utf-8-sig"), store)
+        except (StoreError, OSError) as err:
+            fail(f"the fit finished but could not be stored: {err}", code=1)
     if as_json:
-        typer.echo(json.dumps(answer.to_json(), indent=2))
+        typer.echo(json.dumps({**answer.to_json(), "run_id": run_id}, indent=2))
         return
     _print(answer)
+    if run_id:
+        Console().print(f"stored as run [bold]{run_id}[/bold] (painsim report {run_id})", highlight=False)
 
 
 def _print(answer: Any) -> None:

@@ -179,7 +179,9 @@ def jitter_traits(traits: np.ndarray, weights: np.ndarray, h2: float, rng: np.ra
         return traits
     x = logit(np.clip(traits.astype(np.float64), 1e-6, 1 - 1e-6))
     mean = x @ weights
-    cov = np.cov(x, aweights=weights) + 1e-9 * np.eye(x.shape[0])
+    centred = x - mean[:, None]
+    # the weighted covariance by hand: np.cov with aweights took 23 ms for 11 x 10,000
+    cov = (centred * weights) @ centred.T / max(1.0 - float(weights @ weights), 1e-12) + 1e-9 * np.eye(x.shape[0])
     a = math.sqrt(1.0 - h2)
     noise = np.linalg.cholesky(h2 * cov) @ rng.standard_normal(x.shape)
     return expit(a * x + (1.0 - a) * mean[:, None] + noise).astype(np.float32)
