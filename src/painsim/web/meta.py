@@ -38,7 +38,7 @@ def choices() -> dict[str, dict[str, Any]]:
     (:func:`painsim.app.choices`, each read from its one declaration) and the web pages' own."""
     from painsim.app import choices as app_choices
     from painsim.evidence.effect_sizes import REQUIRED_COLUMNS
-    from painsim.web import evidence, massage, patient, worth
+    from painsim.web import diary, evidence, massage, patient, worth
 
     defaults = {"effect_size_measures": evidence.DEFAULTS["measure"], "tau2_methods": evidence.DEFAULTS["method"],
                 "tests": evidence.DEFAULTS["test"]}
@@ -48,6 +48,7 @@ def choices() -> dict[str, dict[str, Any]]:
                                               for m in out["effect_size_measures"]["values"]}
     out.update({
         "patient_horizon_days": _choice(patient.HORIZONS, patient.DEFAULT_HORIZON, patient.HORIZONS),
+        "diary_particles": _choice(diary.PARTICLES, diary.DEFAULT_PARTICLES),
         "massage_n": _choice(massage.PATIENTS_PER_ARM, massage.DEFAULT_N),
         "massage_horizon_days": _choice(massage.HORIZONS, massage.DEFAULT_HORIZON, massage.HORIZONS),
         "worth_n": _choice(worth.PATIENTS_PER_ARM, worth.DEFAULT_N),
