@@ -2,8 +2,7 @@
 
 The particles are virtual patients of a population (by default chronic low back pain at
 entry: docs/model.md, "Populations"), each with its traits, state and random streams. The
-filter advances them with the engine day by day through the diary (a day with a session and
-the day after it in one step, so that the session's relief is simulated on both), weights
+filter advances them with the engine day by day through the diary (a session on its day), weights
 each particle by the likelihood of the client's ratings under the measurement model below,
 resamples when the effective sample size (ESS) falls below a share of the particles and then
 rejuvenates the traits and the slow states (a Liu-West kernel).
@@ -59,11 +58,13 @@ ESS_FRACTION = 0.5
 JITTER = 0.05
 #: Probability that a rating is a slip (uniform over the possible ratings).
 LAPSE = 0.02
-#: The longest step of the filter: a session day and the day after it. The engine keeps a
-#: session's decaying relief only within one call of simulate, so a longer step would keep
-#: more of it, but the diary's ratings of a whole step weigh the particles at once and a
-#: week of them left one particle in ten thousand (ESS 1 on examples/diary/example_diary.csv).
-MAX_STEP_DAYS = 2
+#: The longest step of the filter. The engine keeps a session's decaying relief only within
+#: one call of simulate, so a step from a session to the next would keep more of it, but the
+#: ratings of a whole step weigh the particles at once: a week of them left an ESS of 1 of
+#: 10,000 on examples/diary/example_diary.csv, two days 5-18, and the forecasts then hung on
+#: a handful of ancestors (P(30% better) 0.36-0.52 over three seeds); one day gives 452-501
+#: and 0.48-0.52 (docs/diary.md).
+MAX_STEP_DAYS = 1
 #: Distinct patients screened per particle by default (each is copied, with fresh ids and
 #: so its own future, into particles): screening is the costly part of the prior.
 PRIOR_SHARE = 0.25
@@ -259,13 +260,14 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[flo
 
 def filter_steps(diary: Any) -> list[tuple[int, int]]:
     """The filter's steps as (first day, days): one day each, except that a day with a session
-    starts a step lasting to the day before the next session, at most :data:`MAX_STEP_DAYS`.
+    starts a step lasting to the day before the next session, at most :data:`MAX_STEP_DAYS`
+    (one day: every step is a day).
 
     Examples
     --------
     >>> from painsim.diary.reading import diary_from_ratings
-    >>> filter_steps(diary_from_ratings([5] * 8, sessions={"massage": (2, 3, 6)}))
-    [(0, 1), (1, 1), (2, 1), (3, 2), (5, 1), (6, 2)]
+    >>> filter_steps(diary_from_ratings([5] * 4, sessions={"massage": (2,)}))
+    [(0, 1), (1, 1), (2, 1), (3, 1)]
     """
     starts = sorted({d for days in diary.sessions.values() for d in days})
     steps, day = [], 0
