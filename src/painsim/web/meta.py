@@ -48,12 +48,12 @@ def choices() -> dict[str, dict[str, Any]]:
                                               for m in out["effect_size_measures"]["values"]}
     out.update({
         "patient_horizon_days": _choice(patient.HORIZONS, patient.DEFAULT_HORIZON, patient.HORIZONS),
-        "diary_particles": _choice(diary.PARTICLES, diary.DEFAULT_PARTICLES),
         "massage_n": _choice(massage.PATIENTS_PER_ARM, massage.DEFAULT_N),
         "massage_horizon_days": _choice(massage.HORIZONS, massage.DEFAULT_HORIZON, massage.HORIZONS),
         "worth_n": _choice(worth.PATIENTS_PER_ARM, worth.DEFAULT_N),
         "worth_psa": _choice(worth.PSA_DRAWS, worth.DEFAULT_PSA),
         "worth_wtp_max": _choice(worth.WTP_MAX, worth.DEFAULT_WTP_MAX, worth.WTP_MAX),
+        "diary_particles": _choice(diary.PARTICLES, diary.DEFAULT_PARTICLES),
     })
     return out
 
