@@ -57,7 +57,7 @@ def current_plan(diary: Any, weeks: int) -> Any:
     >>> from painsim.diary import diary_from_ratings
     >>> plan = current_plan(diary_from_ratings([5] * 21, sessions={"massage": (6, 13, 20)}), weeks=4)
     >>> plan.massage.schedule.session_days().tolist()
-    [6, 13, 20]
+    [6, 13, 20, 27]
     """
     from painsim.care import REGISTRY, CarePlan, Schedule
 
