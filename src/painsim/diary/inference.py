@@ -411,9 +411,12 @@ def fit_diary(diary: Any, *, particles: int = 10_000, seed: int = 1, population:
         if condition and cloud.ess < ess_fraction * len(cloud):
             cloud.resample(len(cloud), rng)
             if jitter > 0:
+                # traits and slow states in one kernel: it keeps their joint covariance (two
+                # kernels would shrink the correlations between them by 1 - h2 at every move)
                 equal = np.full(len(cloud), 1.0 / len(cloud))
-                cloud.set_traits(jitter_traits(cloud.traits, equal, jitter, rng))
-                cloud.set_slow_states(jitter_traits(cloud.slow_states, equal, jitter, rng))
+                both = jitter_traits(np.concatenate([cloud.traits, cloud.slow_states]), equal, jitter, rng)
+                cloud.set_traits(both[: len(TRAITS)])
+                cloud.set_slow_states(both[len(TRAITS):])
             resampled.append(day)
         report(STAGE_FILTER, s + 1, len(plan_steps))
     return DiaryFit(particles=cloud, diary=diary, ess_history=ess_history, steps=steps, resampled_days=resampled,
