@@ -62,8 +62,8 @@ LAPSE = 0.02
 #: one call of simulate, so a step from a session to the next would keep more of it, but the
 #: ratings of a whole step weigh the particles at once: a week of them left an ESS of 1 of
 #: 10,000 on examples/diary/example_diary.csv, two days 5-18, and the forecasts then hung on
-#: a handful of ancestors (P(30% better) 0.36-0.52 over three seeds); one day gives 452-501
-#: and 0.48-0.52 (docs/diary.md).
+#: a handful of ancestors (P(30% better) 0.36-0.52 over three seeds); one day gives 466-488
+#: and 0.54-0.59 (scripts/diary_seed_stability.py; docs/diary.md).
 MAX_STEP_DAYS = 1
 #: Distinct patients screened per particle by default (each is copied, with fresh ids and
 #: so its own future, into particles): screening is the costly part of the prior.
