@@ -5,7 +5,7 @@ A synthetic client is a virtual patient of the population, drawn with a seed of 
 rounded to whole points as a client writes it) and then lives on under a care plan; the
 fit sees only the diary and is scored against what the client's pain then did (weekly mean
 reported pain). docs/diary.md gives the numbers; ``benchmarks/diary_validation.py`` the
-full run, ``tests/diary/test_validation.py`` a small one with fixed seeds.
+full run, ``tests/diary/test_diary_validation.py`` a small one with fixed seeds.
 
 Examples
 --------
