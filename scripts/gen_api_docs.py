@@ -18,6 +18,7 @@ PACKAGES = (
     ("painsim.care", "care modules and care plans"),
     ("painsim.outcomes", "relief episodes, responder classes, natural history"),
     ("painsim.trials", "virtual trials, power, pooling"),
+    ("painsim.diary", "a client's own diary: reading, sequential Monte Carlo fit, forecasts, validation"),
     ("painsim.evidence", "meta-analysis equal to metafor"),
     ("painsim.calibration", "targets, fitting, sensitivity"),
     ("painsim.economics", "health economics: costs, QALYs, incremental analysis, CEAC/CEAF, EVPI, EVPPI"),

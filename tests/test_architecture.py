@@ -4,7 +4,7 @@ Layers (docs/architecture.md), lowest first; a module may import its own package
 package of a lower or the same layer, never one above it:
 
     infrastructure   texts, limits, tomlfiles, outputs, store  ->  sweeps
-    pillars          engine -> care -> outcomes -> scenario, evidence -> trials -> calibration, report
+    pillars          engine -> care -> outcomes -> scenario, evidence -> trials, diary -> calibration, report
     application      app (painsim.app: the jobs the faces run, written once)
     faces            cli, web
 
@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     # posterior draws, PSA, decision analysis; the report (7) shows its tables
     "evidence": 5,
     "trials": 6,
+    "diary": 6,  # a client's diary: fits the engine's patients to it, forecasts care plans (issue 19)
     "calibration": 7,
     "report": 7,
     # what the faces ask for, written once

@@ -206,7 +206,30 @@ def test_evidence_page(page):
     assert "missing column" in page.wait_for_selector("#evidence-job .error").inner_text()
 
 
-@pytest.mark.parametrize("hash_, heading", [("#/runs", "Stored runs"), ("#/evidence", "Evidence")])
+def test_diary_page(page):
+    page.goto("/#/diary")
+    assert DISCLAIMER in page.locator("#page-diary .disclaimer").inner_text()
+    page.set_input_files("#diary-file", str(EXAMPLES.parent / "diary" / "example_diary.csv"))
+    page.fill("#diary-form input[name=weeks]", "6")
+    page.select_option("#diary-form select[name=particles]", "1000")
+    page.click("#diary-run")
+    page.wait_for_selector("#diary-job .done", timeout=90_000)
+    assert page.locator("#diary-baseline").inner_text() == "5.4"
+    assert "Nothing was stored." in page.locator("#diary-summary").inner_text()
+    assert page.locator("#diary-plan-table tr").count() >= 4  # header, no care, current, the massage question
+    assert page.locator("#diary-fan svg polygon.band").count() == 2
+    assert page.locator('#diary-fan path.series[data-name="diary"]').count() == 1
+    page.select_option("#diary-plan", "combined")
+    assert page.locator('#diary-fan path.series[data-name="median"]').count() == 1
+    assert page.locator("#diary-loops tr").count() == 6 and page.locator("#diary-traits tr").count() == 12
+    _shot(page, "diary")
+    page.set_input_files("#diary-file", str(EXAMPLES / "bcg_rr.csv"))
+    page.click("#diary-run")
+    assert "unknown column" in page.wait_for_selector("#diary-job .error").inner_text()
+
+
+@pytest.mark.parametrize("hash_, heading", [("#/runs", "Stored runs"), ("#/evidence", "Evidence"),
+                                            ("#/diary", "A client's diary")])
 def test_navigation(page, hash_, heading):
     page.goto("/" + hash_)
     assert heading in page.locator("section.page.active h2").inner_text()

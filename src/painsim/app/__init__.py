@@ -13,6 +13,10 @@ Trials
     :func:`run_and_analyse_trial`; :func:`run_power_curve` -> :class:`PowerCurve`;
     :func:`check_missing_method`; :func:`pool_virtual_trials` -> :class:`TrialPool` (each
     trial's primary comparison at its own week, one week, or a follow-up window; certainty).
+A client's diary
+    :func:`run_diary` -> :class:`DiaryAnswer` (read and check a diary, fit it by sequential
+    Monte Carlo, loops switched off over the fit, forecasts of :func:`diary_plans`);
+    :func:`store_diary_fit` (only when asked).
 A patient's twins
     :func:`simulate_twins` -> :class:`PatientTwins` (fan chart, loops switched off,
     responder classes of twins of a profile under a care plan); :func:`check_twins_plan`.
@@ -44,6 +48,7 @@ total)`` for sweeps and power curves; ``cancel()`` raises to stop a job at a saf
 """
 
 from painsim.app.choices import CHOICE_LISTS, Choice, ChoiceError, check_choice, choices, choices_json, values
+from painsim.app.diary import DiaryAnswer, diary_plans, run_diary, store_diary_fit
 from painsim.app.economics import CeaResult, check_cea, run_and_store_cea, run_cea, store_cea
 from painsim.app.errors import AppInputError
 from painsim.app.meta import (
@@ -95,6 +100,7 @@ __all__ = [
     "CeaResult",
     "Choice",
     "ChoiceError",
+    "DiaryAnswer",
     "GridCommon",
     "MetaAnalysis",
     "MetaInputError",
@@ -115,6 +121,7 @@ __all__ = [
     "choices_json",
     "demo_scenario",
     "demo_scenario_text",
+    "diary_plans",
     "grid_sweep",
     "grid_task",
     "grid_tasks",
@@ -126,12 +133,14 @@ __all__ = [
     "run_and_store_cea",
     "run_and_store_scenario",
     "run_cea",
+    "run_diary",
     "run_grid_sweep",
     "run_power_curve",
     "run_scenario",
     "scenario_run_meta",
     "simulate_twins",
     "store_cea",
+    "store_diary_fit",
     "store_scenario_run",
     "store_tables_run",
     "sweep_results_folder",

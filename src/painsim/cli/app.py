@@ -24,6 +24,7 @@ from typer.exceptions import TyperException
 
 from painsim.cli import (
     calibration_commands,
+    diary_commands,
     economics_commands,
     engine_commands,
     meta_commands,
@@ -120,8 +121,9 @@ def _root(
 
 
 #: The sub-applications whose commands are merged into the root, in the order ``painsim --help`` lists them.
-COMMANDS = (calibration_commands.app, economics_commands.app, engine_commands.app, meta_commands.app,
-            store_commands.app, report_commands.app, sweep_commands.app, trajectory_commands.app, web_commands.app)
+COMMANDS = (calibration_commands.app, diary_commands.app, economics_commands.app, engine_commands.app,
+            meta_commands.app, store_commands.app, report_commands.app, sweep_commands.app, trajectory_commands.app,
+            web_commands.app)
 #: The command groups (``painsim store check``, ``painsim trial power``), listed after the commands.
 GROUPS = {"store": store_commands.store_app, "trial": trial_commands.trial_app}
 for _commands in COMMANDS:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from painsim.report import economics, figures
+from painsim.report import diary, economics, figures
 from painsim.texts import DISCLAIMER
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ def write_report(stored_run: StoredRun, path: str | os.PathLike[str]) -> Path:
 
 def render_report(stored_run: StoredRun) -> str:
     """The report of ``stored_run`` as one self-contained HTML document."""
+    if diary.is_diary_run(stored_run.tables):
+        return _page(f"A client's diary - painsim report {stored_run.run_id}", diary.sections(stored_run, _img))
     data = _RunData(stored_run)
     if economics.is_cea_run(stored_run.tables):
         return _document(data, [_header(data), _economics_section(data, stored_run), _scenario_section(data),
@@ -59,8 +61,12 @@ def render_report(stored_run: StoredRun) -> str:
 
 
 def _document(data: _RunData, sections: list[str]) -> str:
+    return _page(f"{data.title} - painsim report {data.run_id}", sections)
+
+
+def _page(title: str, sections: list[str]) -> str:
     body = "\n".join(s for s in sections if s)
-    title = escape(f"{data.title} - painsim report {data.run_id}")
+    title = escape(title)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n"

@@ -23,14 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from painsim.web import evidence, exports, jobs, massage, meta, patient, runs, trials, worth
+from painsim.web import diary, evidence, exports, jobs, massage, meta, patient, runs, trials, worth
 from painsim.web.common import DISCLAIMER, STORE_LABEL, version
 from painsim.web.errors import CatchAllMiddleware, log_failure, public_message
 from painsim.web.jobs import Isolation, JobManager, default_per_client
 from painsim.web.security import SecurityHeadersMiddleware, StrictJSONMiddleware, allowed_hosts, json_safe
 
-ROUTERS = (meta.router, patient.router, massage.router, worth.router, trials.router, evidence.router, runs.router,
-           jobs.router)
+ROUTERS = (meta.router, patient.router, diary.router, massage.router, worth.router, trials.router, evidence.router,
+           runs.router, jobs.router)
 """One router per page (and meta: health, choices, diagram, the front end; jobs: their status)."""
 
 

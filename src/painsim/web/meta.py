@@ -38,7 +38,7 @@ def choices() -> dict[str, dict[str, Any]]:
     (:func:`painsim.app.choices`, each read from its one declaration) and the web pages' own."""
     from painsim.app import choices as app_choices
     from painsim.evidence.effect_sizes import REQUIRED_COLUMNS
-    from painsim.web import evidence, massage, patient, worth
+    from painsim.web import diary, evidence, massage, patient, worth
 
     defaults = {"effect_size_measures": evidence.DEFAULTS["measure"], "tau2_methods": evidence.DEFAULTS["method"],
                 "tests": evidence.DEFAULTS["test"]}
@@ -55,6 +55,7 @@ def choices() -> dict[str, dict[str, Any]]:
         "worth_n": _choice(worth.PATIENTS_PER_ARM, worth.DEFAULT_N),
         "worth_psa": _choice(worth.PSA_DRAWS, worth.DEFAULT_PSA),
         "worth_wtp_max": _choice(worth.WTP_MAX, worth.DEFAULT_WTP_MAX, worth.WTP_MAX),
+        "diary_particles": _choice(diary.PARTICLES, diary.DEFAULT_PARTICLES),
     })
     return out
 

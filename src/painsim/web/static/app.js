@@ -37,7 +37,7 @@ async function runJob(path, body, box, button, onDone) {
   button.disabled = true;
   let job;
   try {
-    job = await api("POST", path, body);
+    job = await api("POST", path, body, body instanceof FormData);
   } catch (err) {
     box.innerHTML = `<div class="error">${esc(err.message)}</div>`;
     button.disabled = false;
@@ -298,6 +298,54 @@ function showPatient(r) {
   box.querySelectorAll(".bar").forEach((bar) => { $(".fill", bar).style.width = `${100 * r.responder_classes[bar.dataset.class].share}%`; });
 }
 
+// ---------- page: a client's diary ----------
+async function initDiary() {
+  const form = $("#diary-form");
+  await fillSelects(form);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const box = $("#diary-job"), file = $("#diary-file").files[0];
+    if (!file) { box.innerHTML = `<div class="error">Choose a diary (CSV) first.</div>`; return; }
+    const body = new FormData(form);
+    if (!body.get("keep")) body.set("keep", "false");
+    runJob("/api/diary", body, box, $("#diary-run"), showDiary);
+  });
+}
+
+function showDiary(r) {
+  const d = r.diary, f = r.fit;
+  $("#diary-summary").innerHTML = `<b>${esc(d.name)}</b>: ${d.days} days (${esc(d.start)} to ${esc(d.end)}), ${d.ratings} pain ratings,
+    last two weeks' mean <b id="diary-baseline">${fmt(d.baseline, 1)}</b>. Fit: ${f.particles.toLocaleString()} particles, ESS at the end
+    ${fmt(f.ess, 0)} (lowest ${fmt(f.min_ess, 0)}); resampled at ${f.resampling_steps} of ${f.steps} steps.
+    ${r.run_id ? `Kept as run <a href="#/runs/${encodeURIComponent(r.run_id)}">${esc(r.run_id)}</a> (<a href="/api/runs/${encodeURIComponent(r.run_id)}/report" target="_blank" rel="noopener">report</a>).` : "Nothing was stored."}
+    <br><span class="hint">${esc(r.disclaimer)}</span>`;
+  const plans = Object.values(r.forecasts);
+  $("#diary-plans").innerHTML = `<table id="diary-plan-table"><tr><th>plan</th><th>week 1 median (80%)</th><th>last week</th><th>P(30% better at 12 weeks)</th><th>P(responds to the course)</th><th>relief days</th><th>cost (USD)</th></tr>` +
+    plans.map((p) => { const k = p.weeks.length - 1; return `<tr><td>${esc(p.plan)}</td><td>${fmt(p.fan.p50[0], 1)} (${fmt(p.fan.p10[0], 1)}-${fmt(p.fan.p90[0], 1)})</td>
+      <td>${fmt(p.fan.p50[k], 1)} (${fmt(p.fan.p10[k], 1)}-${fmt(p.fan.p90[k], 1)})</td><td>${pct(p.p_improvement)}</td><td>${pct(p.p_responder)}</td>
+      <td>${fmt(p.relief_days, 1)}</td><td>${fmt(p.cost, 0)}</td></tr>`; }).join("") + "</table>";
+  const select = $("#diary-plan");
+  select.innerHTML = plans.map((p) => `<option value="${esc(p.plan)}">${esc(p.plan)}</option>`).join("");
+  const draw = () => {
+    const p = r.forecasts[select.value], n = d.weekly_pain.length;
+    const past = d.weekly_pain.map((y, i) => [i - n + 1, y]).filter(([, y]) => y !== null);
+    $("#diary-fan").innerHTML = lineChart({
+      x: p.weeks, xMin: 1 - n, xMax: p.weeks[p.weeks.length - 1], yMin: 0, yMax: 10, legend: true,
+      xlabel: "week (diary up to 0, forecast after)", ylabel: "weekly mean pain (0-10)",
+      bands: [{ lo: p.fan.p10, hi: p.fan.p90, colour: "#1f5fa8", opacity: 0.15 }, { lo: p.fan.p25, hi: p.fan.p75, colour: "#1f5fa8", opacity: 0.25 }],
+      series: [{ name: "diary", x: past.map(([x]) => x), y: past.map(([, y]) => y), colour: "#333", width: 2, points: true },
+        { name: "median", y: p.fan.p50, colour: "#1f5fa8", width: 2.5 }, { name: "middle 50%", legendOnly: true, colour: "#8fb0d8", legendWidth: 9 },
+        { name: "middle 80%", legendOnly: true, colour: "#b5cbe6", legendWidth: 9 }],
+    });
+  };
+  select.onchange = draw;
+  draw();
+  $("#diary-loops").innerHTML = `<tr><th>loop</th><th>mean drop when switched off</th><th>10-90%</th></tr>` +
+    r.loops.map((l) => `<tr><td>${esc(l.label)}</td><td>${fmt(l.pain_drop)}</td><td>${fmt(l.p10)} to ${fmt(l.p90)}</td></tr>`).join("");
+  $("#diary-traits").innerHTML = `<tr><th>trait</th><th>population 10-90%</th><th>client 10 / 50 / 90%</th></tr>` +
+    r.traits.map((t) => `<tr><td>${esc(t.trait)}</td><td>${fmt(t.prior_p10)}-${fmt(t.prior_p90)}</td><td>${fmt(t.p10)} / ${fmt(t.p50)} / ${fmt(t.p90)}</td></tr>`).join("");
+}
+
 // ---------- page: massage ----------
 async function initMassage() {
   const form = $("#massage-form");
@@ -523,7 +571,7 @@ async function openRun(id) {
 
 // ---------- routing ----------
 const inited = {};
-const INIT = { patient: initPatient, massage: initMassage, worth: initWorth, trial: initTrial, evidence: initEvidence, runs: () => $("#runs-refresh").addEventListener("click", loadRuns) };
+const INIT = { patient: initPatient, diary: initDiary, massage: initMassage, worth: initWorth, trial: initTrial, evidence: initEvidence, runs: () => $("#runs-refresh").addEventListener("click", loadRuns) };
 async function route() {
   const parts = (location.hash || "#/patient").slice(2).split("/");
   const page = INIT[parts[0]] ? parts[0] : "patient";
