@@ -50,6 +50,7 @@ LAYERS: dict[str, int] = {
     # the faces
     "cli": 9,
     "web": 9,
+    "__main__": 10,  # python -m painsim: runs the command line
 }
 
 #: Upward imports allowed only under ``if TYPE_CHECKING:`` (no import at run time), each with

@@ -54,7 +54,7 @@ def test_json_summary(scenario, tmp_path):
 @pytest.mark.parametrize(("argv", "message"), [
     (["--wtp", "100:0:10"], "--wtp"),
     (["--perspective", "patient"], "--perspective must be one of payer, societal"),
-    (["--posterior", "abc"], "issue 16"),
+    (["--posterior", "abc"], "posterior 'abc': no run 'abc'"),
     (["--n", "9000000"], "--n"),
     (["--psa", "100000"], "--psa"),
 ])

@@ -77,7 +77,8 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
 
     run = run_and_store_scenario(
         scenario, text, n=req.n, seed=req.seed, store=store_root, keep=req.store,
-        overrides={"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days, "draws": req.draws}, source="web",
+        overrides={"n": req.n, "seed": req.seed, "horizon_days": req.horizon_days,
+                   **({"draws": req.draws} if req.draws else {})}, source="web",
         progress=progress, cancel=job.check if job is not None else None, storing=storing,
         posterior=posterior, draws=req.draws)
     daily = {name: [round(float(v), 4) for v in arm.daily()["pain_mean"].iloc[::7]]
