@@ -187,8 +187,9 @@ def twins_uncertainty(trait_medians: Mapping[str, float], plan: Any, posterior: 
             cohort = Cohort.build(population, n=max(twins // 2, 10), seed=half_seed(seed, int(i), half), params=params)
             run = simulate(cohort, horizon_days, Record.weekly("pain"), care=plan, care_params=care_params)
             weekly = run.trajectories["pain"].mean(axis=1)
-            first = run.summary()["first_recovery_day"].to_numpy()
-            headline = [float(weekly[-1]), float(run.summary()["pain_mean"].mean()),
+            summary = run.summary()
+            first = summary["first_recovery_day"].to_numpy()
+            headline = [float(weekly[-1]), float(summary["pain_mean"].mean()),
                         float(np.mean(np.isfinite(first))), run.chronic_share()]
             halves[half].append(np.concatenate([headline, weekly]))
         if progress is not None:

@@ -91,6 +91,7 @@ def store_scenario_run(run: ScenarioRun, text: str, store: Path | None, meta: Ma
     tables = scenario_tables(result)
     if run.uncertainty is not None:
         tables["intervals"] = run.uncertainty.table.reset_index()
+        meta = {**meta, "posterior": run.uncertainty.settings()}
     run.run_id = store_tables_run(store, text, seed, result.scenario.name, meta, tables, run.summary)
     return run.run_id
 
@@ -128,8 +129,6 @@ def run_and_store_scenario(scenario: Scenario, text: str, *, n: int | None = Non
         cancel()
     if keep:
         meta = scenario_run_meta(len(run.result.cohort), overrides or {"n": n, "seed": seed}, source)
-        if run.uncertainty is not None:
-            meta["posterior"] = {k: v for k, v in run.uncertainty.to_json().items() if k != "arms"}
         with storing() if storing is not None else nullcontext():
             store_scenario_run(run, text, store, meta)
     return run

@@ -53,14 +53,18 @@ class PosteriorAnswer:
         key = (arm, quantity)
         return self.table.loc[key] if key in self.table.index else None
 
+    def settings(self) -> dict[str, Any]:
+        """Which posterior, how many draws, patients per draw and seed: what a stored run records."""
+        return {"posterior": self.posterior_id, "draws": self.draws, "patients_per_draw": self.patients_per_draw,
+                "seed": self.seed, "level": 0.95}
+
     def to_json(self) -> dict[str, Any]:
         """``{"posterior", "draws", "patients_per_draw", "seed", "arms": {arm: {quantity: {...}}}}``."""
         arms: dict[str, dict[str, dict[str, float | None]]] = {}
         for (arm, quantity), row in self.table.iterrows():
             arms.setdefault(arm, {})[quantity] = {k: (None if not np.isfinite(v) else round(float(v), 6))
                                                   for k, v in row.items()}
-        return {"posterior": self.posterior_id, "draws": self.draws, "patients_per_draw": self.patients_per_draw,
-                "seed": self.seed, "level": 0.95, "arms": arms}
+        return {**self.settings(), "arms": arms}
 
 
 def check_posterior_run(scenario: Scenario, post: StoredPosterior, draws: int, n: int) -> None:

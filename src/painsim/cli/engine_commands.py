@@ -117,11 +117,8 @@ def _answer(run: ScenarioRun, out: Path, as_json: bool, text: str, store: Path |
     from painsim.store import StoreError
 
     result, summary = run.result, run.summary
-    meta = scenario_run_meta(len(result.cohort), overrides)
-    if run.uncertainty is not None:
-        meta["posterior"] = {k: v for k, v in run.uncertainty.to_json().items() if k != "arms"}
     try:
-        run_id = store_scenario_run(run, text, store, meta)
+        run_id = store_scenario_run(run, text, store, scenario_run_meta(len(result.cohort), overrides))
     except (StoreError, OSError) as err:
         figure, summary_path = _write_outputs(result, summary, out, None)
         fail(f"the run finished but could not be stored: {err}. The figure and summary were written: "

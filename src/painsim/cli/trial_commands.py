@@ -229,7 +229,7 @@ def assurance_command(
 
     Success is the power curve's: a significant primary comparison. The trials run as a
     resumable Dask sweep, like `painsim trial power`."""
-    from painsim.app import AppInputError, check_missing_method, sweep_results_folder
+    from painsim.app import check_missing_method, sweep_results_folder
     from painsim.app.assurance import check_assurance, run_assurance, save_assurance_figure
     from painsim.app.posterior import load_posterior
     from painsim.engine.screening import ScreeningError
@@ -244,9 +244,8 @@ def assurance_command(
         check_missing_method(method)
         post = load_posterior(posterior, store)
         check_assurance(spec, post, ns, draws)
-    except (ValueError, LimitError) as err:
-        fail(f"--posterior {posterior}: {err}" if isinstance(err, AppInputError) and "posterior" in str(err)
-             else str(err))
+    except (ValueError, LimitError) as err:  # AppInputError is a ValueError
+        fail(str(err))
     key = json.dumps({"spec": spec.model_dump(mode="json"), "ns": ns, "draws": draws, "reps": reps, "seed": seed,
                       "method": method, "posterior": post.run_id, "model_version": post.model_version},
                      sort_keys=True)

@@ -99,6 +99,18 @@ def open_store(request: Request):
                                  f"{public_message(err, path_labels(request))}") from None
 
 
+def check_default_posterior(option: str = "draws") -> None:
+    """422 unless the posterior shipped with painsim exists and is of this model: checked
+    before a job is submitted, so a missing or stale posterior is not a failed job."""
+    from painsim.app import AppInputError
+    from painsim.app.posterior import DEFAULT_POSTERIOR, check_model_version, load_posterior
+
+    try:
+        check_model_version(load_posterior(DEFAULT_POSTERIOR))
+    except AppInputError as err:
+        raise HTTPException(422, f"{option}: {err}") from None
+
+
 def version() -> str:
     from painsim import __version__
 

@@ -14,10 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from painsim.web.common import ERRORS, JobInfo, store_root, submit_job
+from painsim.web.common import ERRORS, JobInfo, check_default_posterior, store_root, submit_job
 
 router = APIRouter(tags=["massage"])
 
@@ -98,15 +98,10 @@ def run_massage(req: MassageRequest, store_root: Path | None, job=None) -> dict[
 @router.post("/api/massage", status_code=202, response_model=JobInfo, responses=ERRORS,
              summary="Start the flagship scenario: does massage work for chronic back pain?")
 def massage(req: MassageRequest, request: Request):
-    from painsim.app import AppInputError
-    from painsim.app.posterior import DEFAULT_POSTERIOR, check_model_version, load_posterior
     from painsim.store import default_root
 
-    if req.draws:  # the posterior is checked here, so a stale one is a 422, not a failed job
-        try:
-            check_model_version(load_posterior(DEFAULT_POSTERIOR))
-        except AppInputError as err:
-            raise HTTPException(422, f"draws: {err}") from None
+    if req.draws:
+        check_default_posterior()
     # the job's process gets the store as an absolute path, resolved here (its cwd and
     # environment are those of the job server, started with the app)
     root = store_root(request)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from painsim.app import AppInputError, check_twins_plan, simulate_twins
 from painsim.app.patient import STAGE_COHORT
 from painsim.care import REGISTRY, CarePlan, Massage, Relationship
-from painsim.web.common import ERRORS, JobInfo, submit_job
+from painsim.web.common import ERRORS, JobInfo, check_default_posterior, submit_job
 
 router = APIRouter(tags=["patient"])
 
@@ -170,11 +170,6 @@ def patient(req: PatientRequest, request: Request):
     problem = plan_problem(req.plan, req.horizon_days)
     if problem:
         raise HTTPException(422, problem)
-    if req.draws:  # a stale or missing default posterior is a 422, not a failed job
-        from painsim.app.posterior import DEFAULT_POSTERIOR, check_model_version, load_posterior
-
-        try:
-            check_model_version(load_posterior(DEFAULT_POSTERIOR))
-        except AppInputError as err:
-            raise HTTPException(422, f"draws: {err}") from None
+    if req.draws:
+        check_default_posterior()
     return submit_job(request, "patient", partial(patient_job, req), req.model_dump(mode="json"))
