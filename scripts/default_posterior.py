@@ -1,6 +1,6 @@
 """Make the posterior that ships with painsim (``--posterior default``): one command.
 
-    python scripts/default_posterior.py [--population 80] [--generations 4] [--workers 2]
+    python scripts/default_posterior.py [--population 300] [--generations 5] [--kernel-scale 2] [--workers 2]
 
 It runs ``painsim calibrate src/painsim/data/default_posterior_targets.toml --method
 abc-smc`` (the real command: its results folder in the store, so an interrupted run
@@ -25,8 +25,10 @@ OUTPUT = ROOT / "src/painsim/data/default_posterior.json"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--population", type=int, default=80, help="particles per generation")
-    parser.add_argument("--generations", type=int, default=4)
+    parser.add_argument("--population", type=int, default=300, help="particles per generation")
+    parser.add_argument("--generations", type=int, default=5)
+    parser.add_argument("--kernel-scale", type=float, default=2.0,
+                        help="width of the perturbation kernel: 2 keeps the weights of 15 parameters even")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="local worker processes")
     parser.add_argument("--store", type=Path, default=None, help="store folder (default: painsim's)")
@@ -34,7 +36,8 @@ def main() -> None:
 
     command = [sys.executable, "-m", "painsim", "calibrate", str(TARGETS), "--method", "abc-smc",
                "--population", str(args.population), "--generations", str(args.generations),
-               "--seed", str(args.seed), "--workers", str(args.workers), "--json"]
+               "--seed", str(args.seed), "--workers", str(args.workers), "--kernel-scale", str(args.kernel_scale),
+               "--json"]
     if args.store is not None:
         command += ["--store", str(args.store)]
     start = time.perf_counter()
@@ -59,6 +62,7 @@ def export(run_id: str, args: argparse.Namespace, summary: dict, seconds: float)
     settings = {"command": "python scripts/default_posterior.py", "targets_hash": targets.text_hash,
                 "population": args.population,
                 "generations": args.generations, "seed": args.seed, "workers": args.workers,
+                "kernel_scale": args.kernel_scale,
                 "evaluations": summary["evaluations"], "seconds": round(seconds, 1),
                 "calibration_seconds": summary["seconds"], "ess": summary["ess"],
                 "final_epsilon": summary["final_epsilon"], "painsim_version": __version__,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import painsim
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "diary" / "example_diary.csv"
 
 
@@ -53,3 +55,42 @@ def test_the_particles_choice_is_served(client):
 
     served = client.get("/api/choices").json()["diary_particles"]
     assert served["values"] == list(PARTICLES) and served["default"] == DEFAULT_PARTICLES
+
+
+
+def _toy_posterior(version: str | None = None):
+    import numpy as np
+    import pandas as pd
+
+    from painsim.app.posterior import StoredPosterior
+    from painsim.calibration.model_version import model_version
+
+    return StoredPosterior("default", "toy", pd.DataFrame({"massage_nociception": [0.2, 0.3]}), np.array([0.5, 0.5]),
+                           pd.DataFrame(), {"massage_nociception": (0.1, 0.45, False)}, [],
+                           model_version=version or model_version())
+
+
+def test_the_posterior_choice_is_served_and_checked_before_a_job(client, monkeypatch):
+    import painsim.app.posterior as posterior_module
+
+    assert client.get("/api/choices").json()["diary_draws"]["values"] == [0, 20]
+    bad = client.post("/api/diary", files={"file": ("mine.csv", EXAMPLE.read_bytes(), "text/csv")},
+                      data={"draws": "7"})
+    assert bad.status_code == 422 and "draws must be one of" in bad.text
+    monkeypatch.setattr(posterior_module, "shipped_posterior", lambda: _toy_posterior("0" * 12))
+    refused = client.post("/api/diary", files={"file": ("mine.csv", EXAMPLE.read_bytes(), "text/csv")},
+                          data={"draws": "20"})
+    assert refused.status_code == 422 and "model version" in refused.text
+    assert client.get("/api/jobs").json() == []
+
+
+@pytest.mark.skipif(not (Path(painsim.__file__).parent / "data/default_posterior.json").exists(),
+                    reason="no default posterior shipped yet (tests/calibration/test_default_posterior.py)")
+def test_the_default_posterior_carries_parameter_uncertainty_into_the_fit(client, wait_job):
+    res = client.post("/api/diary", files={"file": ("mine.csv", EXAMPLE.read_bytes(), "text/csv")},
+                      data={"weeks": "4", "particles": "1000", "draws": "20"})
+    assert res.status_code == 202, res.text
+    job = wait_job(client, res.json()["id"])
+    assert job["status"] == "done", job
+    posterior = job["result"]["fit"]["posterior"]
+    assert posterior["id"] == "default" and posterior["draws"] == 20 and 1 <= posterior["distinct"] <= 20

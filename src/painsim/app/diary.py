@@ -26,6 +26,10 @@ FILE_PLAN_PREFIX = "file:"
 #: Particles of a fit and of its forecasts by default (the issue's benchmark size).
 DEFAULT_PARTICLES = 10_000
 DEFAULT_WEEKS = 12
+#: Posterior draws a fit's particles are shared among with ``--posterior`` (each screens
+#: its own patients; more draws spread the prior wider but cost a screening each).
+DEFAULT_POSTERIOR_DRAWS = 20
+MAX_POSTERIOR_DRAWS = 200
 STAGE_LOOPS = "switching off each loop"
 STAGE_FORECASTS = "forecasting the plans"
 
@@ -113,17 +117,59 @@ class DiaryAnswer:
                 "disclaimer": self.disclaimer}
 
 
+def posterior_diary_draws(post: Any, draws: int, seed: int) -> tuple[list[Any], list[Any], list[float]]:
+    """The prior of a diary fit from a stored posterior (:class:`painsim.app.posterior.
+    StoredPosterior`): ``draws`` parameter sets by systematic resampling, repeats merged into
+    one draw of that weight; returns (ModelParams, CareParams, weights). AppInputError when the
+    posterior is of another model version, ``draws`` is out of range, or a draw's values leave
+    their allowed range.
+
+    >>> import numpy as np, pandas as pd
+    >>> from painsim.app.posterior import StoredPosterior
+    >>> from painsim.calibration.model_version import model_version
+    >>> post = StoredPosterior("r", "t", pd.DataFrame({"heal_rate": [0.3, 0.5], "massage_nociception": [0.2, 0.3]}),
+    ...                        np.array([0.5, 0.5]), pd.DataFrame(), {}, [], model_version=model_version())
+    >>> models, cares, weights = posterior_diary_draws(post, 4, seed=1)
+    >>> sorted(m.heal_rate for m in models), weights
+    ([0.3, 0.5], [2.0, 2.0])
+    """
+    from painsim.app.posterior import check_model_version
+    from painsim.calibration.targets import split_params
+    from painsim.care import CareParams
+    from painsim.engine import ModelParams
+
+    if not 1 <= draws <= MAX_POSTERIOR_DRAWS:
+        raise AppInputError(f"posterior draws: 1 to {MAX_POSTERIOR_DRAWS} (given {draws})")
+    check_model_version(post)
+    rows = post.sample(draws, seed)
+    unique = rows.groupby(list(rows.columns), sort=True).size()
+    models, cares = [], []
+    for values in unique.index:
+        values = dict(zip(rows.columns, values if isinstance(values, tuple) else (values,), strict=True))
+        model, care = split_params({k: float(v) for k, v in values.items()})
+        try:
+            models.append(ModelParams(**model))
+            cares.append(CareParams(**care))
+        except ValueError as err:
+            raise AppInputError(f"posterior {post.run_id}: a draw leaves its allowed range: {err}") from None
+    return models, cares, [float(c) for c in unique.to_numpy()]
+
+
 def run_diary(source: str | Path | bytes, *, name: str | None = None, plan_files: Sequence[str | Path] = (),
               weeks: int = DEFAULT_WEEKS, particles: int = DEFAULT_PARTICLES, forecast_particles: int | None = None,
               seed: int = 1, params_draws: Sequence[Any] | None = None, draw_weights: Sequence[float] | None = None,
               plans: Mapping[str, Any] | None = None, today: Any = None, max_bytes: int | None = None,
+              posterior: Any = None, posterior_draws: int = DEFAULT_POSTERIOR_DRAWS,
               progress: StageProgress | None = None) -> DiaryAnswer:
     """Read, fit and forecast a diary (a path, or the bytes of an upload called ``name``).
 
     ``plans`` replaces :func:`diary_plans` (no care, current, the massage question's arms,
     ``plan_files``); ``params_draws``/``draw_weights``: weighted draws of a posterior over
-    ModelParams (default: the defaults). Raise AppInputError on a bad diary, plan file,
-    ``weeks`` (4-26) or ``particles`` (100-100,000); nothing is stored.
+    ModelParams (default: the defaults). ``posterior`` (a StoredPosterior, e.g.
+    ``load_posterior("default")``) replaces them by ``posterior_draws`` of its parameter sets,
+    model and care (:func:`posterior_diary_draws`), so the forecasts carry the model's
+    parameter uncertainty. Raise AppInputError on a bad diary, plan file, ``weeks`` (4-26),
+    ``particles`` (100-100,000) or posterior; nothing is stored.
 
     Examples
     --------
@@ -151,9 +197,12 @@ def run_diary(source: str | Path | bytes, *, name: str | None = None, plan_files
         from painsim.care import NO_CARE
 
         chosen = {NO_CARE_PLAN: NO_CARE, **chosen}
+    care_draws = None
+    if posterior is not None:
+        params_draws, care_draws, draw_weights = posterior_diary_draws(posterior, posterior_draws, seed)
     try:
         fit = fit_diary(diary, particles=particles, seed=seed, params_draws=params_draws, draw_weights=draw_weights,
-                        progress=report)
+                        care_draws=care_draws, progress=report)
     except ValueError as err:
         raise AppInputError(str(err)) from None
     cloud = forecast_cloud(fit, forecast_particles or min(particles, 2000))
@@ -174,6 +223,8 @@ def run_diary(source: str | Path | bytes, *, name: str | None = None, plan_files
         fit={"particles": fit.n_particles, "ess": round(fit.ess, 1), "min_ess": round(fit.min_ess, 1),
              "resampling_steps": len(fit.resampled_days), "steps": len(fit.steps),
              "log_evidence": round(fit.log_evidence, 3), "forecast_particles": len(cloud), "seed": seed,
+             "posterior": None if posterior is None else {"id": posterior.run_id, "draws": posterior_draws,
+                                                          "distinct": len(params_draws)},
              "fitted": fit.fitted},
         traits=fit.trait_table(), loops=loops, forecasts=forecasts, disclaimer=DISCLAIMER)
 

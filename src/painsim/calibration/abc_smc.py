@@ -187,13 +187,50 @@ def weighted_table(draws: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
                         index=pd.Index(draws.columns, name="parameter"))
 
 
+class FlooredMedianEpsilon(pyabc.QuantileEpsilon):
+    """pyabc's median tolerance (each generation's tolerance is the weighted median distance
+    of the one before), never below ``floor``: a run stops after its first generation at
+    the floor (``min_epsilon``), instead of asking for a closer match than the data allow."""
+
+    def __init__(self, floor: float = 0.0):
+        super().__init__(alpha=0.5)
+        self.floor = float(floor)
+
+    def _update(self, t: int, weighted_distances: pd.DataFrame) -> None:
+        super()._update(t, weighted_distances)
+        self._look_up[t] = max(self._look_up[t], self.floor)
+
+
+def noise_floor(n_targets: int, level: float = 0.95) -> float:
+    """The root mean square of ``n_targets`` standardised errors that the truth stays below
+    with probability ``level`` when each published value is the truth plus a normal error of
+    its stated sd: sqrt(chi2_level(k) / k). A tolerance below it rejects the true parameters
+    more often than 1 - ``level`` (Wilkinson 2013, Stat Appl Genet Mol Biol 12:129: ABC's
+    tolerance plays the part of the data's error), so ``calibrate_abc`` stops there.
+
+    >>> round(noise_floor(4), 3), round(noise_floor(25), 3)
+    (1.54, 1.227)
+    """
+    from scipy.stats import chi2
+
+    if n_targets < 1:
+        raise ValueError(f"n_targets must be at least 1, got {n_targets}")
+    return float(np.sqrt(chi2.ppf(level, n_targets) / n_targets))
+
+
 def abc_smc(model: Callable[[dict[str, float]], Mapping[str, float]], priors: Mapping[str, UniformPrior],
             observed: Mapping[str, float], distance: Callable[[Mapping[str, float], Mapping[str, float]], float],
             database: str | Path, *, population_size: int = 200, generations: int = 8,
             min_epsilon: float = 0.0, seed: int = 0, map_: Map = map, batch_size: int | None = None,
-            resume: bool = False, progress: Progress | None = None) -> ABCPosterior:
+            resume: bool = False, progress: Progress | None = None, kernel_scale: float = 1.0) -> ABCPosterior:
     """Run (or, with ``resume``, continue) ABC-SMC until ``generations`` generations exist
-    or the tolerance reaches ``min_epsilon``.
+    or the tolerance reaches ``min_epsilon`` (the tolerance never goes below it).
+
+    ``kernel_scale`` multiplies the covariance of the multivariate normal perturbation
+    kernel (pyabc's ``scaling``; 1 = Silverman's bandwidth). In many dimensions a wider
+    kernel keeps the importance weights even: on a 15-parameter linear toy with 25 targets
+    and 200 particles, the effective sample size of generations 1-4 was 15, 6, 2, 2 at
+    scale 1 and 93, 61, 53, 55 at scale 2 (docs/calibration.md).
 
     ``model`` maps a parameter dict to summary statistics (a dict like ``observed``);
     ``distance`` compares two such dicts. The run is stored in ``database`` (an SQLite file):
@@ -214,12 +251,15 @@ def abc_smc(model: Callable[[dict[str, float]], Mapping[str, float]], priors: Ma
         raise ValueError(f"generations must be at least 1, got {generations}")
     if not priors:
         raise ValueError("no parameters to infer: priors is empty")
+    if not kernel_scale > 0:
+        raise ValueError(f"kernel_scale must be positive, got {kernel_scale}")
     url = f"sqlite:///{Path(database).resolve()}"
     prior = pyabc.Distribution(**{name: p.rv() for name, p in priors.items()})
     sampler = OrderedBatchSampler(map_=map_, seed=seed, batch_size=batch_size, progress=progress)
     abc = pyabc.ABCSMC(lambda parameters: dict(model(dict(parameters))), prior,
                        lambda a, b: float(distance(a, b)), population_size=population_size, sampler=sampler,
-                       eps=pyabc.MedianEpsilon())
+                       eps=FlooredMedianEpsilon(min_epsilon),
+                       transitions=pyabc.MultivariateNormalTransition(scaling=kernel_scale))
     logging.getLogger("ABC").setLevel(logging.WARNING)
     if resume and Path(database).exists():
         abc.load(url, pyabc.History(url).id)
@@ -297,8 +337,8 @@ def _standardised_distance(fitted: tuple[str, ...], sds: tuple[float, ...], simu
 
 
 def calibrate_abc(targets: Any, database: str | Path, *, holdout: Iterable[str] = (), population_size: int = 200,
-                  generations: int = 8, min_epsilon: float = 0.0, seed: int = 0, map_: Map = map,
-                  resume: bool = False, progress: Progress | None = None) -> ABCPosterior:
+                  generations: int = 8, min_epsilon: float | None = None, seed: int = 0, map_: Map = map,
+                  resume: bool = False, progress: Progress | None = None, kernel_scale: float = 1.0) -> ABCPosterior:
     """ABC-SMC of the ``[parameters]`` of a targets file (painsim.calibration.targets).
 
     Priors are uniform on each parameter's range (log-uniform where ``log = true``); the
@@ -306,6 +346,8 @@ def calibrate_abc(targets: Any, database: str | Path, *, holdout: Iterable[str] 
     the cohorts of ``[fit]``), the distance the root mean square of (simulated - published)
     / sd over the targets not held out, sd being each target's uncertainty (its ``sd``, else
     half its band). Held-out targets are simulated for every particle but never compared.
+    The tolerance stops at ``min_epsilon`` (default :func:`noise_floor` of the fitted
+    targets: closer than the published values' own errors would reject the truth).
     """
     holdout = set(holdout)
     unknown = sorted(holdout - {t.name for t in targets.targets})
@@ -319,6 +361,7 @@ def calibrate_abc(targets: Any, database: str | Path, *, holdout: Iterable[str] 
     priors = {name: UniformPrior(r.low, r.high, r.log) for name, r in targets.parameters.items()}
     observed = {t.name: float(t.value) for t in targets.targets}
     distance = functools.partial(_standardised_distance, fitted, tuple(targets.target(n).scale for n in fitted))
+    floor = noise_floor(len(fitted)) if min_epsilon is None else min_epsilon
     return abc_smc(functools.partial(_simulate_targets, targets), priors, observed, distance, database,
-                   population_size=population_size, generations=generations, min_epsilon=min_epsilon, seed=seed,
-                   map_=map_, resume=resume, progress=progress)
+                   population_size=population_size, generations=generations, min_epsilon=floor, seed=seed,
+                   map_=map_, resume=resume, progress=progress, kernel_scale=kernel_scale)

@@ -55,6 +55,14 @@ def calibrate(
     population: int = typer.Option(100, min=2, max=100_000, help="abc-smc: particles per generation."),
     generations: int = typer.Option(5, min=1, max=100, help="abc-smc: generations (an interrupted run resumes)."),
     seed: int = seed_option(0, "abc-smc: seed of the proposals (the cohorts' seed is [fit] seed)."),
+    kernel_scale: float = typer.Option(1.0, "--kernel-scale", min=0.01, max=100.0,
+                                       help="abc-smc: width of the perturbation kernel (times Silverman's "
+                                            "covariance); about 2 keeps the weights even with 10 or more "
+                                            "parameters (docs/calibration.md)."),
+    min_epsilon: float = typer.Option(None, "--min-epsilon", min=0.0,
+                                      help="abc-smc: the lowest tolerance (root mean square of the standardised "
+                                           "errors); default: the value the truth stays below 95% of the time "
+                                           "under the targets' own errors."),
     holdout: str = typer.Option(
         "", help="Targets left out of the fit (NAME[,NAME]; default: those the file marks holdout = true; "
                  "'none' fits all); their prediction is reported."),
@@ -85,7 +93,7 @@ def calibrate(
         fail(f"{targets_file}: [parameters] names nothing to fit; add e.g. heal_rate = {{ low = 0.05, high = 0.08 }}")
     if method == "abc-smc":
         _calibrate_abc(targets_file, targets, text, names, population, generations, seed, scheduler, workers,
-                       results, store, as_json)
+                       results, store, as_json, kernel_scale, min_epsilon)
         return
     _calibrate_optimise(targets_file, targets, text, names, budget, scheduler, workers, results, store, as_json)
 
@@ -145,7 +153,8 @@ def _calibrate_optimise(targets_file: Path, targets: Any, text: str, names: list
 
 def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str], population: int,
                    generations: int, seed: int, scheduler: str | None, workers: int | None, results: Path | None,
-                   store: Path | None, as_json: bool) -> None:
+                   store: Path | None, as_json: bool, kernel_scale: float = 1.0,
+                   min_epsilon: float | None = None) -> None:
     """A posterior by ABC-SMC (docs/calibration.md); the run's database lives in the results
     folder, so the same command after an interruption continues from the last generation."""
     from painsim.app import check_calibration_cost
@@ -158,14 +167,16 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
         check_calibration_cost(targets, population, "--population")
     except LimitError as err:
         fail(f"{targets_file}: {err}" if err.field.startswith("fit.") else str(err))
-    key = json.dumps([targets.text_hash, sorted(names), population, seed])
+    settings = [] if kernel_scale == 1.0 and min_epsilon is None else [kernel_scale, min_epsilon]
+    key = json.dumps([targets.text_hash, sorted(names), population, seed, *settings])
     folder = sweep_results_folder(results, store, "posterior", targets.name, key)
     check_results_folder(folder)
     check_store(store)
     database, problem = folder.path / "abc.db", folder.path / "abc-problem.json"
     resumed = database.exists()
     if resumed and (not problem.exists() or problem.read_text() != key):
-        fail(f"{database} holds another calibration (targets, holdout, population or seed differ); "
+        fail(f"{database} holds another calibration (targets, holdout, population, seed, kernel scale or "
+             "minimum tolerance differ); "
              "give another --results folder or remove it")
     folder.path.mkdir(parents=True, exist_ok=True)
     problem.write_text(key)
@@ -179,7 +190,8 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
 
         mapper = map if isinstance(client, str) else dask_map(client)
         post = calibrate_abc(targets, database, holdout=names, population_size=population, generations=generations,
-                             seed=seed, map_=mapper, resume=resumed, progress=report)
+                             seed=seed, map_=mapper, resume=resumed, progress=report, kernel_scale=kernel_scale,
+                             min_epsilon=min_epsilon)
     seconds = time.perf_counter() - start
     table = post.table()
     check = predictive_check(targets, post, names)
@@ -191,6 +203,7 @@ def _calibrate_abc(targets_file: Path, targets: Any, text: str, names: list[str]
     draws = post.draws.assign(weight=post.weights)
     run_id = store_sweep_run(store, text, targets.fit.seed, f"posterior:{targets.name}",
                              {"method": "abc-smc", "population": population, "generations": generations, "seed": seed,
+                              "kernel_scale": kernel_scale, "min_epsilon": min_epsilon,
                               "holdout": names, "targets_hash": targets.text_hash, "results": str(folder.path),
                               "model_version": model_version()},
                              {"draws": draws, "generations": post.generations, "posterior": table.reset_index(),

@@ -33,6 +33,12 @@ def diary(
                                                       "stored without it); painsim report RUN_ID renders it.")] = False,
     store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
     seed: int = seed_option(1, "Seed of the fit."),
+    posterior: Annotated[str | None, typer.Option("--posterior", metavar="ID", help=(
+        "Start from this posterior instead of the defaults: 'default' (shipped) or a stored posterior's "
+        "run id; the particles are shared among --posterior-draws of its parameter sets, so the "
+        "forecasts carry the model's parameter uncertainty."))] = None,
+    posterior_draws: Annotated[int, typer.Option("--posterior-draws", help="Parameter sets drawn from "
+                                                 "--posterior (1 to 200).")] = 20,
 ) -> None:
     """Fit painsim to a client's pain diary (sequential Monte Carlo over its virtual patients)
     and forecast their weekly pain under no care, their current plan, the massage question's
@@ -44,6 +50,14 @@ def diary(
 
     if keep:
         check_store(store)
+    post = None
+    if posterior is not None:
+        from painsim.app.posterior import load_posterior
+
+        try:
+            post = load_posterior(posterior, store)
+        except BadInputError as err:
+            fail(f"--posterior {posterior}: {err}")
 
     with progress(quiet or as_json) as bar:
         tasks: dict[str, Any] = {}
@@ -55,7 +69,7 @@ def diary(
 
         try:
             answer = run_diary(file, plan_files=plan or (), weeks=weeks, particles=particles, seed=seed,
-                               progress=report)
+                               posterior=post, posterior_draws=posterior_draws, progress=report)
         except BadInputError as err:
             fail(str(err))
     run_id = None
@@ -80,6 +94,10 @@ def _print(answer: Any) -> None:
     console.print(f"fit: {fit['particles']:,} particles, ESS at the end {fit['ess']:,.0f} (lowest "
                   f"{fit['min_ess']:,.0f}), resampled at {fit['resampling_steps']} of {fit['steps']} steps",
                   highlight=False)
+    if fit.get("posterior"):
+        post = fit["posterior"]
+        console.print(f"prior: posterior {escape(post['id'])}, {post['draws']} draws ({post['distinct']} distinct "
+                      "parameter sets): the forecasts carry the model's parameter uncertainty", highlight=False)
     plans = Table(title=f"forecast of weekly pain ({len(next(iter(answer.forecasts.values())).weeks)} weeks)")
     for column in ("plan", "week 1 (10-90%)", "week 4", "last week", "P(30% better at 12 w)", "relief days",
                    "cost USD"):

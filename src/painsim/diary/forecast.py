@@ -124,8 +124,8 @@ def simulate_plan(cloud: Particles, plan: Any, days: int) -> PlanRun:
     care = None if plan is None or plan.is_empty else plan
     visits = care is not None and any(t.visit for t in care.treatments())
     pains, reliefs, costs, responded, sessions = [], [], [], [], 0
-    for group in cloud.groups:
-        result = simulate(group, days, Record.weekly("pain"), care=care)
+    for k, group in enumerate(cloud.groups):
+        result = simulate(group, days, Record.weekly("pain"), care=care, care_params=cloud.care_of(k))
         pains.append(result.trajectories["pain"])
         costs.append(billed_care_cost(result))
         reliefs.append(result.care_outcomes[R_RELIEF] if result.care_outcomes.shape[0]

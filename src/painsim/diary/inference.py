@@ -92,11 +92,17 @@ def rating_likelihood(rating: float, latent: np.ndarray, params: ModelParams, st
 @dataclass
 class Particles:
     """A weighted cloud of virtual patients: one cohort per parameter draw (a cohort carries
-    its ModelParams), with normalised weights over the concatenated particles."""
+    its ModelParams; ``care_params`` the draw's CareParams, one per group, empty: the
+    defaults), with normalised weights over the concatenated particles."""
 
     groups: list[Cohort]
     weights: np.ndarray
     next_id: int = FIRST_PARTICLE_ID
+    care_params: list[Any] = field(default_factory=list)
+
+    def care_of(self, k: int) -> Any:
+        """The care gains of group ``k`` (None: the defaults)."""
+        return self.care_params[k] if self.care_params else None
 
     def __len__(self) -> int:
         return int(sum(len(g) for g in self.groups))
@@ -120,7 +126,7 @@ class Particles:
         """Advance every group ``days`` days in place; the engine's results per group."""
         results = []
         for k, group in enumerate(self.groups):
-            result = simulate(group, days, record, care=care)
+            result = simulate(group, days, record, care=care, care_params=self.care_of(k))
             self.groups[k] = result.cohort
             results.append(result)
         return results
@@ -131,14 +137,16 @@ class Particles:
         positions = np.searchsorted(np.cumsum(self.weights), (rng.random() + np.arange(n)) / n)
         positions = np.minimum(positions, len(self) - 1)
         bounds = np.cumsum([0] + [len(g) for g in self.groups])
-        groups = []
+        groups, care = [], []
         for k, group in enumerate(self.groups):
             mine = positions[(positions >= bounds[k]) & (positions < bounds[k + 1])] - bounds[k]
             if mine.size:
                 copy = group.subset(mine)
                 copy.ids = self.fresh_ids(mine.size)
                 groups.append(copy)
+                care.append(self.care_of(k))
         self.groups = groups
+        self.care_params = care if self.care_params else []
         self.weights = np.full(n, 1.0 / n)
         return positions
 
@@ -160,7 +168,8 @@ class Particles:
             start += len(group)
 
     def copy(self) -> Particles:
-        return replace(self, groups=[g.copy() for g in self.groups], weights=self.weights.copy())
+        return replace(self, groups=[g.copy() for g in self.groups], weights=self.weights.copy(),
+                       care_params=list(self.care_params))
 
 
 def jitter_traits(traits: np.ndarray, weights: np.ndarray, h2: float, rng: np.random.Generator) -> np.ndarray:
@@ -298,15 +307,18 @@ def step_care(diary: Any, day: int, days: int) -> Any:
 def prior_particles(particles: int, seed: int, population: Population | str = "chronic",
                     params_draws: Sequence[ModelParams] | None = None,
                     draw_weights: Sequence[float] | None = None, prior_patients: int | None = None,
-                    progress: Progress | None = None) -> Particles:
+                    progress: Progress | None = None, care_draws: Sequence[Any] | None = None) -> Particles:
     """``particles`` equally weighted particles from ``population``: ``prior_patients``
     (default :data:`PRIOR_SHARE` of the particles) screened patients, each copied with fresh
     ids into particles. With ``params_draws`` (weighted draws of a posterior over ModelParams,
     ``draw_weights`` summing to anything positive; default equal) the particles are shared
     among the draws in proportion to their weights (largest remainder), each draw's own
-    patients screened under its parameters."""
+    patients screened under its parameters; ``care_draws`` (CareParams, one per draw) are
+    the draws' care gains, which every later simulation of their particles uses."""
     report = progress or (lambda stage, done, total: None)
     draws = list(params_draws) if params_draws else [ModelParams()]
+    if care_draws is not None and len(care_draws) != len(draws):
+        raise ValueError(f"care_draws must be one per parameter draw ({len(draws)}), got {len(care_draws)}")
     w = np.ones(len(draws)) if draw_weights is None else np.asarray(draw_weights, dtype=np.float64)
     if w.shape != (len(draws),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError(f"draw_weights must be {len(draws)} finite non-negative numbers with a positive sum")
@@ -325,6 +337,8 @@ def prior_particles(particles: int, seed: int, population: Population | str = "c
         copies = cohort.subset(np.arange(count) % n)
         copies.ids = cloud.fresh_ids(count)
         cloud.groups.append(copies)
+        if care_draws is not None:
+            cloud.care_params.append(care_draws[g])
         done += count
         report(STAGE_PRIOR, done, particles)
     cloud.weights = np.full(len(cloud), 1.0 / len(cloud))
@@ -335,7 +349,7 @@ def fit_diary(diary: Any, *, particles: int = 10_000, seed: int = 1, population:
               params_draws: Sequence[ModelParams] | None = None, draw_weights: Sequence[float] | None = None,
               prior_patients: int | None = None, ess_fraction: float = ESS_FRACTION, jitter: float = JITTER,
               lapse: float = LAPSE, condition: bool = True, prior: Particles | None = None,
-              progress: Progress | None = None) -> DiaryFit:
+              progress: Progress | None = None, care_draws: Sequence[Any] | None = None) -> DiaryFit:
     """Fit a diary (:class:`painsim.diary.reading.Diary`) by sequential Monte Carlo.
 
     Parameters
@@ -346,6 +360,8 @@ def fit_diary(diary: Any, *, particles: int = 10_000, seed: int = 1, population:
     population : where the particles come from (a Population or its name; default chronic).
     params_draws, draw_weights : weighted draws of the model's parameters (a posterior);
         default: the defaults, ``ModelParams()``.
+    care_draws : the care gains (CareParams) of each of ``params_draws``, for posteriors
+        that also cover care; default: the defaults.
     prior_patients : distinct patients screened for the prior (default a quarter of the
         particles; each copied with its own future).
     ess_fraction, jitter, lapse : resampling threshold (share of particles), Liu-West
@@ -375,7 +391,8 @@ def fit_diary(diary: Any, *, particles: int = 10_000, seed: int = 1, population:
         for group in cloud.groups:  # fresh ids: two fits from one prior have their own futures
             group.ids = cloud.fresh_ids(len(group))
     else:
-        cloud = prior_particles(particles, seed, population, params_draws, draw_weights, prior_patients, report)
+        cloud = prior_particles(particles, seed, population, params_draws, draw_weights, prior_patients, report,
+                                care_draws)
     prior_traits = cloud.traits.copy()
     record = Record.daily("pain_latent", "pain")
     ess_history, steps, resampled = [], [], []

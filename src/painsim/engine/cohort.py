@@ -122,7 +122,9 @@ class Cohort:
         each (an exception it raises stops screening); screening examines at most
         ``limits``' number of candidates (painsim.limits) and raises
         :class:`painsim.engine.screening.ScreeningError` when it cannot find ``n``. Each
-        patient's duration of pain at entry is in ``cohort.duration_days``.
+        patient's duration of pain at entry is in ``cohort.duration_days``. A screened
+        cohort is kept for reuse in this process (painsim.engine.cohort_cache): the same
+        request again returns a copy of the same patients without screening.
 
         Examples
         --------
@@ -135,7 +137,17 @@ class Cohort:
         params = params or ModelParams()
         if not population.screened:
             return cls._acute(population, np.arange(n, dtype=np.int64), seed, params)
-        return cls._screen(population, n, seed, params, progress, limits)
+        from painsim.engine.cohort_cache import SCREENED_COHORTS, screened_key
+
+        key = screened_key(population, n, seed, params, limits)
+        cohort = SCREENED_COHORTS.get(key)
+        if cohort is not None:  # screened before in this process: the same patients, copied
+            if progress is not None:
+                progress(n, n)
+            return cohort
+        cohort = cls._screen(population, n, seed, params, progress, limits)
+        SCREENED_COHORTS.put(key, cohort)
+        return cohort
 
     @classmethod
     def _acute(cls, population: Population, ids: np.ndarray, seed: int,

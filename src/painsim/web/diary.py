@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from painsim.web.common import ERRORS, ErrorBody, JobInfo, store_root, submit_job
+from painsim.web.common import ERRORS, ErrorBody, JobInfo, check_default_posterior, store_root, submit_job
 
 router = APIRouter(tags=["diary"])
 
@@ -28,6 +28,8 @@ PARTICLES = (1000, 2000, 5000, 10_000)
 """The page's choices of particles (the API takes these only: the fit's cost grows with them)."""
 DEFAULT_PARTICLES = 2000
 DEFAULT_WEEKS = 12
+POSTERIOR_DRAWS = {0: "none (the calibrated defaults)", 20: "20 draws of the default posterior"}
+"""The page's choices of parameter uncertainty: draws of the shipped posterior the particles are shared among."""
 
 
 def check_upload(data: bytes, name: str) -> None:
@@ -41,7 +43,7 @@ def check_upload(data: bytes, name: str) -> None:
 
 
 def diary_job(data: bytes, name: str, weeks: int, particles: int, seed: int, keep: bool, store: Path | None,
-              job=None) -> dict[str, Any]:
+              job=None, draws: int = 0) -> dict[str, Any]:
     """Fit and forecast the uploaded diary (:func:`painsim.app.diary.run_diary`) as a job:
     the filter is the first 70% of the progress bar; the fit is stored only with ``keep``."""
     from painsim.app.diary import STAGE_FORECASTS, STAGE_LOOPS, run_diary, store_diary_fit
@@ -54,8 +56,13 @@ def diary_job(data: bytes, name: str, weeks: int, particles: int, seed: int, kee
             job.check()
             job.report(stage, done, total, shares.get(stage, (0.2, 0.7)))
 
+    posterior = None
+    if draws:
+        from painsim.app.posterior import DEFAULT_POSTERIOR, load_posterior
+
+        posterior = load_posterior(DEFAULT_POSTERIOR)
     answer = run_diary(data, name=name, weeks=weeks, particles=particles, seed=seed, max_bytes=MAX_UPLOAD_BYTES,
-                       progress=progress)
+                       posterior=posterior, posterior_draws=draws or 1, progress=progress)
     out = answer.to_json()
     out["run_id"] = None
     if keep:
@@ -82,11 +89,17 @@ async def diary(
     particles: Annotated[int, Form(description=f"particles of the fit: one of {PARTICLES}")] = DEFAULT_PARTICLES,
     seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 1,
     keep: Annotated[bool, Form(description="keep the fit in the results store (default: nothing is stored)")] = False,
+    draws: Annotated[int, Form(description=f"draws of the default posterior the particles are shared among: one of "
+                                           f"{tuple(POSTERIOR_DRAWS)} (0: the calibrated defaults)")] = 0,
 ):
     from painsim.store import default_root
 
     if particles not in PARTICLES:
         raise HTTPException(422, f"particles must be one of {', '.join(f'{p:,}' for p in PARTICLES)}")
+    if draws not in POSTERIOR_DRAWS:
+        raise HTTPException(422, f"draws must be one of {', '.join(map(str, POSTERIOR_DRAWS))}")
+    if draws:
+        check_default_posterior()
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 10_000:
         raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_BYTES:,} bytes")
@@ -100,5 +113,7 @@ async def diary(
         raise HTTPException(422, str(err)) from None
     root = store_root(request)
     target = (root if root is not None else default_root()).absolute() if keep else None
-    params = {"file": name, "bytes": len(data), "weeks": weeks, "particles": particles, "seed": seed, "keep": keep}
-    return submit_job(request, "diary", partial(diary_job, data, name, weeks, particles, seed, keep, target), params)
+    params = {"file": name, "bytes": len(data), "weeks": weeks, "particles": particles, "seed": seed, "keep": keep,
+              "draws": draws}
+    return submit_job(request, "diary", partial(diary_job, data, name, weeks, particles, seed, keep, target,
+                                                draws=draws), params)

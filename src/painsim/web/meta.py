@@ -56,6 +56,7 @@ def choices() -> dict[str, dict[str, Any]]:
         "worth_psa": _choice(worth.PSA_DRAWS, worth.DEFAULT_PSA),
         "worth_wtp_max": _choice(worth.WTP_MAX, worth.DEFAULT_WTP_MAX, worth.WTP_MAX),
         "diary_particles": _choice(diary.PARTICLES, diary.DEFAULT_PARTICLES),
+        "diary_draws": _choice(diary.POSTERIOR_DRAWS, 0, diary.POSTERIOR_DRAWS),
     })
     return out
 

@@ -317,6 +317,7 @@ function showDiary(r) {
   $("#diary-summary").innerHTML = `<b>${esc(d.name)}</b>: ${d.days} days (${esc(d.start)} to ${esc(d.end)}), ${d.ratings} pain ratings,
     last two weeks' mean <b id="diary-baseline">${fmt(d.baseline, 1)}</b>. Fit: ${f.particles.toLocaleString()} particles, ESS at the end
     ${fmt(f.ess, 0)} (lowest ${fmt(f.min_ess, 0)}); resampled at ${f.resampling_steps} of ${f.steps} steps.
+    ${f.posterior ? `Prior: ${f.posterior.draws} draws of posterior ${esc(f.posterior.id)} (${f.posterior.distinct} distinct parameter sets), so the forecasts carry the model's parameter uncertainty.` : ""}
     ${r.run_id ? `Kept as run <a href="#/runs/${encodeURIComponent(r.run_id)}">${esc(r.run_id)}</a> (<a href="/api/runs/${encodeURIComponent(r.run_id)}/report" target="_blank" rel="noopener">report</a>).` : "Nothing was stored."}
     <br><span class="hint">${esc(r.disclaimer)}</span>`;
   const plans = Object.values(r.forecasts);
