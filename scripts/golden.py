@@ -159,7 +159,8 @@ def stored_runs(store: Path, volatile: tuple[str, ...] = ()) -> tuple[list[Recor
 def case_demo(work: Path) -> Record:
     """`painsim demo --n 300`: the flagship scenario, all 8 arms (every care module but sham and usual care)."""
     store, out = work / "store", work / "out"
-    summary = run_cli(["demo", "--n", "300", "--jobs", JOBS, "--json", "--out", str(out), "--store", str(store)])
+    summary = run_cli(["demo", "--n", "300", "--draws", "0", "--jobs", JOBS, "--json", "--out", str(out),
+                       "--store", str(store)])
     runs, tables = stored_runs(store)
     written = Path(summary["figure"]).with_suffix(".json")  # named after the scenario and the run (docs/cli.md)
     tables["file:massage_question.json"] = {"json": json.loads(written.read_text())}

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from painsim.cli import app
@@ -36,7 +37,7 @@ def test_api_reference_is_up_to_date():
 
 
 def test_demo_json_outputs_and_store(tmp_path):
-    args = ["demo", "--n", "200", "--json", "--out", str(tmp_path), "--store", str(tmp_path / "store")]
+    args = ["demo", "--n", "200", "--draws", "0", "--json", "--out", str(tmp_path), "--store", str(tmp_path / "store")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
@@ -47,6 +48,20 @@ def test_demo_json_outputs_and_store(tmp_path):
     assert (tmp_path / f"{stem}.png").stat().st_size > 10_000
     assert json.loads((tmp_path / f"{stem}.json").read_text()) == summary["arms"]
     assert summary["run_id"] in CliRunner().invoke(app, ["runs", "--store", str(tmp_path / "store")]).output
+
+
+@pytest.mark.skipif(not (ROOT / "src/painsim/data/default_posterior.json").is_file(),
+                    reason="no default posterior shipped yet")
+def test_the_demo_gives_intervals_over_the_shipped_posterior(tmp_path):
+    args = ["demo", "--n", "100", "--draws", "2", "--draw-patients", "40", "--json", "--out", str(tmp_path),
+            "--store", str(tmp_path / "store")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    intervals = json.loads(result.output)["uncertainty"]
+    assert intervals["posterior"] == "default" and intervals["draws"] == 2
+    assert len(intervals["arms"]) == 8
+    assert all(row["low"] <= row["high"] for arm in intervals["arms"].values() for row in arm.values()
+               if row["low"] is not None)
 
 
 def test_natural_history_json(tmp_path):

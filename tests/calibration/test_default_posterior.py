@@ -45,3 +45,29 @@ def test_the_priors_cover_ten_or_more_model_and_care_parameters_each_with_its_re
         assert (prior.low, prior.high) == (published.parameters[name].low, published.parameters[name].high), name
         value = getattr(CareParams() if name in CareParams.model_fields else ModelParams(), name)
         assert prior.low <= value <= prior.high, f"{name}: the calibrated default lies outside its prior"
+
+
+SHIPPED = DATA / "default_posterior.json"
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="no default posterior shipped yet")
+def test_the_shipped_posterior_is_of_this_model_and_these_targets(files):
+    """A model change that moves the model version must remake the shipped posterior
+    (python scripts/default_posterior.py): this test fails until it is remade."""
+    import json
+
+    import numpy as np
+
+    from painsim.app.posterior import default_posterior_note, shipped_posterior
+    from painsim.calibration.model_version import model_version
+
+    default, _ = files
+    data = json.loads(SHIPPED.read_text())
+    assert data["settings"]["targets_hash"] == default.text_hash, "the targets changed: remake the posterior"
+    post = shipped_posterior()
+    assert post.model_version == model_version(), "the model changed: python scripts/default_posterior.py"
+    assert default_posterior_note() is None
+    assert set(post.draws.columns) == set(default.parameters)
+    assert np.isclose(post.weights.sum(), 1.0) and post.ess >= 30
+    for name, rng in default.parameters.items():  # every draw inside its prior
+        assert post.draws[name].between(rng.low, rng.high).all(), name

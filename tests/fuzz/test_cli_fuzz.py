@@ -49,7 +49,7 @@ SMALL_TRIAL3_KEEP = {"arms.massage.n": 10, "arms.sham.n": 10, "arms.usual_care.n
 
 # The flagship scenario (every kind of care) compiles the simulation kernels (numba; cached
 # on disk afterwards).
-WARMUP = ["demo", "--n", "2", "--out", "@CASE@/out", "--store", "@CASE@/store", "--json"]
+WARMUP = ["demo", "--n", "2", "--draws", "0", "--out", "@CASE@/out", "--store", "@CASE@/store", "--json"]
 
 
 def count(base: int) -> int:
@@ -180,8 +180,8 @@ def test_run_and_demo_options(tmp_path):
                               st.sampled_from(["@CASE@/out", "@CASE@/out/" + "d" * 300, "@CASE@/out/a\x00b",
                                                "@CASE@/out/file.txt/sub"])), count(8))
     for i, (n, seed, out) in enumerate(demos):
-        cases.append(case(f"d{i}", ["demo", "--n", n, "--seed", seed, "--out", out, "--store", "@CASE@/store",
-                                    "--json"], {"out/file.txt": b"x"}, writes_store=True))
+        cases.append(case(f"d{i}", ["demo", "--n", n, "--seed", seed, "--draws", "0", "--out", out, "--store",
+                                    "@CASE@/store", "--json"], {"out/file.txt": b"x"}, writes_store=True))
     outcomes = check_family(tmp_path, cases)
     assert {0, 2} <= exits(outcomes)
 

@@ -135,6 +135,17 @@ def check_model_version(post: StoredPosterior) -> None:
                         f"{current}, so its draws describe another model. Make a new posterior: {remake}")
 
 
+def default_posterior_note() -> str | None:
+    """None when the posterior shipped with painsim can be used as it is, else why not (it
+    is missing, or of another model version), for the faces that use it unasked (``painsim
+    demo``) and say so instead of failing."""
+    try:
+        check_model_version(shipped_posterior())
+    except AppInputError as err:
+        return str(err)
+    return None
+
+
 def shipped_posterior() -> StoredPosterior:
     """The default posterior that ships with painsim (``src/painsim/data/default_posterior.json``)."""
     from importlib import resources
