@@ -64,6 +64,17 @@ def test_the_demo_gives_intervals_over_the_shipped_posterior(tmp_path):
                if row["low"] is not None)
 
 
+def test_the_demo_without_a_usable_posterior_says_why_and_still_answers(tmp_path, monkeypatch):
+    import painsim.app.posterior as posterior_module
+
+    monkeypatch.setattr(posterior_module, "default_posterior_note", lambda: "posterior default is stale")
+    args = ["demo", "--n", "100", "--json", "--out", str(tmp_path), "--store", str(tmp_path / "store")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "note: no credible intervals: posterior default is stale" in result.stderr
+    assert "uncertainty" not in json.loads(result.stdout)
+
+
 def test_natural_history_json(tmp_path):
     args = ["natural-history", "--n", "300", "--days", "56", "--json", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, args)
