@@ -33,6 +33,8 @@ import numpy as np
 from scipy import stats
 
 PRIORS = {"heal_rate": (0.3, 0.8), "fluctuation_sd": (0.3, 0.7)}
+#: Priors ``--parameters`` may add: each within its range in data/default_posterior_targets.toml.
+MORE_PRIORS = {"heal_spread": (1.5, 3.0), "tissue_floor": (0.03, 0.5), "sensitization_gain": (0.3, 2.5)}
 STATISTICS = {
     "pain_6w": '{ name = "pain_ratio", day = 41, window = 7, baseline_window = 7 }',
     "pain_17w": '{ name = "pain_ratio", day = 119, window = 7, baseline_window = 7 }',
@@ -43,25 +45,27 @@ STATISTICS = {
 NOISE_COHORTS = 40
 
 
-def noise_sds(cohorts: int = NOISE_COHORTS) -> dict[str, float]:
+def noise_sds(cohorts: int = NOISE_COHORTS, priors: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
     """Each statistic's stated uncertainty, as a real target's is its source's: the data
     (one cohort of 150) and the fit (another) each carry a cohort's sampling noise, so the sd
     is sqrt(2) times the SD of the statistic over ``cohorts`` cohorts of 150 at the centre
     of the prior."""
     from painsim.calibration import evaluate, parse_targets
 
-    centre = {name: (low + high) / 2 for name, (low, high) in PRIORS.items()}
+    priors = priors or PRIORS
+    centre = {name: (low + high) / 2 for name, (low, high) in priors.items()}
     placeholder = {name: 0.1 for name in STATISTICS}
-    values = [evaluate(centre, parse_targets(targets_text({}, seed=30_000 + k, sds=placeholder)))
+    values = [evaluate(centre, parse_targets(targets_text({}, seed=30_000 + k, sds=placeholder, priors=priors)))
               for k in range(cohorts)]
     return {name: float(np.sqrt(2) * np.std([v[name] for v in values], ddof=1)) for name in STATISTICS}
 
 
-def targets_text(observed: dict[str, float], seed: int, sds: dict[str, float]) -> str:
+def targets_text(observed: dict[str, float], seed: int, sds: dict[str, float],
+                 priors: dict[str, tuple[float, float]] | None = None) -> str:
     """A targets file whose published values are ``observed`` with uncertainty ``sds``,
     simulated on cohorts of ``seed``."""
     lines = ['name = "sbc"', "[fit]", "n = 150", f"seed = {seed}", "[parameters]"]
-    lines += [f"{name} = {{ low = {low}, high = {high} }}" for name, (low, high) in PRIORS.items()]
+    lines += [f"{name} = {{ low = {low}, high = {high} }}" for name, (low, high) in (priors or PRIORS).items()]
     lines += ["[scenarios.acute]", "horizon_days = 120", 'population = { entry = "acute" }', "arms.no_care = {}"]
     for name, statistic in STATISTICS.items():
         sd = sds[name]
@@ -73,16 +77,18 @@ def targets_text(observed: dict[str, float], seed: int, sds: dict[str, float]) -
 
 
 def masses_below_truth(dataset: int, population: int = 60, generations: int = 3, sds: dict[str, float] | None = None,
-                       kernel_scale: float = 1.0) -> dict[str, float]:
+                       kernel_scale: float = 1.0, priors: dict[str, tuple[float, float]] | None = None
+                       ) -> dict[str, float]:
     """Per parameter, the weighted posterior mass below the true value of dataset ``dataset``."""
     from painsim.calibration import evaluate, parse_targets
     from painsim.calibration.abc_smc import calibrate_abc
 
-    sds = sds or noise_sds()
+    priors = priors or PRIORS
+    sds = sds or noise_sds(priors=priors)
     rng = np.random.default_rng([1804, dataset])
-    truth = {name: float(rng.uniform(low, high)) for name, (low, high) in PRIORS.items()}
-    observed = evaluate(truth, parse_targets(targets_text({}, seed=10_000 + dataset, sds=sds)))
-    targets = parse_targets(targets_text(observed, seed=20_000 + dataset, sds=sds))
+    truth = {name: float(rng.uniform(low, high)) for name, (low, high) in priors.items()}
+    observed = evaluate(truth, parse_targets(targets_text({}, seed=10_000 + dataset, sds=sds, priors=priors)))
+    targets = parse_targets(targets_text(observed, seed=20_000 + dataset, sds=sds, priors=priors))
     with tempfile.TemporaryDirectory() as folder:
         post = calibrate_abc(targets, Path(folder) / "sbc.db", population_size=population, generations=generations,
                              seed=dataset, kernel_scale=kernel_scale)
@@ -102,26 +108,34 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--kernel-scale", type=float, default=1.0)
+    parser.add_argument("--parameters", default=",".join(PRIORS),
+                        help=f"parameters to infer (NAME[,NAME]): of {', '.join([*PRIORS, *MORE_PRIORS])}")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "abc_sbc_painsim.json",
                         help="where the results are written (JSON)")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     n = args.datasets
-    sds = noise_sds()
+    known = {**PRIORS, **MORE_PRIORS}
+    names = [name.strip() for name in args.parameters.split(",") if name.strip()]
+    if not names or set(names) - set(known):
+        parser.error(f"--parameters: names from {', '.join(known)} (given {args.parameters!r})")
+    priors = {name: known[name] for name in names}
+    sds = noise_sds(priors=priors)
     print("stated uncertainty of each statistic (sqrt(2) x its SD over cohorts of 150):",
           {k: round(v, 4) for k, v in sds.items()})
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(masses_below_truth, range(n), [args.population] * n, [args.generations] * n,
-                             [sds] * n, [args.kernel_scale] * n))
+                             [sds] * n, [args.kernel_scale] * n, [priors] * n))
     seconds = time.perf_counter() - start
     print(f"{n} datasets, population {args.population}, {args.generations} generations, "
           f"{seconds:.0f} s on {args.jobs} processes")
     results = {"command": f"python benchmarks/abc_sbc_painsim.py --datasets {n} --population {args.population} "
-                          f"--generations {args.generations} --jobs {args.jobs} --kernel-scale {args.kernel_scale:g}",
+                          f"--generations {args.generations} --jobs {args.jobs} --kernel-scale {args.kernel_scale:g}"
+                          f" --parameters {','.join(priors)}",
                "seconds": round(seconds, 1), "load_average_1min_before_after": [load_before, os.getloadavg()[0]],
                "stated_sd": sds, "kernel_scale": args.kernel_scale, "parameters": {}}
-    for name in PRIORS:
+    for name in priors:
         masses = np.array([row[name] for row in rows])
         counts, _ = np.histogram(masses, bins=10, range=(0, 1))
         ks_p = float(stats.kstest(masses, "uniform").pvalue)
