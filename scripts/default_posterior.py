@@ -40,12 +40,11 @@ def main() -> None:
                "--json"]
     if args.store is not None:
         command += ["--store", str(args.store)]
-    start = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
         sys.exit(done.returncode)
     summary = json.loads(done.stdout)
-    export(summary["run_id"], args, summary, time.perf_counter() - start)
+    export(summary["run_id"], args, summary)
 
 
 def database_wall_seconds(database: Path) -> float:
@@ -61,7 +60,7 @@ def database_wall_seconds(database: Path) -> float:
     return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 1)
 
 
-def export(run_id: str, args: argparse.Namespace, summary: dict, seconds: float) -> None:
+def export(run_id: str, args: argparse.Namespace, summary: dict) -> None:
     """Write the stored posterior ``run_id`` as the shipped file, with how it was made."""
     from painsim import __version__
     from painsim.app.posterior import load_posterior, posterior_file_json

@@ -134,25 +134,23 @@ def posterior_diary_draws(post: Any, draws: int, seed: int) -> tuple[list[Any], 
     ([0.3, 0.5], [2.0, 2.0])
     """
     from painsim.app.posterior import check_model_version
-    from painsim.calibration.targets import split_params
-    from painsim.care import CareParams
-    from painsim.engine import ModelParams
+    from painsim.calibration.targets import params_of
 
     if not 1 <= draws <= MAX_POSTERIOR_DRAWS:
         raise AppInputError(f"posterior draws: 1 to {MAX_POSTERIOR_DRAWS} (given {draws})")
     check_model_version(post)
     rows = post.sample(draws, seed)
-    unique = rows.groupby(list(rows.columns), sort=True).size()
+    counted = rows.groupby(list(rows.columns), sort=True).size().reset_index(name="_weight")
+    weights = counted.pop("_weight")
     models, cares = [], []
-    for values in unique.index:
-        values = dict(zip(rows.columns, values if isinstance(values, tuple) else (values,), strict=True))
-        model, care = split_params({k: float(v) for k, v in values.items()})
+    for values in counted.to_dict(orient="records"):
         try:
-            models.append(ModelParams(**model))
-            cares.append(CareParams(**care))
+            model, care = params_of(values)
         except ValueError as err:
             raise AppInputError(f"posterior {post.run_id}: a draw leaves its allowed range: {err}") from None
-    return models, cares, [float(c) for c in unique.to_numpy()]
+        models.append(model)
+        cares.append(care)
+    return models, cares, [float(w) for w in weights]
 
 
 def run_diary(source: str | Path | bytes, *, name: str | None = None, plan_files: Sequence[str | Path] = (),

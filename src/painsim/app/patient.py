@@ -173,16 +173,14 @@ def twins_uncertainty(trait_medians: Mapping[str, float], plan: Any, posterior: 
     import numpy as np
 
     from painsim.app.uncertainty import half_seed
-    from painsim.calibration.targets import split_params
-    from painsim.care import CareParams
-    from painsim.engine import Cohort, ModelParams, Record, simulate
+    from painsim.calibration.targets import params_of
+    from painsim.engine import Cohort, Record, simulate
     from painsim.outcomes.intervals import decompose
 
     population = twin_population(trait_medians, spread)
     halves: list[list[np.ndarray]] = [[], []]
     for i, values in posterior.sample(draws, seed).iterrows():
-        model, care = split_params(values.to_dict())
-        params, care_params = ModelParams(**model), CareParams(**care)
+        params, care_params = params_of(values.to_dict())
         for half in (0, 1):
             cohort = Cohort.build(population, n=max(twins // 2, 10), seed=half_seed(seed, int(i), half), params=params)
             run = simulate(cohort, horizon_days, Record.weekly("pain"), care=plan, care_params=care_params)

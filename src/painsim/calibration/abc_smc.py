@@ -229,8 +229,9 @@ def abc_smc(model: Callable[[dict[str, float]], Mapping[str, float]], priors: Ma
     ``kernel_scale`` multiplies the covariance of the multivariate normal perturbation
     kernel (pyabc's ``scaling``; 1 = Silverman's bandwidth). In many dimensions a wider
     kernel keeps the importance weights even: on a 15-parameter linear toy with 25 targets
-    and 200 particles, the effective sample size of generations 1-4 was 15, 6, 2, 2 at
-    scale 1 and 93, 61, 53, 55 at scale 2 (docs/calibration.md).
+    and 100 particles, the effective sample size of generations 1 and 2 was 10.4 and 5.5 at
+    scale 1, 25.3 and 35.5 at scale 3 (``python benchmarks/abc_kernel_scale.py --population
+    100 --generations 3``; docs/calibration.md).
 
     ``model`` maps a parameter dict to summary statistics (a dict like ``observed``);
     ``distance`` compares two such dicts. The run is stored in ``database`` (an SQLite file):

@@ -373,6 +373,18 @@ def split_params(values: dict[str, float]) -> tuple[dict[str, float], dict[str, 
     return model, care
 
 
+def params_of(values: Mapping[str, float]) -> tuple[ModelParams, CareParams]:
+    """The model and care parameters of ``values`` (names of either), every other one at its
+    default; a ValueError names a value that leaves its allowed range.
+
+    >>> model, care = params_of({"heal_rate": 0.5, "massage_nociception": 0.3})
+    >>> model.heal_rate, care.massage_nociception
+    (0.5, 0.3)
+    """
+    model, care = split_params({k: float(v) for k, v in values.items()})
+    return ModelParams(**model), CareParams(**care)
+
+
 def with_parameters(holder: Any, values: Mapping[str, float]) -> Any:
     """A scenario or trial spec with model and care parameter ``values`` (validated; a
     ValueError names the parameter that leaves its allowed range)."""

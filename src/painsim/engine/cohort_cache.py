@@ -1,5 +1,5 @@
-"""Screened cohorts kept for reuse: a chronic cohort costs about four years of its own
-simulation to screen (docs/performance.md), and it depends only on its population, model
+"""Screened cohorts kept for reuse: a chronic cohort costs several years of its own
+simulation to screen (7.6 on an idle machine: docs/performance.md), and it depends only on its population, model
 parameters, size and seed (each candidate's course is a pure function of its id and the
 seed). So :meth:`painsim.engine.Cohort.build` keeps each screened cohort it makes in a
 process-wide, size-bounded cache and answers the same request again with a copy: the arms

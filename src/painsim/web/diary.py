@@ -56,13 +56,13 @@ def diary_job(data: bytes, name: str, weeks: int, particles: int, seed: int, kee
             job.check()
             job.report(stage, done, total, shares.get(stage, (0.2, 0.7)))
 
-    posterior = None
+    uncertainty: dict[str, Any] = {}
     if draws:
         from painsim.app.posterior import DEFAULT_POSTERIOR, load_posterior
 
-        posterior = load_posterior(DEFAULT_POSTERIOR)
+        uncertainty = {"posterior": load_posterior(DEFAULT_POSTERIOR), "posterior_draws": draws}
     answer = run_diary(data, name=name, weeks=weeks, particles=particles, seed=seed, max_bytes=MAX_UPLOAD_BYTES,
-                       posterior=posterior, posterior_draws=draws or 1, progress=progress)
+                       progress=progress, **uncertainty)
     out = answer.to_json()
     out["run_id"] = None
     if keep:
