@@ -75,3 +75,15 @@ def test_the_budget_variable_is_checked(monkeypatch):
     monkeypatch.setenv("PAINSIM_COHORT_CACHE_MB", "lots")
     with pytest.raises(ValueError, match="PAINSIM_COHORT_CACHE_MB='lots'"):
         budget_from_environment()
+
+
+def test_a_bad_budget_variable_is_bad_input_before_any_command_runs(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from painsim.cli import app
+
+    monkeypatch.setenv("PAINSIM_COHORT_CACHE_MB", "lots")
+    result = CliRunner().invoke(app, ["demo", "--n", "20", "--draws", "0", "--store", str(tmp_path / "store"),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "PAINSIM_COHORT_CACHE_MB='lots'" in result.output
+    assert "internal error" not in result.output and not (tmp_path / "store").exists()

@@ -75,7 +75,10 @@ class SafetyNetGroup(TyperGroup):
     """The root command group: turns unexpected exceptions into a short internal error."""
 
     def invoke(self, ctx: typer.Context) -> Any:
+        from painsim.app.errors import check_environment
+
         try:
+            check_environment()
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):  # exits, Ctrl-C and usage errors (exit 2) as usual
             raise
