@@ -1,4 +1,4 @@
-"""Show that the vector kernel's loops over patients compile to packed AVX-512 instructions.
+"""Show that the vector kernel's loops over patients compile to packed AVX-512 (or AVX2) instructions.
 
     python benchmarks/vector_asm.py            # instruction counts of each lane loop
     python benchmarks/vector_asm.py --errors   # and the measured maximum errors of engine.vmath
@@ -6,9 +6,11 @@
 For each lane loop of ``painsim.engine.vkernel`` (compiled afresh as the kernel is, by
 ``vkernel.lane_loop_asm``) it counts the instructions on 512-bit (zmm), 256-bit (ymm) and
 scalar (``...sd``) float64 registers, the packed float64 arithmetic, the packed 64-bit integer
-multiplies of the counter-based hash (``vpmullq``) and the divisions, in the whole function
-and in its hottest basic block (the one with the most zmm instructions: the vectorised loop
-body). tests/engine/test_vkernel.py asserts the same of the compiled code.
+multiplies of the counter-based hash (``vpmullq`` with AVX-512DQ; ``vpmuludq`` with AVX2,
+three per 64-bit multiply) and the divisions, in the whole function and in its hottest basic
+block (the one with the most instructions on the host's widest vector registers,
+``vkernel.host_vector_isa()``: the vectorised loop body). tests/engine/test_vkernel.py
+asserts the same of the compiled code.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def counts(asm: str) -> dict[str, int]:
             "packed_pd_arith": sum(bool(re.match(r"v(?:mul|add|sub|fmadd\w*|div|max|min)pd\s.*%[yz]mm", x))
                                    for x in lines),
             "vpmullq": sum(x.startswith("vpmullq") for x in lines),
+            "vpmuludq": sum(x.startswith("vpmuludq") for x in lines),
             "vdivpd": sum(x.startswith("vdivpd") for x in lines),
             "calls": sum(x.startswith("call") for x in lines)}
 
@@ -37,9 +40,10 @@ def counts(asm: str) -> dict[str, int]:
 def report() -> dict[str, dict[str, dict[str, int]]]:
     """Counts of every lane loop, whole function and hottest block."""
     out = {}
+    register = vkernel.host_vector_isa().register
     for name in ("events", "observe", "loops"):
         asm = vkernel.lane_loop_asm(name)
-        hot = max(re.split(r"\n(?=\.LBB\d+_\d+:)", asm), key=lambda block: block.count("zmm"))
+        hot = max(re.split(r"\n(?=\.LBB\d+_\d+:)", asm), key=lambda block: block.count(register))
         out[name] = {"function": counts(asm), "hot_block": counts(hot)}
     return out
 
@@ -61,7 +65,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--errors", action="store_true", help="also measure engine.vmath's maximum errors")
     args = parser.parse_args()
-    out: dict[str, object] = {"lanes": vkernel.LANES, "vector_width": vkernel.VECTOR_WIDTH,
+    isa = vkernel.host_vector_isa()
+    out: dict[str, object] = {"isa": {"register": isa.register, "float64_lanes": isa.float64_lanes,
+                                      "int64_multiply": isa.int64_multiply},
+                              "lanes": vkernel.LANES, "vector_width": vkernel.VECTOR_WIDTH,
                               "interleave": vkernel.VECTOR_INTERLEAVE, "loops": report()}
     if args.errors:
         out["vmath_errors"] = errors()

@@ -5,7 +5,8 @@ the state in registers: a recurrence over days, one patient per instruction. Pat
 not interact, so the same day of :data:`LANES` patients can run side by side in the lanes of
 the vector unit. This kernel holds a block of patients' state in a small array (rows:
 variables, columns: lanes; a few KiB, in the L1 cache), and for each day runs loops over the
-lanes that LLVM compiles to packed AVX-512/AVX2 instructions:
+lanes that LLVM compiles to packed AVX-512 or AVX2 instructions (whichever the CPU has:
+:func:`host_vector_isa`):
 
 * the shocks without branches: every stream's uniform is drawn and each event's effect
   selected (the counter-based draws of :mod:`painsim.engine.rng` depend only on the
@@ -32,6 +33,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 
 import llvmlite.binding as llvm
 import numba as nb
@@ -119,15 +121,51 @@ from painsim.engine.variables import (
 )  # fmt: skip
 
 LANES = 32
-"""Patients per block: four AVX-512 vectors of float64 (the block's state, 32 lanes x 63 rows
-x 8 bytes = 16 KiB, stays in the L1 cache)."""
+"""Patients per block: four AVX-512 vectors of float64, or eight AVX2 vectors (the block's
+state, 32 lanes x 63 rows x 8 bytes = 16 KiB, stays in the L1 cache)."""
 VECTOR_WIDTH = 8
+"""float64 lanes per vector instruction asked of LLVM (8: one AVX-512 register, or two AVX2
+registers; see :func:`simulate_vector`)."""
 VECTOR_INTERLEAVE = 4
 """Vectors in flight per lane loop iteration asked of LLVM (4 x 8 = the block's 32 lanes): a
 day's work for one patient is a long chain of dependent operations (hash, log, exp, the
 loops), and four independent chains let the core overlap them (1.0 of the time with 1
 vector, ~0.8 with 4, measured by ``python benchmarks/bench_vector.py``)."""
-"""float64 lanes per vector instruction asked of LLVM (8: AVX-512; see :func:`simulate_vector`)."""
+
+
+@dataclass(frozen=True)
+class VectorISA:
+    """The widest float64 vectors of the host CPU, as the kernel's compiled code uses them."""
+
+    register: str
+    """the assembly name of its vector registers: ``"zmm"`` (AVX-512), ``"ymm"`` (AVX2) or
+    ``"xmm"`` (SSE2)"""
+    float64_lanes: int
+    """float64 values per register: 8, 4 or 2"""
+    int64_multiply: str
+    """the instruction the counter-based hash's 64-bit multiplies compile to: ``"vpmullq"``
+    (AVX-512DQ), else ``"vpmuludq"`` (32 x 32 -> 64-bit products, three per multiply)"""
+
+
+def host_vector_isa() -> VectorISA:
+    """The :class:`VectorISA` of this machine (LLVM's reading of the CPU, as numba compiles
+    for it). The kernel's results do not depend on it (each lane computes the scalar kernel's
+    operations in the same order), only its speed: docs/performance.md.
+
+    Examples
+    --------
+    >>> host_vector_isa().register in ("zmm", "ymm", "xmm")
+    True
+    """
+    features = llvm.get_host_cpu_features()
+    has = {name: bool(features[name]) if name in features else False for name in ("avx512f", "avx512dq", "avx2")}
+    multiply = "vpmullq" if has["avx512dq"] else "vpmuludq"
+    if has["avx512f"]:
+        return VectorISA("zmm", 8, multiply)
+    if has["avx2"]:
+        return VectorISA("ymm", 4, multiply)
+    return VectorISA("xmm", 2, "pmuludq")
+
 
 # Rows of the block array after the state rows (which keep their engine.variables index).
 _NS = len(STATE)
