@@ -38,8 +38,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import painsim as ps
 import scalar_kernel
-from machine import load
+from machine import load, vectors
 from painsim.engine import kernel, vkernel
+from painsim.engine.levers import CARE_RECORDS
 from painsim.engine.loops import LOOP_NAMES
 from painsim.engine.program import EMPTY_PROGRAM
 from painsim.engine.variables import DAILY, SUMMARIES
@@ -49,21 +50,24 @@ KERNELS = {"scalar (libm)": scalar_kernel.simulate_natural, "scalar (vmath)": ke
            "vector": vkernel.simulate_vector}
 
 
-def kernel_call(fn, cohort: ps.Cohort, days: int):
-    """A function that runs kernel ``fn`` once on fresh copies of the outputs; returns them."""
+def kernel_call(fn, cohort: ps.Cohort, days: int, program=EMPTY_PROGRAM):
+    """A function that runs kernel ``fn`` once on fresh copies of the outputs (with the care
+    ``program``, default none); returns them."""
     n = len(cohort)
     summ, state = np.zeros((len(SUMMARIES), n)), cohort.state.copy()
     daily = np.zeros((days, len(DAILY)), dtype=np.int64)
     rec = (np.empty(0, dtype=np.int64), days, np.full(n, -1, dtype=np.int64), np.zeros((0, 1, 0), dtype=np.float32))
+    relief = np.full((program.n_sessions, n), -1.0, dtype=np.float32)
+    records = np.zeros((0 if program.is_empty else len(CARE_RECORDS) + len(program.channels), n))
     args = ((state, cohort.traits, cohort.modifiers, cohort.ids), kernel.kernel_params(cohort.params),
             np.ones(len(LOOP_NAMES)), np.uint64(cohort.seed), cohort.day, days, 0, n, rec, summ, daily,
-            EMPTY_PROGRAM.kernel_args(), (np.zeros((0, n), np.float32), np.zeros((0, n))))
+            program.kernel_args(), (relief, records))
 
     def run():
-        state[:], summ[:], daily[:] = cohort.state, 0.0, 0
+        state[:], summ[:], daily[:], relief[:], records[:] = cohort.state, 0.0, 0, -1.0, 0.0
         summ[FIRST] = -1.0
         fn(*args)
-        return state, summ, daily
+        return state, summ, daily, relief, records
 
     return run
 
@@ -93,6 +97,41 @@ def kernels(n: int, days: int, passes: int, slice_n: int) -> dict[str, object]:
             "ns_per_patient_day": {k: v / work * 1e9 for k, v in seconds.items()},
             "ratio_over_libm": {k: base / v for k, v in seconds.items()},
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+CARE_KERNELS = {"scalar (vmath)": kernel.simulate_with_care, "vector": vkernel.simulate_vector_with_care}
+#: The plan of the care kernels' comparison: the combined arm of examples/massage_question.toml.
+COMBINED_PLAN = {"massage": {"schedule": {"count": 10, "every_days": 7}},
+                 "exercise": {"weeks": 12, "sessions_per_week": 2, "supervised": True, "adherence": 0.7},
+                 "sleep_stress": {"weeks": 8}, "education": {"schedule": {"count": 2, "every_days": 7}}}
+
+
+def care_kernels(n: int, days: int, passes: int, slice_n: int) -> dict[str, object]:
+    """The kernels with care (scalar and vector) on the same chronic patients under the
+    combined plan, as :func:`kernels` times them; ratio vector / scalar and identity."""
+    from painsim.care import CareParams, CarePlan
+
+    program = CarePlan(**COMBINED_PLAN).compile(days, CareParams())
+    cohort = ps.Cohort.build("chronic", n=n, seed=1)
+    for fn in CARE_KERNELS.values():
+        kernel_call(fn, cohort.subset(slice(0, 20)), days, program)()
+    calls = [{name: kernel_call(fn, part, days, program) for name, fn in CARE_KERNELS.items()}
+             for part in cohort.split(max(1, round(n / slice_n)))]
+    identical = all(all(np.array_equal(a, b) for a, b in zip(c["scalar (vmath)"](), c["vector"](), strict=True))
+                    for c in calls)
+    seconds = dict.fromkeys(CARE_KERNELS, 0.0)
+    names = list(CARE_KERNELS)
+    for r in range(passes):
+        for j, c in enumerate(calls):
+            for name in (names if (r + j) % 2 == 0 else names[::-1]):
+                t0 = time.thread_time()
+                c[name]()
+                seconds[name] += time.thread_time() - t0
+    work = passes * n * days
+    return {"n": n, "days": days, "passes": passes, "slice": slice_n, "identical": identical,
+            "ns_per_patient_day": {k: v / work * 1e9 for k, v in seconds.items()},
+            "per_s": {k: work / v for k, v in seconds.items()},
+            "vector_over_scalar": seconds["scalar (vmath)"] / seconds["vector"]}
 
 
 def end_to_end(n: int, sweep_n: int) -> dict[str, object]:
@@ -175,13 +214,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.quick:
-        res = {"kernels": kernels(400, 30, 1, 200), "end_to_end": end_to_end(100, 100), "agreement": agreement(60, 120)}
+        res = {"kernels": kernels(400, 30, 1, 200), "care_kernels": care_kernels(200, 120, 1, 100),
+               "end_to_end": end_to_end(100, 100), "agreement": agreement(60, 120)}
     else:
-        res = {"kernels": kernels(10_000, 365, 2, 2_000), "end_to_end": end_to_end(20_000, 2_000),
+        res = {"kernels": kernels(10_000, 365, 2, 2_000), "care_kernels": care_kernels(5_000, 365, 2, 1_000),
+               "end_to_end": end_to_end(20_000, 2_000),
                "agreement": agreement(2_000, 365)}
     res["speed_of_light"] = vector_speed_of_light(res["kernels"]["ns_per_patient_day"]["vector"])
     res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     res["load"] = load()
+    res["vectors"] = vectors()
     if args.million:
         res["million_5y"] = million()
     text = json.dumps(res, indent=2)
@@ -196,7 +238,8 @@ def tables(res: dict) -> str:
     k, e, a, sol = res["kernels"], res["end_to_end"], res["agreement"], res["speed_of_light"]
     out = [f"Kernels side by side, one thread, thread CPU time ({k['n']:,} acute patients x {k['days']} days, "
            f"no care, summaries only; slices of {k['slice']:,} run on the three kernels in turn, {k['passes']} "
-           f"passes; `python benchmarks/bench_vector.py`; load average {res['load'][0]:.2f} at the end):", "",
+           f"passes; `python benchmarks/bench_vector.py`; load average {res['load'][0]:.2f} at the end; "
+           f"vectors: {res.get('vectors', 'AVX-512')}):", "",
            "| kernel | ns per patient-day | patient-days/s | × scalar (libm) |", "|---|---:|---:|---:|"]
     labels = {"scalar (libm)": "scalar, libm (before issue 17; `benchmarks/scalar_kernel.py`)",
               "scalar (vmath)": "scalar, engine.vmath (care runs)", "vector": "**vector** (`engine.vkernel`)"}
@@ -204,7 +247,15 @@ def tables(res: dict) -> str:
         out.append(f"| {label} | {k['ns_per_patient_day'][name]:.1f} | {k['per_s'][name]:,.0f} "
                    f"| {k['ratio_over_libm'][name]:.2f} |")
     out += ["", f"Vector and scalar (vmath) kernels bit-identical: {'yes' if k['identical_vmath_vector'] else 'NO'}. "
-            f"Peak RSS of the benchmark process: {res['peak_rss_mib']:.0f} MiB.", "",
+            f"Peak RSS of the benchmark process: {res['peak_rss_mib']:.0f} MiB.", ""]
+    c = res.get("care_kernels")
+    if c:
+        out += [f"With care ({c['n']:,} chronic patients x {c['days']} days under the combined plan of "
+                f"examples/massage_question.toml, timed as above, {c['passes']} passes): scalar kernel "
+                f"{c['ns_per_patient_day']['scalar (vmath)']:.1f} ns per patient-day, vector kernel with "
+                f"`engine.vcare` {c['ns_per_patient_day']['vector']:.1f} = **{c['vector_over_scalar']:.2f} ×** the "
+                f"scalar kernel with care; bit-identical: {'yes' if c['identical'] else 'NO'}.", ""]
+    out += [
             "Vector speed of light (the work of a patient-day, `speed_of_light.VECTOR_COUNTS`, times the cost "
             "of each operation per lane in vectorised loops compiled as the kernel is):", "",
             "| operation class | count per patient-day | ns per op and lane | ns per patient-day |",

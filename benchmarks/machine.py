@@ -28,4 +28,13 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem_gib, "system": platform.system(),
-            "machine": platform.machine(), "python": platform.python_version()}
+            "machine": platform.machine(), "python": platform.python_version(), "vectors": vectors()}
+
+
+def vectors() -> str:
+    """The widest float64 vectors the kernels compile to here (``engine.vkernel.host_vector_isa``)."""
+    from painsim.engine.vkernel import host_vector_isa
+
+    isa = host_vector_isa()
+    name = {"zmm": "AVX-512", "ymm": "AVX2", "xmm": "SSE2"}[isa.register]
+    return f"{name} ({isa.float64_lanes} float64 lanes; 64-bit multiply {isa.int64_multiply})"

@@ -472,9 +472,9 @@ def libm_engine():
     For comparing outcomes (tests/engine/test_vkernel.py, benchmarks/bench_vector.py)."""
     from painsim.engine import cohort
 
-    saved = cohort.simulate_vector, cohort.simulate_with_care
-    cohort.simulate_vector, cohort.simulate_with_care = simulate_natural, simulate_with_care
+    saved = cohort.simulate_vector, cohort.simulate_vector_with_care
+    cohort.simulate_vector, cohort.simulate_vector_with_care = simulate_natural, simulate_with_care
     try:
         yield
     finally:
-        cohort.simulate_vector, cohort.simulate_with_care = saved
+        cohort.simulate_vector, cohort.simulate_vector_with_care = saved

@@ -41,7 +41,7 @@ def report() -> dict[str, dict[str, dict[str, int]]]:
     """Counts of every lane loop, whole function and hottest block."""
     out = {}
     register = vkernel.host_vector_isa().register
-    for name in ("events", "observe", "loops"):
+    for name in vkernel.LANE_LOOPS:
         asm = vkernel.lane_loop_asm(name)
         hot = max(re.split(r"\n(?=\.LBB\d+_\d+:)", asm), key=lambda block: block.count(register))
         out[name] = {"function": counts(asm), "hot_block": counts(hot)}

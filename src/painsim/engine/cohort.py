@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from painsim.engine import rng
-from painsim.engine.kernel import kernel_params, simulate_with_care
+from painsim.engine.kernel import kernel_params
 from painsim.engine.levers import CARE_RECORDS
 from painsim.engine.loops import LOOP_NAMES
 from painsim.engine.params import ModelParams
@@ -52,7 +52,7 @@ from painsim.engine.variables import (
     TR_WORK,
     TRAITS,
 )  # fmt: skip
-from painsim.engine.vkernel import simulate_vector
+from painsim.engine.vkernel import simulate_vector, simulate_vector_with_care
 from painsim.limits import DEFAULT_LIMITS, Limits
 
 Progress = Callable[[int, int], None]
@@ -290,11 +290,10 @@ def simulate(
     rec = (record.variable_codes(), record.every, rec_slot, rec_out)
     prog = program.kernel_args()
 
-    # Without care the vector kernel (patients in SIMD lanes, engine.vkernel); with care the
-    # scalar kernel, whose care phases walk each patient's calendar. Both give the same
-    # results bit for bit (tests/engine/test_vkernel.py), so the arms of a comparison share
-    # their patients' courses whichever kernel runs them.
-    kernel = simulate_vector if program.is_empty else simulate_with_care
+    # The vector kernel (patients in SIMD lanes, engine.vkernel), with its care phases
+    # (engine.vcare) compiled in only for a run with care. It gives the scalar kernel's
+    # results bit for bit (tests/engine/test_vkernel.py, test_vkernel_care.py).
+    kernel = simulate_vector if program.is_empty else simulate_vector_with_care
 
     def run(j: int) -> int:
         a, b = chunks[j]
