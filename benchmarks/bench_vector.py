@@ -72,6 +72,22 @@ def kernel_call(fn, cohort: ps.Cohort, days: int, program=EMPTY_PROGRAM):
     return run
 
 
+def interleaved_seconds(calls: list[dict], passes: int) -> dict[str, float]:
+    """Thread CPU time of each kernel, summed over ``passes`` passes of the slices ``calls``
+    (one dict of kernel name -> call per slice), the kernels' order rotating from slice to
+    slice and pass to pass."""
+    names = list(calls[0])
+    seconds = dict.fromkeys(names, 0.0)
+    for r in range(passes):
+        for j, c in enumerate(calls):
+            k = (r + j) % len(names)
+            for name in names[k:] + names[:k]:
+                t0 = time.thread_time()
+                c[name]()
+                seconds[name] += time.thread_time() - t0
+    return seconds
+
+
 def kernels(n: int, days: int, passes: int, slice_n: int) -> dict[str, object]:
     """Thread CPU time of each kernel over interleaved slices; rates, ratios, identity."""
     for fn in KERNELS.values():  # compile (or load) every kernel before timing
@@ -81,15 +97,7 @@ def kernels(n: int, days: int, passes: int, slice_n: int) -> dict[str, object]:
     calls = [{name: kernel_call(fn, part, days) for name, fn in KERNELS.items()} for part in slices]
     identical = all(all(np.array_equal(a, b) for a, b in zip(c["scalar (vmath)"](), c["vector"](), strict=True))
                     for c in calls)
-    seconds = dict.fromkeys(KERNELS, 0.0)
-    names = list(KERNELS)
-    for r in range(passes):
-        for j, c in enumerate(calls):
-            k = (r + j) % len(names)
-            for name in names[k:] + names[:k]:
-                t0 = time.thread_time()
-                c[name]()
-                seconds[name] += time.thread_time() - t0
+    seconds = interleaved_seconds(calls, passes)
     work = passes * n * days
     base = seconds["scalar (libm)"]
     return {"n": n, "days": days, "passes": passes, "slice": slice_n, "identical_vmath_vector": identical,
@@ -119,14 +127,7 @@ def care_kernels(n: int, days: int, passes: int, slice_n: int) -> dict[str, obje
              for part in cohort.split(max(1, round(n / slice_n)))]
     identical = all(all(np.array_equal(a, b) for a, b in zip(c["scalar (vmath)"](), c["vector"](), strict=True))
                     for c in calls)
-    seconds = dict.fromkeys(CARE_KERNELS, 0.0)
-    names = list(CARE_KERNELS)
-    for r in range(passes):
-        for j, c in enumerate(calls):
-            for name in (names if (r + j) % 2 == 0 else names[::-1]):
-                t0 = time.thread_time()
-                c[name]()
-                seconds[name] += time.thread_time() - t0
+    seconds = interleaved_seconds(calls, passes)
     work = passes * n * days
     return {"n": n, "days": days, "passes": passes, "slice": slice_n, "identical": identical,
             "ns_per_patient_day": {k: v / work * 1e9 for k, v in seconds.items()},

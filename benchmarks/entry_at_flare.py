@@ -14,7 +14,7 @@ the end of its first block without persisting pain, or the end of the window.
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 
@@ -47,8 +47,19 @@ def measure(extra_weeks: int) -> dict[str, float]:
             "patient_days_per_kept": float(days.sum() / kept.sum())}
 
 
-if __name__ == "__main__":
-    for extra in [int(a) for a in sys.argv[1:]] or [0, 4, 8, 13]:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("extra_weeks", nargs="*", type=int, default=[0, 4, 8, 13],
+                        help="weeks after week 13 in which an episode may still enter (0 to 104)")
+    args = parser.parse_args()
+    bad = [w for w in args.extra_weeks if not 0 <= w <= 104]
+    if bad:
+        parser.error(f"extra_weeks must be 0 to 104 (given {bad[0]})")
+    for extra in args.extra_weeks:
         r = measure(extra)
         print(f"window of {13 + extra} weeks: kept {r['kept_share']:.1%}, {r['patient_days_per_kept']:,.0f} "
               f"patient-days per kept patient ({r['patient_days_per_kept'] / 365:.2f} years)")
+
+
+if __name__ == "__main__":
+    main()

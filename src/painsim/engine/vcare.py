@@ -61,6 +61,7 @@ from painsim.engine.care_phases import (
     impulse_effects,
     kick_state,
 )  # fmt: skip
+from painsim.engine.kernel import NO_SESSION
 from painsim.engine.levers import (
     EXP_IMPULSE,
     LV_ACT,
@@ -124,9 +125,9 @@ if len(CARE_SLOTS) != 15:  # pragma: no cover - _slots and _store_slots list eve
 
 
 @nb.njit(no_cpython_wrapper=True)  # rare: compiled once, called, not inlined
-def lanes_care_start(b, cs, attending, exposure, done, no_care):
+def lanes_care_start(b, cs, attending, exposure, done):
     """Fresh care bookkeeping for a new block; the levers at the patients' modifiers (a plan
-    without lever effects never changes them) and the additive care parts at ``no_care``."""
+    without lever effects never changes them) and the additive care parts at their neutral 0."""
     cs[:] = 0.0
     attending[:] = True
     exposure[:] = 0.0
@@ -135,7 +136,7 @@ def lanes_care_start(b, cs, attending, exposure, done, no_care):
         cs[CS_TRACK * LANES + j], cs[CS_DROPOUT * LANES + j] = -1.0, -1.0  # as care_reset
         b[O_LNOCI + j], b[O_LGUARD + j], b[O_LTHREAT + j] = b[O_MNOCI + j], b[O_MGUARD + j], b[O_MTHREAT + j]
         b[O_LFEAR + j], b[O_LSTRESS + j], b[O_LCOND + j] = b[O_MFEAR + j], b[O_MSTRESS + j], b[O_MCOND + j]
-        b[O_CINHIB + j], b[O_CSLEEP + j], b[O_CACT + j], b[O_CSE + j] = no_care, no_care, no_care, no_care
+        b[O_CINHIB + j], b[O_CSLEEP + j], b[O_CACT + j], b[O_CSE + j] = 0.0, 0.0, 0.0, 0.0
         b[O_DUE + j] = 0.0
 
 
@@ -361,10 +362,6 @@ def lanes_decay(imp_ch, imp_keep, exposure):
             exposure[ch * LANES + j] = exposure[ch * LANES + j] * keep
 
 
-NO_SESSION = 1 << 62
-"""The next session day of a block with no session left (as the scalar kernel's)."""
-
-
 @nb.njit
 def care_block(prog, ndays):
     """What the vector kernel holds of a care program for a run of ``ndays`` days
@@ -399,11 +396,11 @@ def care_block(prog, ndays):
 
 
 @nb.njit(inline="always")
-def care_start(care, b, no_care):
+def care_start(care, b):
     """A new block: fresh bookkeeping, the calendar walked from its first row."""
     _, tables, _, _, (cs, attending, _, exposure, done, _, _, _, _, _), walk = care
     calendar = tables[0]
-    lanes_care_start(b, cs, attending, exposure, done, no_care)
+    lanes_care_start(b, cs, attending, exposure, done)
     walk[0], walk[2], walk[3] = 0, 0, 0
     walk[1] = calendar[0, 0] if calendar.shape[0] > 0 else NO_SESSION
 

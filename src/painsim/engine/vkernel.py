@@ -246,7 +246,6 @@ def _make_blocks(with_care: bool):
         slow_innovation = p.slow_fluctuation_sd * np.sqrt(1.0 - slow_persistence * slow_persistence)
         has_slow = slow_innovation > 0.0
         care = care_block(prog, ndays if with_care else 0)
-        no_care = 0.0 if with_care else -0.0
         session_out, care_out = care_out_t
         b = np.empty(B_ROWS * LANES)  # rows x lanes, flat (engine.vblock)
         keys = np.empty(LANES, dtype=np.uint64)
@@ -255,7 +254,7 @@ def _make_blocks(with_care: bool):
             nv = min(LANES, stop - first_i)
             rec_any = _load_block(b, keys, cohort, p, seed, summ, rec_slot, first_i, nv) and n_rec > 0
             if with_care:
-                care_start(care, b, no_care)
+                care_start(care, b)
             acc[:] = 0.0
             for d in range(ndays):
                 day = day0 + d
