@@ -16,7 +16,10 @@ shared: wall time would count the other jobs). Ratios are total times over total
 
 End to end (the ``simulate`` driver and screening, one thread, wall time): building a screened
 chronic cohort against simulating it for a year, and a sweep-like task (build a chronic
-cohort of 2,000, follow it a year) in patient-days per second of the task's own simulating.
+cohort of 2,000, follow it a year) in patient-days per second of the task's own simulating;
+and a calibration task (one evaluation of the default posterior's targets at parameter sets
+drawn from the prior: its screening and follow-up patient-days, the kernel calls' share of
+its time and their rate, the task's rate).
 
 Agreement (the vector engine against the libm kernel, the same patients and random numbers,
 a chronic cohort under no care and massage): cohort mean pain and its Monte Carlo standard
@@ -168,6 +171,72 @@ def end_to_end(n: int, sweep_n: int) -> dict[str, object]:
             "task_reused_follow_up_per_s": sweep_n * 365 / task_reused}
 
 
+
+
+
+def calibration_task(draws: int, seed: int = 3) -> dict[str, object]:
+    """A calibration evaluation (every target of the default posterior, docs/calibration.md)
+    at ``draws`` parameter sets drawn from the prior, one thread, wall time; and what its
+    kernel calls did: the patient-days simulated (screening's included), split into screening
+    and follow-up, and their thread CPU time, so that the task's rate can be read against
+    the kernel's own."""
+    import painsim
+    from painsim.calibration import evaluate, load_targets
+    from painsim.engine import screening
+    from painsim.engine.screening import ScreeningError
+    from painsim.trials import run as trials_run
+
+    targets, _ = load_targets(Path(painsim.__file__).parent / "data" / "default_posterior_targets.toml")
+    rng = np.random.default_rng(seed)
+    draws_ = [{n: float(rng.uniform(r.low, r.high)) for n, r in targets.parameters.items()} for _ in range(draws)]
+    evaluate(draws_[0], targets)  # compile, imports
+    tally = {"screening": [0, 0.0], "follow-up": [0, 0.0]}
+    where = ["follow-up"]
+    run = vkernel._run
+
+    def counted_run(with_care, args):
+        t0 = time.thread_time()
+        run(with_care, args)
+        tally[where[0]][0] += (args[7] - args[6]) * args[5]  # (stop - start) patients x days
+        tally[where[0]][1] += time.thread_time() - t0
+
+    def screening_part(fn):
+        def wrapped(*a, **k):
+            where[0] = "screening"
+            try:
+                return fn(*a, **k)
+            finally:
+                where[0] = "follow-up"
+        return wrapped
+
+    patched = [(vkernel, "_run", counted_run), (screening, "screen_population",
+               screening_part(screening.screen_population)), (trials_run, "screen", screening_part(trials_run.screen))]
+    originals = [(m, name, getattr(m, name)) for m, name, _ in patched]
+    for m, name, value in patched:
+        setattr(m, name, value)
+    failed = 0
+    try:
+        t0 = time.perf_counter()
+        for values in draws_:
+            try:
+                evaluate(values, targets)
+            except ScreeningError:
+                failed += 1
+        wall = time.perf_counter() - t0
+    finally:
+        for m, name, value in originals:
+            setattr(m, name, value)
+    pd_all = sum(v[0] for v in tally.values())
+    kernel_s = sum(v[1] for v in tally.values())
+    return {"draws": draws, "targets": len(targets.targets), "screening_failed": failed,
+            "seconds_per_evaluation": wall / draws,
+            "kernel_share_of_wall": kernel_s / wall,
+            "patient_days": {k: v[0] / draws for k, v in tally.items()},
+            "kernel_rate_per_s": pd_all / kernel_s,
+            "task_rate_per_s": pd_all / wall,
+            "task_follow_up_rate_per_s": tally["follow-up"][0] / wall}
+
+
 def agreement(n: int, days: int) -> dict[str, object]:
     """The vector engine against the libm kernel on the same chronic patients (see the module docstring)."""
     from painsim.care import CarePlan, Massage
@@ -216,10 +285,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         res = {"kernels": kernels(400, 30, 1, 200), "care_kernels": care_kernels(200, 120, 1, 100),
-               "end_to_end": end_to_end(100, 100), "agreement": agreement(60, 120)}
+               "end_to_end": end_to_end(100, 100), "calibration_task": calibration_task(2),
+               "agreement": agreement(60, 120)}
     else:
         res = {"kernels": kernels(10_000, 365, 2, 2_000), "care_kernels": care_kernels(5_000, 365, 2, 1_000),
-               "end_to_end": end_to_end(20_000, 2_000),
+               "end_to_end": end_to_end(20_000, 2_000), "calibration_task": calibration_task(10),
                "agreement": agreement(2_000, 365)}
     res["speed_of_light"] = vector_speed_of_light(res["kernels"]["ns_per_patient_day"]["vector"])
     res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -279,6 +349,7 @@ def tables(res: dict) -> str:
                f"**{e['task_reused_follow_up_per_s']:,.0f}** patient-days/s = "
                f"**{e['task_reused_follow_up_per_s'] / k['per_s']['vector']:.2f} ×** the vector kernel's rate."
                if "build_again_s" in e else ""), "",
+            *_calibration_task_lines(res.get("calibration_task"), k),
             f"Agreement with the libm kernel ({a['n']:,} chronic patients, {a['days']} days, the same patients and "
             "random numbers; mean pain per patient over the run):", "",
             "| arm | cohort mean, vector engine | cohort mean, libm kernel | Monte Carlo SE | largest patient "
@@ -293,6 +364,22 @@ def tables(res: dict) -> str:
                 f"{m['patient_days_per_s']:,.0f} patient-days/s, peak RSS **{m['peak_rss_mib'] / 1024:.2f} GiB** "
                 f"(load average {m['load_before'][0]:.2f})."]
     return "\n".join(out)
+
+
+def _calibration_task_lines(c: dict | None, k: dict) -> list[str]:
+    if not c:
+        return []
+    pd = c["patient_days"]
+    return [f"A calibration task (one evaluation of the {c['targets']} targets of the default posterior at "
+            f"{c['draws']} parameter sets drawn from the prior, one thread, wall time): "
+            f"**{c['seconds_per_evaluation']:.2f} s** per evaluation, "
+            f"{pd['screening'] + pd['follow-up']:,.0f} patient-days simulated per evaluation "
+            f"({pd['screening']:,.0f} of them screening candidates and trial run-ins, {pd['follow-up']:,.0f} "
+            f"following the cohorts), the kernel calls {c['kernel_share_of_wall']:.0%} of the time at "
+            f"{c['kernel_rate_per_s']:,.0f} patient-days/s; the task's rate: **{c['task_rate_per_s']:,.0f}** "
+            f"patient-days/s = **{c['task_rate_per_s'] / c['kernel_rate_per_s']:.2f} ×** the kernel calls' rate "
+            f"({c['task_rate_per_s'] / k['per_s']['vector']:.2f} × the vector kernel's rate above); counting only "
+            f"the follow-up: {c['task_follow_up_rate_per_s']:,.0f} patient-days/s.", ""]
 
 
 if __name__ == "__main__":

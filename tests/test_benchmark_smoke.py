@@ -61,12 +61,16 @@ def test_vector_benchmark_quick_run(tmp_path):
     assert res["end_to_end"]["build_s"] > 0 and res["end_to_end"]["task_follow_up_per_s"] > 0
     a = res["agreement"]
     assert 0.0 <= a["same_responder_class"] <= 1.0 and set(a["arms"]) == {"no care", "massage"}
+    c = res["calibration_task"]
+    assert c["targets"] > 20 and c["seconds_per_evaluation"] > 0 and 0 < c["kernel_share_of_wall"] < 1
+    assert c["patient_days"]["screening"] > 0 and c["patient_days"]["follow-up"] > 0
+    assert c["task_rate_per_s"] < c["kernel_rate_per_s"]  # the kernel calls are part of the task
     sys.path.insert(0, str(BENCH))
     try:
         from bench_vector import tables
     finally:
         sys.path.remove(str(BENCH))
-    assert "vector speed of light" in tables(res)
+    assert "vector speed of light" in tables(res) and "A calibration task" in tables(res)
 
 
 def test_mesa_model_follows_painsim():

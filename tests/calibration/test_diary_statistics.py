@@ -54,3 +54,43 @@ def test_recurrence_needs_a_recovery_and_a_full_follow_up():
     pain = diary([0, 0, 0, 0, 0, 3, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0], [4] * 8)
     assert ds.recurrence_within(pain, 1.0, 2, threshold=2.0, run_days=1, follow_days=5) == pytest.approx(0.5)
     assert math.isnan(ds.recurrence_within(pain, 1.0, 2, threshold=2.0, run_days=1, follow_days=10))
+
+
+def _first_run_by_scanning(ok: np.ndarray, run_days: int, after) -> np.ndarray:
+    """The definition, patient by patient: the first day from ``after`` that starts ``run_days`` ok days."""
+    out = np.full(ok.shape[1], np.inf)
+    for j in range(ok.shape[1]):
+        first = 0 if after is None else int(max(0, np.ceil(after[j])))
+        for s in range(first, ok.shape[0] - run_days + 1):
+            if ok[s:s + run_days, j].all():
+                out[j] = s
+                break
+    return out
+
+
+@pytest.mark.parametrize("run_days", [1, 2, 7, 30])
+@pytest.mark.parametrize("high", [False, True])
+def test_first_runs_are_those_a_scan_of_each_diary_finds(run_days, high):
+    rng = np.random.default_rng(run_days)
+    scale = rng.uniform(0.2, 2.5, size=300)  # from nearly pain-free to mostly in pain
+    pain = np.round(rng.gamma(2.0, scale, size=(60, 300)), 1)
+    pain[:, :10], pain[:, 10:20] = 9.0, 0.0  # always in pain, never: runs found and not found
+    if high:
+        after = rng.integers(0, 40, size=300).astype(float)
+        ok, got = pain >= 2.5, ds.first_high_run_start(pain, 2.5, run_days, after)
+    else:
+        after = None
+        ok, got = pain <= 2.0, ds.first_run_start(pain, 2.0, run_days)
+    expected = _first_run_by_scanning(ok, run_days, after)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isfinite(expected).any() and np.isinf(expected).any()  # both kinds of patient occur
+
+
+def test_no_run_fits_in_a_shorter_diary():
+    assert np.isinf(ds.first_run_start(np.zeros((5, 3)), 1.0, 6)).all()
+    np.testing.assert_array_equal(ds.first_run_start(np.zeros((6, 3)), 1.0, 6), 0.0)
+
+
+def test_a_run_needs_at_least_one_day():
+    with pytest.raises(ValueError, match="run_days"):
+        ds.first_run_start(np.zeros((3, 2)), 1.0, 0)

@@ -111,3 +111,22 @@ def test_outcomes_agree_with_the_libm_kernel_within_monte_carlo_error(libm_engin
     classes_new = care_summary(new["massage"])["responder_class"].to_numpy()
     classes_old = care_summary(old["massage"])["responder_class"].to_numpy()
     assert np.mean(classes_new == classes_old) >= 0.95
+
+
+def test_the_kernel_is_compiled_once_per_kind_of_arguments():
+    """Repeated runs reuse the code compiled with wide vectors (the dispatcher is not asked to
+    compile again), and the arguments' fingerprint tells apart what numba types apart."""
+    cohort = ps.Cohort.build("acute", n=40, seed=2)
+    ps.simulate(cohort, 3)
+    compiled = len(vkernel._compiled[False].signatures)
+    ready = len(vkernel._ready)
+    for days in (1, 9):
+        ps.simulate(cohort.subset(slice(0, 7)), days, Record(variables=("pain",), every=3))
+    assert len(vkernel._compiled[False].signatures) == compiled
+    assert len(vkernel._ready) == ready
+    a = np.zeros((3, 4), dtype=np.float32)
+    readonly = a.copy()
+    readonly.flags.writeable = False
+    kinds = [a, a.astype(np.float64), np.asfortranarray(a), a[:, ::2], readonly, a[0], (a, a), (a,), 1, 1.0]
+    assert len({vkernel._fingerprint(k) for k in kinds}) == len(kinds)
+    assert vkernel._fingerprint((1.0, 2.0)) == vkernel._fingerprint((3.0, 4.0))

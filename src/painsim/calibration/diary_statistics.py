@@ -35,17 +35,22 @@ def first_high_run_start(pain: np.ndarray, threshold: float, run_days: int, afte
 
 
 def _first_run(ok: np.ndarray, run_days: int, after: np.ndarray | None) -> np.ndarray:
+    """Per patient (column of ``ok``), the first day that starts ``run_days`` consecutive
+    ``ok`` days (on or after ``after``); ``inf`` when there is none. A run of ``run_days``
+    starts on day ``s`` when the days ``s .. s + run_days - 1`` are all ``ok``: counted
+    from cumulative sums, for every day and patient at once."""
+    if run_days < 1:
+        raise ValueError(f"run_days must be at least 1, got {run_days}")
     n_days, n = ok.shape
     if after is not None:
         days = np.arange(n_days)[:, None]
         ok = ok & (days >= after[None, :])
-    out = np.full(n, np.inf)
-    run = np.zeros(n, dtype=np.int64)
-    for d in range(n_days):
-        run = np.where(ok[d], run + 1, 0)
-        hit = (run == run_days) & np.isinf(out)
-        out[hit] = d - run_days + 1
-    return out
+    if n_days < run_days:
+        return np.full(n, np.inf)
+    counted = np.zeros((n_days + 1, n), dtype=np.int64)
+    np.cumsum(ok, axis=0, out=counted[1:])
+    starts = counted[run_days:] - counted[:-run_days] == run_days
+    return np.where(starts.any(axis=0), starts.argmax(axis=0), np.inf)
 
 
 def recovery_median_days(pain: np.ndarray, threshold: float, run_days: int, day: int) -> float:

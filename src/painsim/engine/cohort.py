@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -187,12 +187,27 @@ class Cohort:
                        duration_days=self.duration_days.copy())
 
     def subset(self, positions: Sequence[int] | np.ndarray | slice) -> Cohort:
-        """The patients at ``positions`` (copies)."""
-        return replace(self, ids=self.ids[positions].copy(),
-                       traits=np.ascontiguousarray(self.traits[:, positions]),
-                       state=np.ascontiguousarray(self.state[:, positions]),
-                       modifiers=np.ascontiguousarray(self.modifiers[:, positions]),
-                       duration_days=self.duration_days[positions].copy())
+        """The patients at ``positions`` (copies): indices, a boolean mask or a slice.
+
+        Examples
+        --------
+        >>> cohort = Cohort.build("acute", n=10, seed=1)
+        >>> len(cohort.subset([0, 2, 4])), len(cohort.subset(slice(0, 5)))
+        (3, 5)
+        """
+        if isinstance(positions, slice):
+            def gather(a: np.ndarray) -> np.ndarray:
+                return a[..., positions].copy(order="C")  # a slice is a view: copy it
+        else:
+            index = np.asarray(positions)
+            index = np.flatnonzero(index) if index.dtype == bool else index.astype(np.intp, copy=False)
+
+            # np.take along the patient axis gathers straight into a C-ordered array: about 5x
+            # faster than a[:, index] (laid out patient-major) and a second copy to C order.
+            def gather(a: np.ndarray) -> np.ndarray:
+                return np.take(a, index, axis=a.ndim - 1)
+        return replace(self, ids=gather(self.ids), traits=gather(self.traits), state=gather(self.state),
+                       modifiers=gather(self.modifiers), duration_days=gather(self.duration_days))
 
     def split(self, n_chunks: int) -> list[Cohort]:
         """Disjoint consecutive chunks (for processes or workers)."""
@@ -302,11 +317,10 @@ def simulate(
         return b - a
 
     done = 0
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        for finished in pool.map(run, range(len(chunks))):
-            done += finished
-            if progress is not None:
-                progress(done, n)
+    for finished in _run_chunks(run, len(chunks), n_jobs):
+        done += finished
+        if progress is not None:
+            progress(done, n)
     out.day += days
     return SimulationResult(
         cohort=out, days=days, start_day=cohort.day - cohort.entry_day, every=record.every,
@@ -315,6 +329,17 @@ def simulate(
         care=care, session_days=program.visit_days, session_relief=session_relief,
         care_outcomes=care_records, care_program=program, care_params=care_params,
     )
+
+
+def _run_chunks(run: Callable[[int], int], n_chunks: int, n_jobs: int) -> Iterator[int]:
+    """``run(j)`` for every chunk, in a pool of ``n_jobs`` threads when there are several; one chunk runs
+    in the calling thread, since starting a worker thread costs about a millisecond, more
+    than the kernel needs for a short run (screening blocks, trial arms, diary particles)."""
+    if n_chunks == 1:
+        yield run(0)
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        yield from pool.map(run, range(n_chunks))
 
 
 def _chunk_bounds(n: int, n_jobs: int) -> list[tuple[int, int]]:
