@@ -180,7 +180,7 @@ def run_scenario(scenario: Scenario, n: int | None = None, seed: int | None = No
     seed = scenario.seed if seed is None else seed
     scenario.cost(n)
     report = progress or (lambda stage, done, total: None)
-    cohort = Cohort.build(scenario.population, n=n, seed=seed, params=scenario.model,
+    cohort = Cohort.build(scenario.population, n=n, seed=seed, params=scenario.model, n_jobs=n_jobs,
                           progress=lambda done, total: report("building cohort", done, total))
     spec = scenario.record
     record = Record(variables=spec.variables, every=spec.every, patients=min(spec.patients, n))

@@ -7,7 +7,8 @@ import pytest
 
 import painsim.engine as pe
 from painsim.engine.cohort import Cohort
-from painsim.engine.screening import ScreeningError
+from painsim.engine.population import NAMED_POPULATIONS
+from painsim.engine.screening import ScreeningError, screen_population
 from painsim.engine.variables import S_FIRST, S_NREC, S_REC, S_RUN
 from painsim.limits import DEFAULT_LIMITS, SCREEN_BATCH_MIN, Limits, screening_cannot_fill
 
@@ -65,6 +66,21 @@ def test_batches_do_not_change_the_cohort(min_pain, days, n):
     assert old.ids.max() >= SCREEN_BATCH_MIN  # the old way took more than one batch of the smallest size
     for limits in (DEFAULT_LIMITS, Limits(screening_batch_patient_days=1)):  # 256 candidates a batch
         _assert_same_cohort(Cohort.build(population, n=n, seed=3, limits=limits), old)
+
+
+@pytest.mark.parametrize("population", ["chronic", "consulters", "subacute"])
+def test_screening_on_threads_keeps_the_same_patients(population):
+    """One duration (block by block), a mixture of windows and a window of durations: the same
+    cohort from candidates simulated on one thread or two (screen_population: no cache)."""
+    pop = NAMED_POPULATIONS[population]()
+    one = screen_population(pop, 300, 8, pe.ModelParams(), n_jobs=1)
+    _assert_same_cohort(screen_population(pop, 300, 8, pe.ModelParams(), n_jobs=2), one)
+    assert len(one) == 300
+
+
+def test_building_on_no_threads_is_refused():
+    with pytest.raises(ValueError, match="n_jobs"):
+        Cohort.build("chronic", n=10, seed=1, n_jobs=0)
 
 
 def _impossible(days: int = 90) -> pe.Population:

@@ -52,8 +52,9 @@ def test_batches_do_not_change_who_is_enrolled(three_arm_spec, strict):
                                                                                            "min_rmdq": 8})})
     old_cohort, old_base, old_counts = _old_screen(spec, 4)
     assert old_counts["excluded"] > 0
-    for limits in (Limits(), Limits(screening_batch_patient_days=1)):  # the smallest batches: 256 candidates
-        cohort, base, counts = screen(spec, 4, limits=limits)
+    for limits, jobs in ((Limits(), 1), (Limits(screening_batch_patient_days=1), 1), (Limits(), 2)):
+        # the smallest batches (256 candidates), and candidates and run-ins on two threads
+        cohort, base, counts = screen(spec, 4, limits=limits, n_jobs=jobs)
         assert counts == old_counts
         np.testing.assert_array_equal(cohort.ids, old_cohort.ids)
         for name in ("traits", "state", "modifiers"):

@@ -181,7 +181,7 @@ def run_cea(scenario: Scenario, *, perspective: str | None = None, wtp: str = DE
     n = n or scenario.n
     seed = scenario.seed if seed is None else seed
     report = progress or (lambda stage, done, total: None)
-    cohort = Cohort.build(scenario.population, n=n, seed=seed, params=scenario.model,
+    cohort = Cohort.build(scenario.population, n=n, seed=seed, params=scenario.model, n_jobs=n_jobs,
                           progress=lambda done, total: report("building cohort", done, total))
     arms = dict(scenario.arms)
     exposures = simulate_exposures(cohort, scenario.horizon_days, arms, econ, care_params=scenario.care_params,

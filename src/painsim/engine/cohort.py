@@ -113,6 +113,7 @@ class Cohort:
         params: ModelParams | None = None,
         progress: Progress | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        n_jobs: int = 1,
     ) -> Cohort:
         """Build ``n`` patients of ``population`` (a Population or the name of one:
         "acute", "subacute", "chronic", "consulters").
@@ -124,7 +125,8 @@ class Cohort:
         :class:`painsim.engine.screening.ScreeningError` when it cannot find ``n``. Each
         patient's duration of pain at entry is in ``cohort.duration_days``. A screened
         cohort is kept for reuse in this process (painsim.engine.cohort_cache): the same
-        request again returns a copy of the same patients without screening.
+        request again returns a copy of the same patients without screening. Screening
+        simulates its candidates on ``n_jobs`` threads; the cohort is the same for any value.
 
         Examples
         --------
@@ -134,6 +136,8 @@ class Cohort:
         """
         population = _resolve_population(population)
         _check_n_seed(n, seed)
+        if n_jobs < 1:
+            raise ValueError(f"n_jobs must be >= 1, got {n_jobs}")
         params = params or ModelParams()
         if not population.screened:
             return cls._acute(population, np.arange(n, dtype=np.int64), seed, params)
@@ -145,7 +149,7 @@ class Cohort:
             if progress is not None:
                 progress(n, n)
             return cohort
-        cohort = cls._screen(population, n, seed, params, progress, limits)
+        cohort = cls._screen(population, n, seed, params, progress, limits, n_jobs)
         SCREENED_COHORTS.put(key, cohort)
         return cohort
 
@@ -164,7 +168,7 @@ class Cohort:
 
     @classmethod
     def _screen(cls, population: Population, n: int, seed: int, params: ModelParams,
-                progress: Progress | None, limits: Limits = DEFAULT_LIMITS) -> Cohort:
+                progress: Progress | None, limits: Limits = DEFAULT_LIMITS, n_jobs: int = 1) -> Cohort:
         """Simulate acute episodes, each for its duration of pain, and keep, in id order, the
         first ``n`` still in pain (in each entry window, its share of ``n``).
 
@@ -175,7 +179,7 @@ class Cohort:
         """
         from painsim.engine.screening import screen_population
 
-        cohort = screen_population(population, n, seed, params, progress, limits)
+        cohort = screen_population(population, n, seed, params, progress, limits, n_jobs)
         cohort.population = population
         return cohort
 

@@ -93,13 +93,15 @@ class EntryScreen:
     each patient's duration in ``duration_days``). At most ``limit`` candidates are
     screened. ``window`` is one of ``population.entry_windows()`` (default: the first), the
     ``stratum``-th of ``strata``: its candidates are the ids ``stratum, stratum + strata,
-    stratum + 2 strata, ...`` so that windows never share a patient.
+    stratum + 2 strata, ...`` so that windows never share a patient. Candidates are simulated
+    on ``n_jobs`` threads (the same candidates kept for any value).
     """
 
     def __init__(self, population: Population, seed: int, params: ModelParams, limit: int,
                  limits: Limits = DEFAULT_LIMITS, window: EntryWindow | None = None, stratum: int = 0,
-                 strata: int = 1):
+                 strata: int = 1, n_jobs: int = 1):
         self.population, self.seed, self.params = population, seed, params
+        self.n_jobs = n_jobs
         self.limit, self.limits = limit, limits
         self.window = window or population.entry_windows()[0]
         self.stratum, self.strata = stratum, strata
@@ -175,7 +177,7 @@ class EntryScreen:
             if cohort is None:  # nobody has joined yet
                 weekly.append(np.zeros((-(-(until - onset) // 7), 0), dtype=np.float32))
                 continue
-            result = simulate(cohort, until - onset, Record(variables=("pain",), every=7))
+            result = simulate(cohort, until - onset, Record(variables=("pain",), every=7), n_jobs=self.n_jobs)
             weekly.append(result.trajectories["pain"])
             cohort = result.cohort
         blocks_met = np.empty(len(cohort), dtype=bool)
@@ -212,7 +214,7 @@ class EntryScreen:
         for k in range(n_blocks):
             if not len(cohort):
                 break
-            result = simulate(cohort, BLOCK_DAYS, record)
+            result = simulate(cohort, BLOCK_DAYS, record, n_jobs=self.n_jobs)
             block = result.trajectories["pain"]
             weekly[4 * k:4 * k + 4, followed] = block
             persists = block.reshape(1, 4, block.shape[1]).mean(axis=1)[0] > pop.persistent_min_pain
@@ -220,7 +222,7 @@ class EntryScreen:
             followed = followed[persists]
         left = duration - BLOCK_DAYS * n_blocks
         if left > 0 and len(cohort):
-            result = simulate(cohort, left, record)
+            result = simulate(cohort, left, record, n_jobs=self.n_jobs)
             weekly[4 * n_blocks:, followed] = result.trajectories["pain"]
             cohort = result.cohort
         blocks_met = np.zeros(ids.size, dtype=bool)
@@ -311,16 +313,18 @@ ChronicScreen = EntryScreen  # the former name (one window: the population's fir
 
 
 def entry_screens(population: Population, n: int, days_per_candidate: int, seed: int, params: ModelParams,
-                  limits: Limits = DEFAULT_LIMITS) -> list[tuple[EntryScreen, int]]:
+                  limits: Limits = DEFAULT_LIMITS, n_jobs: int = 1) -> list[tuple[EntryScreen, int]]:
     """One screen per entry window with its quota of the ``n`` patients (windows with no
     patient left out); each examines at most :func:`painsim.limits.screening_candidate_limit`
-    candidates for its quota, each candidate simulated for ``days_per_candidate`` days."""
+    candidates for its quota, each candidate simulated for ``days_per_candidate`` days, on
+    ``n_jobs`` threads."""
     windows = population.entry_windows()
     screens = []
     for k, (window, quota) in enumerate(zip(windows, population.quotas(n), strict=True)):
         if quota:
             limit = screening_candidate_limit(quota, days_per_candidate, limits)
-            screens.append((EntryScreen(population, seed, params, limit, limits, window, k, len(windows)), quota))
+            screens.append((EntryScreen(population, seed, params, limit, limits, window, k, len(windows), n_jobs),
+                            quota))
     return screens
 
 
@@ -376,14 +380,15 @@ def _of_window(screen: EntryScreen) -> str:
 
 
 def screen_population(population: Population, n: int, seed: int, params: ModelParams,
-                      progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS):
+                      progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS, n_jobs: int = 1):
     """The cohort of ``n`` patients of a screened population: in each entry window its share
     of ``n``, the first candidates in id order still in pain at entry; the cohort is in id
-    order. Raises ScreeningError when a window cannot be filled within its limit."""
+    order (the same for any number ``n_jobs`` of threads). Raises ScreeningError when a
+    window cannot be filled within its limit."""
     from painsim.engine.cohort import Cohort
 
     parts, found = [], 0
-    for screen, quota in entry_screens(population, n, population.entry_day, seed, params, limits):
+    for screen, quota in entry_screens(population, n, population.entry_day, seed, params, limits, n_jobs):
         parts += screen_chronic(population, quota, seed, params, screen.limit, progress, limits, screen, found, n)
         found += quota
     cohort = Cohort.concat(parts)

@@ -88,7 +88,7 @@ def natural_history(
     >>> sorted(nh.chronic_share_by_loop_off)[:2]
     ['all', 'fear_avoidance']
     """
-    cohort = Cohort.build("chronic", n=n, seed=seed, progress=progress)
+    cohort = Cohort.build("chronic", n=n, seed=seed, progress=progress, n_jobs=n_jobs)
     record = Record(variables=("pain", "pain_worst", "disability"), every=7, patients=min(n, 2000))
     result = simulate(cohort, days, record, n_jobs=n_jobs)
     shares = {"none": result.chronic_share()}

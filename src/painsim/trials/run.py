@@ -76,7 +76,7 @@ class TrialData:
 
 
 def screen(spec: TrialSpec, seed: int, progress: Progress | None = None,
-           limits: Limits = DEFAULT_LIMITS) -> tuple[Cohort, dict[str, np.ndarray], dict]:
+           limits: Limits = DEFAULT_LIMITS, n_jobs: int = 1) -> tuple[Cohort, dict[str, np.ndarray], dict]:
     """Screen candidates in id order until ``spec.n_total`` are eligible.
 
     Candidates of the population screened (``spec.screening_population()``: the spec's entry,
@@ -90,6 +90,9 @@ def screen(spec: TrialSpec, seed: int, progress: Progress | None = None,
     :class:`~painsim.engine.screening.ScreeningError` says how many met each criterion and
     which field to relax.
 
+    Candidates and run-ins are simulated on ``n_jobs`` threads (the same participants for
+    any value).
+
     Returns the enrolled cohort (state at the end of the run-in; each participant's duration
     of pain at screening in ``cohort.duration_days``), their baseline values and the
     screening counts (screened, excluded by reason, eligible).
@@ -97,7 +100,8 @@ def screen(spec: TrialSpec, seed: int, progress: Progress | None = None,
     elig = spec.eligibility
     population = spec.screening_population()
     need = spec.n_total
-    screens = entry_screens(population, need, population.entry_day + elig.screening_days, seed, spec.model, limits)
+    screens = entry_screens(population, need, population.entry_day + elig.screening_days, seed, spec.model, limits,
+                            n_jobs)
     parts: list[tuple[Cohort, dict[str, np.ndarray]]] = []
     tallies: list[_EligibilityTally] = []
     enrolled = 0
@@ -132,7 +136,7 @@ def _enrol(spec: TrialSpec, seed: int, entry: EntryScreen, tally: _EligibilityTa
         batch = entry.next_batch(math.ceil(still / rate) + 16, extra_days=elig.screening_days)
         if len(batch):
             run_in = simulate(batch, elig.screening_days,
-                              Record(variables=("pain", "disability"), every=elig.screening_days))
+                              Record(variables=("pain", "disability"), every=elig.screening_days), n_jobs=entry.n_jobs)
             base = {o: run_in.trajectories[v][0].astype(np.float64) for o, v in OUTCOMES.items()}
             base["rmdq"] = rdq_score(base["rmdq"], spec.outcomes.rmdq_measurement_sd, seed, BASELINE_VISIT,
                                      batch.ids)
@@ -219,7 +223,7 @@ def run_trial(spec: TrialSpec, seed: int | None = None, progress: Progress | Non
     spec.cost()  # a spec changed without validation (e.g. TrialSpec.with_n) is checked here
     seed = spec.seed if seed is None else int(seed)
     report = progress or (lambda stage, done, total: None)
-    cohort, baseline, counts = screen(spec, seed, progress)
+    cohort, baseline, counts = screen(spec, seed, progress, n_jobs=n_jobs)
     names = list(spec.arms)
     arms = list(spec.arms.values())
     rand = spec.randomisation
